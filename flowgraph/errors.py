@@ -1,0 +1,61 @@
+"""Typed errors raised by the library; the CLI maps each to one line and an exit status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FlowgraphError(Exception):
+    """Root of every error flowgraph raises on purpose (exit status 1 unless a child says otherwise)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file, located as a spreadsheet user counts it (header = row 1).
+
+    >>> str(Problem("jan.csv", 3, "mass_kg", "must be > 0"))
+    'jan.csv:3:mass_kg: must be > 0'
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+            if self.column is not None:
+                where += f":{self.column}"
+        elif self.column is not None:
+            where += f"::{self.column}"
+        return f"{where}: {self.message}"
+
+
+class InputError(FlowgraphError):
+    """Bad input: carries every problem found, so a user fixes a file in one pass."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(problems, None, None, "bad input")]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(FlowgraphError):
+    """Bad usage of a command or library call (an unknown query, a malformed option value)."""
+
+    exit_code = 2
+
+
+class StoreUnavailable(FlowgraphError):
+    """The store cannot be reached or opened (Neo4j down, wrong password, unreadable file)."""
+
+    exit_code = 3

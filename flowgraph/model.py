@@ -1,0 +1,240 @@
+"""The vocabulary of SPEC.md: event types, products, column schemas and finding types.
+
+Every other module takes its names from here so the contract is written down once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+EVENT_TYPES: tuple[str, ...] = (
+    "extract",
+    "import",
+    "ship",
+    "receive",
+    "export",
+    "consume",
+    "produce",
+    "loss",
+    "stock",
+)
+CREATING_TYPES = frozenset({"extract", "import", "produce"})
+OUTFLOW_TYPES = frozenset({"ship", "export", "consume", "loss"})
+INFLOW_TYPES = frozenset({"receive"})
+
+# Upload columns in SPEC §1 order.
+UPLOAD_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "event_type",
+    "date",
+    "enterprise_id",
+    "lot_id",
+    "product",
+    "mass_kg",
+    "reo_pct",
+    "counterparty_id",
+    "shipment_id",
+    "batch_id",
+    "country",
+    "document_ref",
+    "note",
+)
+ALWAYS_REQUIRED = ("event_id", "event_type", "date", "enterprise_id", "lot_id", "mass_kg")
+# Columns required per event type beyond ALWAYS_REQUIRED (product on non-creating rows is
+# required only when the lot is not created in the same file: checked by the loader).
+REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "extract": ("product", "reo_pct", "document_ref"),
+    "import": ("product", "reo_pct", "country", "document_ref"),
+    "ship": ("counterparty_id", "shipment_id"),
+    "receive": ("counterparty_id", "shipment_id"),
+    "export": ("shipment_id", "country", "document_ref"),
+    "consume": ("batch_id",),
+    "produce": ("product", "reo_pct", "batch_id"),
+    "loss": (),
+    "stock": (),
+}
+
+# The event table the loaders produce and the stores return (one row per event).
+#   date: datetime64[ns]; period: "YYYY-MM"; mass_kg, reo_pct: float64 (reo_pct NaN when absent);
+#   text columns: object dtype, None when absent; upload_id: int64 (store key, 0 before storing);
+#   source_row: int64 spreadsheet row of the event in its file (header = 1).
+EVENT_COLUMNS: tuple[str, ...] = UPLOAD_COLUMNS + ("period", "upload_id", "source_row")
+TEXT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in UPLOAD_COLUMNS if c not in ("date", "mass_kg", "reo_pct")
+)
+
+
+@dataclass(frozen=True)
+class Product:
+    code: str
+    family: str  # mineral | compound | metal | downstream
+    typical_reo_pct: float
+    name: str
+
+
+def _products() -> dict[str, Product]:
+    rows = [
+        ("BAST_CONC", "mineral", 60, "bastnaesite concentrate"),
+        ("MIXED_CONC", "mineral", 50, "mixed bastnaesite-monazite concentrate"),
+        ("MONAZITE_CONC", "mineral", 60, "monazite concentrate"),
+        ("ION_ADS_CONC", "mineral", 92, "ion-adsorption rare-earth concentrate"),
+        ("MIXED_CARBONATE", "compound", 45, "mixed rare-earth carbonate"),
+        ("MIXED_CHLORIDE", "compound", 46, "mixed rare-earth chloride"),
+    ]
+    for element in ("LA", "CE", "PRND", "ND", "SM", "EU", "GD", "TB", "DY", "Y"):
+        rows.append((f"{element}_OXIDE", "compound", 99, f"{element} oxide"))
+    for metal in ("PRND_METAL", "ND_METAL", "TB_METAL", "DYFE_ALLOY"):
+        rows.append((metal, "metal", 116, metal.replace("_", " ").lower()))
+    rows.append(("NDFEB_MAGNET", "downstream", 36, "sintered NdFeB magnet"))
+    return {code: Product(code, fam, float(pct), name) for code, fam, pct, name in rows}
+
+
+PRODUCTS: dict[str, Product] = _products()
+MINERAL_PRODUCTS = frozenset(c for c, p in PRODUCTS.items() if p.family == "mineral")
+ROLES = ("mine", "smelter", "importer", "trader", "processor", "exporter")
+ACTIVITIES = ("mining", "smelting")
+
+FAMILIES = ("unaccounted_mass", "untraceable_input", "undesignated_flow")
+FINDING_TYPES: dict[str, str] = {
+    "TRANSFORM_GAIN": "unaccounted_mass",
+    "TRANSFORM_LOSS": "unaccounted_mass",
+    "LOT_OVERDRAWN": "unaccounted_mass",
+    "TRANSIT_MISMATCH": "unaccounted_mass",
+    "UNCONFIRMED_SHIPMENT": "unaccounted_mass",
+    "STOCK_MISMATCH": "unaccounted_mass",
+    "UNKNOWN_LOT": "untraceable_input",
+    "DUPLICATE_LOT": "untraceable_input",
+    "RECEIPT_WITHOUT_SHIPMENT": "untraceable_input",
+    "TIME_INVERSION": "untraceable_input",
+    "LINEAGE_CYCLE": "untraceable_input",
+    "UNTRACEABLE_EXPORT": "untraceable_input",
+    "UNDESIGNATED_EXTRACTION": "undesignated_flow",
+    "UNDESIGNATED_SMELTING": "undesignated_flow",
+    "UNDESIGNATED_SUPPLY": "undesignated_flow",
+    "QUOTA_EXCEEDED": "undesignated_flow",
+}
+# SPEC §5 keys: which columns identify one finding of a type (everything else is measurement).
+FINDING_KEYS: dict[str, tuple[str, ...]] = {
+    "TRANSFORM_GAIN": ("batch_id",),
+    "TRANSFORM_LOSS": ("batch_id",),
+    "LOT_OVERDRAWN": ("enterprise_id", "lot_id"),
+    "TRANSIT_MISMATCH": ("shipment_id",),
+    "UNCONFIRMED_SHIPMENT": ("shipment_id",),
+    "STOCK_MISMATCH": ("enterprise_id", "lot_id", "period"),
+    "UNKNOWN_LOT": ("lot_id",),
+    "DUPLICATE_LOT": ("lot_id",),
+    "RECEIPT_WITHOUT_SHIPMENT": ("shipment_id",),
+    "TIME_INVERSION": ("enterprise_id", "lot_id"),
+    "LINEAGE_CYCLE": ("lot_id",),
+    "UNTRACEABLE_EXPORT": ("shipment_id",),
+    "UNDESIGNATED_EXTRACTION": ("enterprise_id", "lot_id"),
+    "UNDESIGNATED_SMELTING": ("batch_id",),
+    "UNDESIGNATED_SUPPLY": ("shipment_id",),
+    "QUOTA_EXCEEDED": ("enterprise_id", "year", "activity"),
+}
+# SPEC §5 output columns, in order; "activity" is the extra key of QUOTA_EXCEEDED (null elsewhere).
+FINDING_COLUMNS: tuple[str, ...] = (
+    "type",
+    "family",
+    "period",
+    "enterprise_id",
+    "lot_id",
+    "shipment_id",
+    "batch_id",
+    "year",
+    "reo_kg",
+    "detail",
+    "activity",
+)
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows and the SPEC §5 columns.
+
+    >>> list(empty_findings().columns)[:3]
+    ['type', 'family', 'period']
+    """
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS}).astype(
+        {"reo_kg": "float64"}
+    )
+
+
+def empty_events() -> pd.DataFrame:
+    """An event table with no rows and the schema the stores return."""
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
+    return frame.astype(
+        {
+            "date": "datetime64[ns]",
+            "mass_kg": "float64",
+            "reo_pct": "float64",
+            "upload_id": "int64",
+            "source_row": "int64",
+        }
+    )
+
+
+ENTERPRISE_COLUMNS = ("enterprise_id", "name", "province", "group", "roles")
+DESIGNATION_COLUMNS = ("enterprise_id", "activity", "licence_no", "valid_from", "valid_to")
+QUOTA_COLUMNS = ("enterprise_id", "year", "activity", "quota_t_reo")
+
+
+@dataclass
+class Registry:
+    """The regulator's registry (SPEC §2) as three DataFrames.
+
+    enterprises: enterprise_id, name, province, group, roles (";"-separated text);
+    designations: enterprise_id, activity, licence_no, valid_from, valid_to
+    (datetime64[ns]; valid_to NaT = open-ended);
+    quotas: enterprise_id, year (int64), activity, quota_t_reo (float64).
+
+    >>> Registry.empty().enterprises.empty
+    True
+    """
+
+    enterprises: pd.DataFrame = field(default_factory=pd.DataFrame)
+    designations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quotas: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @classmethod
+    def empty(cls) -> Registry:
+        return cls(
+            enterprises=pd.DataFrame({c: pd.Series(dtype="object") for c in ENTERPRISE_COLUMNS}),
+            designations=pd.DataFrame(
+                {
+                    "enterprise_id": pd.Series(dtype="object"),
+                    "activity": pd.Series(dtype="object"),
+                    "licence_no": pd.Series(dtype="object"),
+                    "valid_from": pd.Series(dtype="datetime64[ns]"),
+                    "valid_to": pd.Series(dtype="datetime64[ns]"),
+                }
+            ),
+            quotas=pd.DataFrame(
+                {
+                    "enterprise_id": pd.Series(dtype="object"),
+                    "year": pd.Series(dtype="int64"),
+                    "activity": pd.Series(dtype="object"),
+                    "quota_t_reo": pd.Series(dtype="float64"),
+                }
+            ),
+        )
+
+
+@dataclass
+class Upload:
+    """One validated monthly upload, ready for a store.
+
+    identity is (enterprise_id, period); events has EVENT_COLUMNS with upload_id 0.
+    """
+
+    file_name: str
+    sha256: str
+    enterprise_id: str
+    period: str
+    events: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.enterprise_id, self.period)

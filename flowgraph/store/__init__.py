@@ -1,0 +1,30 @@
+"""Stores: the embedded SQLite file (default) and Neo4j, chosen by URI.
+
+>>> is_neo4j_uri("bolt://127.0.0.1:7687"), is_neo4j_uri("flowgraph.db")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from flowgraph.store.base import LoadResult, Store
+
+NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+
+
+def is_neo4j_uri(uri: str) -> bool:
+    return uri.startswith(NEO4J_SCHEMES)
+
+
+def open_store(uri: str) -> Store:
+    """Open the store a URI names: a Neo4j URI (credentials from NEO4J_USERNAME / NEO4J_PASSWORD /
+    NEO4J_DATABASE) or a path to the embedded SQLite file (created if missing)."""
+    if is_neo4j_uri(uri):
+        from flowgraph.store.neo4j import Neo4jStore
+
+        return Neo4jStore.connect(uri)
+    from flowgraph.store.local import LocalStore
+
+    return LocalStore.open(uri)
+
+
+__all__ = ["LoadResult", "Store", "is_neo4j_uri", "open_store"]

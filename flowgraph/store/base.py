@@ -1,0 +1,56 @@
+"""The Store protocol both stores implement (local SQLite and Neo4j)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from flowgraph.model import Registry, Upload
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What storing one upload did: status is 'loaded', 'superseded' or 'unchanged'."""
+
+    file_name: str
+    enterprise_id: str
+    period: str
+    status: str
+    events: int
+    revision: int
+
+
+class Store(Protocol):
+    uri: str
+
+    def find_current_by_sha(self, sha256: str) -> tuple[str, str] | None:
+        """The identity of a current upload with this content hash, if any (fast "unchanged")."""
+
+    def conflicting_event_ids(self, upload: Upload) -> set[str]:
+        """Event ids of ``upload`` already used by the same enterprise in another current upload."""
+
+    def conflicting_batch_ids(self, upload: Upload) -> set[str]:
+        """Batch ids of ``upload`` already used by the same enterprise in another current upload."""
+
+    def save_upload(self, upload: Upload) -> LoadResult:
+        """Store one upload in one transaction (supersede / unchanged as SPEC §1 says)."""
+
+    def save_registry(self, registry: Registry, source: str) -> int:
+        """Replace the current registry (old one kept in history); returns its version."""
+
+    def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
+        """Current events (EVENT_COLUMNS), optionally one month or one year."""
+
+    def registry(self) -> Registry:
+        """The current registry (empty frames when none loaded)."""
+
+    def uploads(self, include_history: bool = False) -> pd.DataFrame:
+        """Uploads: upload_id, enterprise_id, period, revision, file_name, sha256, loaded_at,
+        superseded_by, events, current."""
+
+    def save_findings(self, findings: pd.DataFrame) -> None:
+        """Record a detection run's findings (replacing the previous run's)."""
+
+    def close(self) -> None: ...
