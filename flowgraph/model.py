@@ -238,3 +238,53 @@ class Upload:
     @property
     def identity(self) -> tuple[str, str]:
         return (self.enterprise_id, self.period)
+
+
+def events_frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Normalise event records (dicts with any subset of UPLOAD_COLUMNS) to the store schema.
+
+    Handy for tests and notebooks; period is derived from date, missing columns become null.
+
+    >>> ev = events_frame([{"event_id": "1", "event_type": "extract", "date": "2024-03-05",
+    ...                     "enterprise_id": "E1", "lot_id": "L1", "mass_kg": 10, "reo_pct": 50}])
+    >>> ev.loc[0, "period"], ev.loc[0, "product"] is None
+    ('2024-03', True)
+    """
+    frame = pd.DataFrame(records).copy()
+    for column in EVENT_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    frame["period"] = frame["date"].dt.strftime("%Y-%m")
+    frame["mass_kg"] = frame["mass_kg"].astype("float64")
+    frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
+    frame["upload_id"] = frame["upload_id"].fillna(0).astype("int64")
+    if frame["source_row"].isna().all():
+        frame["source_row"] = range(2, len(frame) + 2)
+    frame["source_row"] = frame["source_row"].astype("int64")
+    for column in TEXT_COLUMNS:
+        values = frame[column].astype("object")
+        frame[column] = values.where(values.notna(), None)
+    return frame[list(EVENT_COLUMNS)].reset_index(drop=True)
+
+
+def registry_from_records(
+    enterprises: list[dict] | None = None,
+    designations: list[dict] | None = None,
+    quotas: list[dict] | None = None,
+) -> Registry:
+    """Build a Registry from plain records (tests, notebooks).
+
+    >>> reg = registry_from_records(designations=[{"enterprise_id": "E1", "activity": "mining",
+    ...     "licence_no": "M-1", "valid_from": "2024-01-01", "valid_to": None}])
+    >>> reg.designations.loc[0, "valid_to"] is pd.NaT
+    True
+    """
+    base = Registry.empty()
+    ent = pd.concat([base.enterprises, pd.DataFrame(enterprises or [])], ignore_index=True)
+    des = pd.DataFrame(designations or [], columns=list(DESIGNATION_COLUMNS))
+    des["valid_from"] = pd.to_datetime(des["valid_from"]).astype("datetime64[ns]")
+    des["valid_to"] = pd.to_datetime(des["valid_to"]).astype("datetime64[ns]")
+    quo = pd.DataFrame(quotas or [], columns=list(QUOTA_COLUMNS))
+    quo = quo.astype({"year": "int64", "quota_t_reo": "float64"})
+    return Registry(enterprises=ent[list(ENTERPRISE_COLUMNS)], designations=des, quotas=quo)
