@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from flowgraph.store.base import LoadResult, Store
+from flowgraph.store.base import LoadResult, RegistryResult, Store
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
@@ -27,4 +27,4 @@ def open_store(uri: str) -> Store:
     return LocalStore.open(uri)
 
 
-__all__ = ["LoadResult", "Store", "is_neo4j_uri", "open_store"]
+__all__ = ["LoadResult", "RegistryResult", "Store", "is_neo4j_uri", "open_store"]

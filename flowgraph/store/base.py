@@ -22,23 +22,32 @@ class LoadResult:
     revision: int
 
 
+@dataclass(frozen=True)
+class RegistryResult:
+    """What storing a registry did: status 'loaded' (a new current version) or 'unchanged'."""
+
+    version: int
+    status: str
+    enterprises: int
+    designations: int
+    quotas: int
+
+
 class Store(Protocol):
     uri: str
 
     def find_current_by_sha(self, sha256: str) -> tuple[str, str] | None:
         """The identity of a current upload with this content hash, if any (fast "unchanged")."""
 
-    def conflicting_event_ids(self, upload: Upload) -> set[str]:
-        """Event ids of ``upload`` already used by the same enterprise in another current upload."""
-
-    def conflicting_batch_ids(self, upload: Upload) -> set[str]:
-        """Batch ids of ``upload`` already used by the same enterprise in another current upload."""
-
     def save_upload(self, upload: Upload) -> LoadResult:
-        """Store one upload in one transaction (supersede / unchanged as SPEC §1 says)."""
+        """Store one upload in one transaction (supersede / unchanged as SPEC §1 says).
 
-    def save_registry(self, registry: Registry, source: str) -> int:
-        """Replace the current registry (old one kept in history); returns its version."""
+        Raises InputError (nothing stored) when an event_id or batch_id of the upload is already used
+        by the same enterprise in another *current* upload (another period), naming FILE:ROW:COLUMN.
+        """
+
+    def save_registry(self, registry: Registry, source: str) -> RegistryResult:
+        """Replace the current registry (old one kept in history); identical content is 'unchanged'."""
 
     def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
         """Current events (EVENT_COLUMNS), optionally one month or one year."""
