@@ -255,7 +255,7 @@ def events_frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = None
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
-    frame["period"] = frame["date"].dt.strftime("%Y-%m")
+    frame["period"] = frame["date"].dt.strftime("%Y-%m").astype(object)
     frame["mass_kg"] = frame["mass_kg"].astype("float64")
     frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
     frame["upload_id"] = frame["upload_id"].fillna(0).astype("int64")

@@ -1,0 +1,85 @@
+"""``flowgraph load`` and ``flowgraph uploads``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.ingest import load_files
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
+@pass_app
+def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
+    """Load monthly upload files and folders (recursive *.csv, *.xlsx).
+
+    Each file is stored whole or not at all. A newer upload for the same enterprise and
+    month supersedes the older one (kept in history); an identical file changes nothing.
+    Exit status 2 if any file was rejected (the others still load).
+
+    \b
+    Example:
+      flowgraph load uploads/2024-03/ extra/E017-2024-03.xlsx
+    """
+    from loaders import find_upload_files
+
+    store = app.store()
+    files = find_upload_files(paths)
+    show_bar = sys.stderr.isatty() and not quiet and len(files) > 1
+    with (
+        click.progressbar(length=len(files), label="Loading", file=sys.stderr, show_pos=True)
+        if show_bar
+        else _NoBar() as bar
+    ):
+        summary = load_files(store, files, on_file=lambda _path: bar.update(1))
+    if not quiet:
+        for result in summary.results:
+            click.echo(
+                f"{result.status:<10} {result.file_name}  "
+                f"({result.enterprise_id} {result.period}, {result.events:,} events)"
+            )
+    for warning in summary.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for problem in summary.problems:
+        click.echo(f"Error: {problem}", err=True)
+    click.echo(summary.line())
+    if summary.rejected:
+        click.get_current_context().exit(2)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+@click.command()
+@click.option("--history", is_flag=True, help="Include superseded uploads.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@pass_app
+def uploads(app: AppContext, history: bool, fmt: str) -> None:
+    """List the loaded uploads (current ones, or all revisions with --history).
+
+    \b
+    Example:
+      flowgraph uploads --history
+    """
+    frame = app.store().uploads(include_history=history)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(frame.to_json(orient="records", lines=True), nl=False)
+    elif frame.empty:
+        click.echo("no uploads loaded")
+    else:
+        shown = frame.drop(columns=["sha256"]).assign(sha256=frame["sha256"].str[:12])
+        click.echo(shown.to_string(index=False))

@@ -1,0 +1,88 @@
+"""Events of one upload <-> bytes (Arrow IPC stream, zstd), for the embedded store.
+
+>>> from flowgraph.model import events_frame
+>>> ev = events_frame([{"event_id": "1", "event_type": "stock", "date": "2024-03-31",
+...                     "enterprise_id": "E1", "lot_id": "L1", "mass_kg": 0.0, "note": "月末"}])
+>>> back = decode_events([encode_events(ev)], [7])
+>>> back.loc[0, "note"], int(back.loc[0, "upload_id"]), back.loc[0, "country"] is None
+('月末', 7, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from flowgraph.model import EVENT_COLUMNS, TEXT_COLUMNS, empty_events
+
+FORMAT = "arrow-ipc-stream/zstd/v1"
+_STORED = [c for c in EVENT_COLUMNS if c != "upload_id"]  # upload_id is the row's key
+_SCHEMA = pa.schema(
+    [
+        (
+            c,
+            pa.date32()
+            if c == "date"
+            else pa.float64()
+            if c in ("mass_kg", "reo_pct")
+            else pa.int64()
+            if c == "source_row"
+            else pa.string(),
+        )
+        for c in _STORED
+    ]
+)
+_OPTIONS = ipc.IpcWriteOptions(compression="zstd")
+
+
+def encode_events(events: pd.DataFrame) -> bytes:
+    """Serialise an upload's events (EVENT_COLUMNS schema) to bytes."""
+    arrays = []
+    for column in _STORED:
+        values = events[column]
+        if column == "date":
+            arrays.append(pa.array(values.to_numpy(dtype="datetime64[D]"), type=pa.date32()))
+        elif column in TEXT_COLUMNS or column == "period":
+            arrays.append(
+                pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            )
+        else:
+            arrays.append(
+                pa.array(values.to_numpy(), type=_SCHEMA.field(column).type, from_pandas=True)
+            )
+    table = pa.Table.from_arrays(arrays, schema=_SCHEMA)
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, _SCHEMA, options=_OPTIONS) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _table(blob: bytes, columns: Sequence[str] | None = None) -> pa.Table:
+    table = ipc.open_stream(pa.py_buffer(blob)).read_all()
+    return table.select(list(columns)) if columns is not None else table
+
+
+def decode_columns(blob: bytes, columns: Sequence[str]) -> dict[str, list]:
+    """A few columns of one upload as Python lists (cheap key checks without a DataFrame)."""
+    table = _table(blob, columns)
+    return {c: table.column(c).to_pylist() for c in columns}
+
+
+def decode_events(blobs: Sequence[bytes], upload_ids: Sequence[int]) -> pd.DataFrame:
+    """Concatenate uploads' events into one frame in the store schema (model.EVENT_COLUMNS)."""
+    if not blobs:
+        return empty_events()
+    tables = [_table(blob) for blob in blobs]
+    lengths = [t.num_rows for t in tables]
+    frame = pa.concat_tables(tables).to_pandas(date_as_object=False)
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    frame["upload_id"] = np.repeat(np.asarray(upload_ids, dtype="int64"), lengths)
+    for column in TEXT_COLUMNS + ("period",):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), None)
+    frame["source_row"] = frame["source_row"].astype("int64")
+    return frame[list(EVENT_COLUMNS)]
