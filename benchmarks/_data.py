@@ -1,0 +1,31 @@
+"""Shared by the benchmarks: a cached synthetic national year (generated once per scale/seed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+def synth_dir(scale: float, seed: int = 1) -> Path:
+    """Path to ``flowgraph synth`` output for (scale, seed), generated in a child process if missing
+    (so generation does not count towards the caller's peak memory)."""
+    target = CACHE / f"synth-scale{scale:g}-seed{seed}"
+    if not (target / "answers.jsonl").exists():
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "flowgraph.cli.main", "synth", str(target),
+             "--seed", str(seed), "--scale", f"{scale:g}"],
+            check=True,
+        )  # fmt: skip
+        print(f"generated {target} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return target
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
