@@ -1,0 +1,147 @@
+"""Designation detectors (SPEC §5, family undesignated_flow): who may mine, smelt and supply."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flowgraph.analysis.common import designated_on
+from flowgraph.analysis.derived import MINERAL, MONTH, REO, period_text, prepare
+from flowgraph.analysis.findings import make_findings
+from flowgraph.config import Tolerances
+from flowgraph.model import Registry, empty_findings
+
+
+def _filled(values: pd.Series) -> np.ndarray:
+    """True where a text cell holds something other than blanks."""
+    text = values.astype("object")
+    return (text.notna() & (text.astype(str).str.strip() != "")).to_numpy()
+
+
+def detect_undesignated_extraction(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """UNDESIGNATED_EXTRACTION: an extract by an enterprise not designated for mining on its date.
+
+    Several such extracts of one lot at one enterprise are one finding (first month, REO summed).
+    """
+    ev = prepare(events)
+    ext = ev[ev["event_type"] == "extract"]
+    ok = designated_on(registry, ext["enterprise_id"], ext["date"], "mining")
+    bad = ext[~ok]
+    if bad.empty:
+        return empty_findings()
+    agg = bad.groupby(["enterprise_id", "lot_id"], sort=False).agg(
+        reo_kg=(REO, "sum"), month=(MONTH, "min"), date=("date", "min")
+    )
+    agg = agg.reset_index()
+    agg["period"] = period_text(agg["month"])
+    agg["detail"] = [
+        f"{e} extracted on {d:%Y-%m-%d} without a mining designation"
+        for e, d in zip(agg["enterprise_id"], agg["date"], strict=True)
+    ]
+    return make_findings("UNDESIGNATED_EXTRACTION", agg)
+
+
+def smelting_batches(events: pd.DataFrame) -> pd.DataFrame:
+    """Smelting-and-separation batches (consume any mineral product, SPEC §3).
+
+    Columns: enterprise_id, batch_id, date (the batch's earliest row), month,
+    consumed, produced (REO kg).
+    """
+    ev = prepare(events)
+    rows = ev[ev["event_type"].isin(("consume", "produce")) & ev["batch_id"].notna()]
+    keys = ["enterprise_id", "batch_id"]
+    mineral_in = rows[(rows["event_type"] == "consume") & rows[MINERAL]][keys].drop_duplicates()
+    rows = rows.merge(mineral_in, on=keys, how="inner")
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "date", "month", "consumed", "produced"])
+    is_cons = rows["event_type"] == "consume"
+    rows = rows.assign(
+        consumed=rows[REO].where(is_cons, 0.0), produced=rows[REO].where(~is_cons, 0.0)
+    )
+    out = rows.groupby(keys, sort=False).agg(
+        date=("date", "min"),
+        month=(MONTH, "min"),
+        consumed=("consumed", "sum"),
+        produced=("produced", "sum"),
+    )
+    return out.reset_index()
+
+
+def detect_undesignated_smelting(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """UNDESIGNATED_SMELTING: a batch consuming a mineral product at an enterprise not designated
+    for smelting on the batch's date (its earliest row). reo_kg: REO produced (consumed if none)."""
+    b = smelting_batches(events)
+    if b.empty:
+        return empty_findings()
+    ok = designated_on(registry, b["enterprise_id"], b["date"], "smelting")
+    bad = b[~ok].copy()
+    if bad.empty:
+        return empty_findings()
+    bad["reo_kg"] = bad["produced"].where(bad["produced"] > 0, bad["consumed"])
+    bad["period"] = period_text(bad["month"])
+    bad["detail"] = [
+        f"{e} smelted mineral product on {d:%Y-%m-%d} without a smelting designation"
+        for e, d in zip(bad["enterprise_id"], bad["date"], strict=True)
+    ]
+    return make_findings("UNDESIGNATED_SMELTING", bad)
+
+
+def lawful_holders(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """(enterprise_id, lot_id) pairs whose own records give lawful custody of the lot: a valid
+    origin (designated extract, documented import), a produce by a batch, or a receipt."""
+    ev = prepare(events)
+    etype = ev["event_type"]
+    ext = (etype == "extract").to_numpy()
+    ext_ok = np.zeros(len(ev), dtype=bool)
+    ext_ok[ext] = designated_on(
+        registry, ev.loc[ext, "enterprise_id"], ev.loc[ext, "date"], "mining"
+    )
+    imp_ok = (etype == "import").to_numpy() & _filled(ev["country"]) & _filled(ev["document_ref"])
+    other = etype.isin(("produce", "receive")).to_numpy()
+    lawful = ev.loc[ext_ok | imp_ok | other, ["enterprise_id", "lot_id"]]
+    return lawful.drop_duplicates().reset_index(drop=True)
+
+
+def detect_undesignated_supply(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """UNDESIGNATED_SUPPLY: a receipt of a mineral product whose sender's own records show no
+    lawful custody of the lot, or a receipt of any product from a sender absent from the registry.
+
+    One finding per shipment (receiver, shipment_id, sender); reo_kg: REO of the offending rows;
+    period: the receipt's month.
+    """
+    ev = prepare(events)
+    rec = ev[(ev["event_type"] == "receive") & ev["shipment_id"].notna()]
+    if rec.empty:
+        return empty_findings()
+    known = (
+        set(registry.enterprises["enterprise_id"].dropna()) if len(registry.enterprises) else set()
+    )
+    unregistered = ~rec["counterparty_id"].isin(known).to_numpy()
+    lawful = lawful_holders(ev, registry).rename(columns={"enterprise_id": "counterparty_id"})
+    probe = rec[["counterparty_id", "lot_id"]].merge(
+        lawful.assign(_lawful=True), on=["counterparty_id", "lot_id"], how="left"
+    )
+    no_custody = rec[MINERAL].to_numpy() & probe["_lawful"].isna().to_numpy()
+    bad = rec[unregistered | no_custody].assign(_unreg=unregistered[unregistered | no_custody])
+    if bad.empty:
+        return empty_findings()
+    agg = bad.groupby(["enterprise_id", "shipment_id", "counterparty_id"], sort=False).agg(
+        reo_kg=(REO, "sum"), month=(MONTH, "min"), unreg=("_unreg", "any")
+    )
+    agg = agg.reset_index()
+    agg["period"] = period_text(agg["month"])
+    agg["detail"] = [
+        f"received from {s}, which is not in the registry"
+        if u
+        else f"received mineral product from {s}, which never lawfully held the lot"
+        for s, u in zip(agg["counterparty_id"], agg["unreg"], strict=True)
+    ]
+    agg = agg.rename(columns={"enterprise_id": "receiver"})
+    agg["enterprise_id"] = agg["counterparty_id"]
+    return make_findings("UNDESIGNATED_SUPPLY", agg)

@@ -1,0 +1,198 @@
+"""Traceability detectors (SPEC §5, family untraceable_input): where did a lot come from?"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flowgraph.analysis.derived import MONTH, REO, exceeds, period_text, prepare
+from flowgraph.analysis.findings import make_findings
+from flowgraph.config import Tolerances
+from flowgraph.model import CREATING_TYPES, OUTFLOW_TYPES, Registry, empty_findings
+
+_USE_TYPES = ("receive", "consume", "ship", "export")
+_ORDER = ["date", "upload_id", "source_row"]
+
+
+def detect_unknown_lot(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """UNKNOWN_LOT: a lot is received, consumed, shipped or exported and no loaded event created it.
+
+    Period and enterprise: its first such event. reo_kg: the most of it any one enterprise
+    handled (the larger of what it received and what it sent on or used), so a lot passed
+    along a chain is counted once.
+    """
+    ev = prepare(events)
+    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), "lot_id"].unique()
+    used = ev[ev["event_type"].isin(_USE_TYPES) & ~ev["lot_id"].isin(created)]
+    if used.empty:
+        return empty_findings()
+    is_in = used["event_type"] == "receive"
+    per_ent = pd.DataFrame(
+        {
+            "lot_id": used["lot_id"],
+            "enterprise_id": used["enterprise_id"],
+            "r_in": used[REO].where(is_in, 0.0),
+            "r_out": used[REO].where(~is_in, 0.0),
+        }
+    )
+    per_ent = per_ent.groupby(["lot_id", "enterprise_id"], sort=False).sum()
+    size = per_ent.max(axis=1).groupby(level="lot_id").max().rename("reo_kg")
+    first = used.sort_values(_ORDER, kind="stable").drop_duplicates("lot_id")
+    first = first.set_index("lot_id")
+    out = pd.DataFrame(
+        {
+            "lot_id": first.index,
+            "enterprise_id": first["enterprise_id"].to_numpy(),
+            "period": first["period"].to_numpy(),
+            "reo_kg": size.reindex(first.index).to_numpy(),
+        }
+    )
+    out["detail"] = [
+        f"lot first {t} by {e} with no loaded event creating it"
+        for t, e in zip(first["event_type"].map(_PAST), out["enterprise_id"], strict=True)
+    ]
+    return make_findings("UNKNOWN_LOT", out)
+
+
+_PAST = {"receive": "received", "consume": "consumed", "ship": "shipped", "export": "exported"}
+
+
+def detect_duplicate_lot(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """DUPLICATE_LOT: more than one extract/import/produce event created the same lot.
+
+    Period and enterprise: the second creation's; reo_kg: REO of every creation after the first.
+    """
+    ev = prepare(events)
+    created = ev[ev["event_type"].isin(CREATING_TYPES)]
+    counts = created["lot_id"].value_counts()
+    dup = created[created["lot_id"].isin(counts.index[counts > 1])]
+    if dup.empty:
+        return empty_findings()
+    dup = dup.sort_values(["lot_id", *_ORDER], kind="stable").copy()
+    dup["_rank"] = dup.groupby("lot_id", sort=False).cumcount()
+    later = dup[dup["_rank"] >= 1]
+    second = later[later["_rank"] == 1].set_index("lot_id")
+    extra = later.groupby("lot_id", sort=False)[REO].sum()
+    makers = dup.groupby("lot_id", sort=False).agg(
+        n=("event_type", "size"),
+        who=("enterprise_id", lambda s: ", ".join(dict.fromkeys(str(x) for x in s))),
+    )
+    out = pd.DataFrame(
+        {
+            "lot_id": second.index,
+            "enterprise_id": second["enterprise_id"].to_numpy(),
+            "period": second["period"].to_numpy(),
+            "reo_kg": extra.reindex(second.index).to_numpy(),
+        }
+    )
+    m = makers.reindex(second.index)
+    out["detail"] = [
+        f"lot created {n} times (by {w})" for n, w in zip(m["n"], m["who"], strict=True)
+    ]
+    return make_findings("DUPLICATE_LOT", out)
+
+
+def detect_time_inversion(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """TIME_INVERSION: an enterprise's first outflow of a lot is dated before it created or first
+    received it (same day is fine). Period: the first outflow's month; reo_kg: REO sent or used
+    before that first creation/receipt. An enterprise that never created nor received the lot
+    has nothing to invert (LOT_OVERDRAWN / UNKNOWN_LOT speak for it)."""
+    ev = prepare(events)
+    keys = ["enterprise_id", "lot_id"]
+    inflow = ev[ev["event_type"].isin(CREATING_TYPES | {"receive"})]
+    first_in = inflow.groupby(keys, sort=False)["date"].min().rename("first_in")
+    out_rows = ev[ev["event_type"].isin(OUTFLOW_TYPES)]
+    out_rows = out_rows.join(first_in, on=keys, how="inner")
+    early = out_rows[out_rows["date"] < out_rows["first_in"]]
+    if early.empty:
+        return empty_findings()
+    agg = early.groupby(keys, sort=False).agg(
+        reo_kg=(REO, "sum"),
+        first_out=("date", "min"),
+        month=(MONTH, "min"),
+        first_in=("first_in", "first"),
+    )
+    agg = agg.reset_index()
+    agg["period"] = period_text(agg["month"])
+    agg["detail"] = [
+        f"first outflow {o:%Y-%m-%d} before first creation or receipt {i:%Y-%m-%d}"
+        for o, i in zip(agg["first_out"], agg["first_in"], strict=True)
+    ]
+    return make_findings("TIME_INVERSION", agg)
+
+
+def detect_lineage_cycle(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """LINEAGE_CYCLE: lots derive from each other in a cycle (consume -> produce).
+
+    One finding per cycle, keyed by its smallest lot id; period: the month of the cycle's last
+    produce row (when it closed); reo_kg: REO produced into the cycle's lots.
+    """
+    from flowgraph.analysis.lineage import lineage_cycles
+
+    cycles = lineage_cycles(events)
+    if not cycles:
+        return empty_findings()
+    ev = prepare(events)
+    members = pd.DataFrame(
+        [(min(map(str, c)), str(lot), len(c)) for c in cycles for lot in c],
+        columns=["key", "lot_id", "size"],
+    ).drop_duplicates(["key", "lot_id"])
+    made = ev[ev["event_type"] == "produce"][["lot_id", "enterprise_id", REO, MONTH, "date"]]
+    made = made.merge(members, on="lot_id", how="inner")
+    made = made.sort_values(["key", "date"], kind="stable")
+    agg = members.groupby("key", sort=False).agg(
+        n=("lot_id", "size"), lots=("lot_id", lambda s: " -> ".join(sorted(s)[:6]))
+    )
+    prod = made.groupby("key", sort=False).agg(
+        reo_kg=(REO, "sum"), month=(MONTH, "max"), enterprise_id=("enterprise_id", "last")
+    )
+    out = agg.join(prod).reset_index().rename(columns={"key": "lot_id"})
+    out["period"] = [
+        None if pd.isna(m) else period_text(pd.Series([int(m)])).iloc[0] for m in out["month"]
+    ]
+    out["detail"] = [
+        f"{n} lots derive from each other in a cycle ({lots})"
+        for n, lots in zip(out["n"], out["lots"], strict=True)
+    ]
+    return make_findings("LINEAGE_CYCLE", out)
+
+
+def detect_untraceable_export(
+    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+) -> pd.DataFrame:
+    """UNTRACEABLE_EXPORT: an export of a lot whose untraceable REO share is > the tolerance.
+
+    One finding per export shipment (enterprise, shipment_id); reo_kg: the untraceable REO of the
+    offending rows (row REO x untraceable share); period: the export's month.
+    """
+    from flowgraph.analysis.lineage import lot_shares
+
+    ev = prepare(events)
+    exp = ev[(ev["event_type"] == "export") & ev["shipment_id"].notna()]
+    if exp.empty:
+        return empty_findings()
+    shares = lot_shares(events, registry)
+    untraceable = 1.0 - exp["lot_id"].map(shares).astype("float64").fillna(0.0).clip(0.0, 1.0)
+    flagged = exceeds(untraceable.to_numpy(), tol.untraceable_export_share)
+    bad = exp[flagged].assign(_u=untraceable[flagged])
+    if bad.empty:
+        return empty_findings()
+    bad = bad.assign(_ureo=bad[REO] * bad["_u"])
+    agg = bad.groupby(["enterprise_id", "shipment_id"], sort=False).agg(
+        reo_kg=("_ureo", "sum"),
+        total=(REO, "sum"),
+        month=(MONTH, "min"),
+        lots=("lot_id", "nunique"),
+    )
+    agg = agg.reset_index()
+    agg["period"] = period_text(agg["month"])
+    pct = (agg["reo_kg"] / agg["total"].where(agg["total"] > 0)).fillna(1.0) * 100
+    agg["detail"] = [f"{p:.1f}% of the exported REO is untraceable" for p in pct]
+    return make_findings("UNTRACEABLE_EXPORT", agg)
