@@ -1,0 +1,157 @@
+"""`flowgraph detect`: formats, filters, exit statuses, saving the run."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from flowdata import clean_records, ev, registry, replace
+
+from flowgraph.cli.main import cli
+from flowgraph.model import FINDING_COLUMNS, events_frame
+
+
+class FakeStore:
+    uri = "fake"
+
+    def __init__(self, records, reg):
+        self._events = events_frame(records)
+        self._registry = reg
+        self.saved = []
+
+    def events(self, period=None, year=None):
+        return self._events
+
+    def registry(self):
+        return self._registry
+
+    def save_findings(self, findings):
+        self.saved.append(findings)
+
+    def close(self):
+        pass
+
+
+def _dirty_records():
+    recs = replace(clean_records(), 2, mass_kg=900)  # transit mismatch of 100 kg in Jan
+    recs.append(
+        ev(
+            "extract",
+            "2024-02-06",
+            "M1",
+            "L1",
+            10,
+            product="BAST_CONC",
+            reo_pct=60,
+            document_ref="LIC-M1",
+        )
+    )
+    return recs
+
+
+@pytest.fixture
+def store(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
+    fake = FakeStore(
+        _dirty_records(),
+        registry(
+            quotas=[{"enterprise_id": "M1", "year": 2024, "activity": "mining", "quota_t_reo": 0.1}]
+        ),
+    )
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    return fake
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["detect", *args])
+
+
+def test_jsonl_has_every_key_and_no_nan(store):
+    result = run("--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["type"] for r in lines] == [
+        "LOT_OVERDRAWN",
+        "TRANSIT_MISMATCH",
+        "DUPLICATE_LOT",
+        "QUOTA_EXCEEDED",
+    ]
+    for record in lines:
+        assert list(record) == list(FINDING_COLUMNS)
+        assert "NaN" not in json.dumps(record)
+    quota = next(r for r in lines if r["type"] == "QUOTA_EXCEEDED")
+    assert quota["year"] == 2024 and quota["activity"] == "mining"
+    other = next(r for r in lines if r["type"] == "TRANSIT_MISMATCH")
+    assert other["year"] is None and other["activity"] is None and other["shipment_id"] == "S-1"
+
+
+def test_unfiltered_run_is_saved_filtered_is_not(store):
+    assert run("--format", "csv").exit_code == 0
+    assert len(store.saved) == 1
+    assert run("--period", "2024-01").exit_code == 0
+    assert len(store.saved) == 1
+
+
+def test_period_filter(store):
+    result = run("--period", "2024-02", "--format", "jsonl")
+    periods = {json.loads(line)["period"] for line in result.output.splitlines()}
+    assert periods == {"2024-02"}
+    result = run("--year", "2023", "--format", "jsonl")
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_type_and_family_filters(store):
+    result = run("--type", "transit_mismatch", "--format", "jsonl")
+    assert [json.loads(x)["type"] for x in result.output.splitlines()] == ["TRANSIT_MISMATCH"]
+    result = run("--family", "undesignated_flow", "--format", "jsonl")
+    assert {json.loads(x)["type"] for x in result.output.splitlines()} == {"QUOTA_EXCEEDED"}
+
+
+def test_csv_columns(store):
+    result = run("--format", "csv")
+    assert result.output.splitlines()[0] == ",".join(FINDING_COLUMNS)
+
+
+def test_table_groups_by_family_largest_first(store):
+    result = run()
+    assert result.exit_code == 0
+    text = result.output
+    assert text.index("unaccounted_mass") < text.index("TRANSIT_MISMATCH: 1")
+    assert "undesignated_flow" in text and "Total:" in text
+
+
+def test_output_file(store, tmp_path):
+    result = run("--format", "jsonl", "-o", str(tmp_path / "f.jsonl"))
+    assert result.exit_code == 0
+    assert (tmp_path / "f.jsonl").read_text(encoding="utf-8").count("\n") >= 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--type", "NOPE"),
+        ("--family", "nope"),
+        ("--period", "2024-13"),
+        ("--tolerance", "x"),
+        ("--tolerance", "no_such=1"),
+        ("--tolerance", "transit_pct=abc"),
+    ],
+)
+def test_bad_usage_exits_2(store, args):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+
+
+def test_tolerance_override_changes_findings(store):
+    result = run(
+        "--type", "TRANSIT_MISMATCH", "--tolerance", "transit_min_kg=200", "--format", "jsonl"
+    )
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_nothing_found_exits_0(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    fake = FakeStore(clean_records(), registry())
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    result = run()
+    assert result.exit_code == 0 and "No findings." in result.output
