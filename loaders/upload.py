@@ -1,0 +1,108 @@
+"""Monthly upload files (SPEC §1): find them, hash them, read and validate them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from flowgraph import model
+from flowgraph.errors import InputError, Problem
+from loaders.checks import Collector
+from loaders.tabular import _read_bytes, map_columns, read_table
+from loaders.validate import validate_upload
+
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
+
+
+def read_upload(path: str | Path, display_name: str | None = None) -> model.Upload:
+    """Read and validate one upload file (CSV or XLSX); raise InputError with every problem.
+
+    ``display_name`` (default ``str(path)``) names the file in problems and in the Upload.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "mar.csv")
+    >>> _ = open(p, "w").write("event_id,event_type,date,enterprise_id,lot_id,product,mass_kg\\n"
+    ...                        "1,loss,2025-03-05,E1,L1,BAST_CONC,5\\n")
+    >>> up = read_upload(p, "mar.csv")
+    >>> up.identity, len(up.events), up.file_name
+    (('E1', '2025-03'), 1, 'mar.csv')
+    """
+    file = str(path) if display_name is None else display_name
+    raw = _read_bytes(path, file)
+    table = read_table(path, file, raw, numeric=("mass_kg",))
+    columns, header_problems, notes, empty = map_columns(table, model.UPLOAD_COLUMNS)
+    out = Collector(file, table.rows, model.UPLOAD_COLUMNS)
+    for problem in [*table.problems, *header_problems]:
+        out.add(problem.row, problem.column, problem.message)
+    result = validate_upload(columns, table.rows, out, table.header_row, empty)
+    if len(out) or result.events is None:
+        raise InputError(out.sorted())
+    assert result.enterprise_id is not None and result.period is not None  # no problems => set
+    return model.Upload(
+        file_name=file,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        enterprise_id=result.enterprise_id,
+        period=result.period,
+        events=result.events,
+        warnings=notes,
+    )
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 hex digest of a file's bytes, read in chunks.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x")
+    >>> _ = open(p, "wb").write(b"abc")
+    >>> sha256_file(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def find_upload_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given plus ``*.csv``/``*.xlsx`` found recursively in folders; sorted, unique.
+
+    Hidden files and folders and Excel lock files (``~$*``) are skipped inside folders, and
+    symlinks found inside a folder are not followed (a folder cannot pull in files from
+    elsewhere). A path that does not exist raises InputError.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> for name in ("b.CSV", "a.xlsx", "~$a.xlsx", ".h.csv", "n.txt"):
+    ...     _ = open(os.path.join(d, name), "w").write("")
+    >>> [p.name for p in find_upload_files([d])]
+    ['a.xlsx', 'b.CSV']
+    """
+    found: set[Path] = set()
+    missing: list[Problem] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.update(_walk(path))
+        elif path.exists():
+            found.add(path)
+        else:
+            missing.append(Problem(str(given), None, None, "no such file or folder"))
+    if missing:
+        raise InputError(missing)
+    return sorted(found)
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    # os.walk does not descend into symlinked folders by default; symlinked files are skipped.
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith((".", "~$")) or not name.lower().endswith(UPLOAD_SUFFIXES):
+                continue
+            candidate = Path(root, name)
+            if candidate.is_symlink():
+                continue
+            yield candidate
