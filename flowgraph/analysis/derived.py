@@ -57,7 +57,13 @@ def prepare(events: pd.DataFrame) -> pd.DataFrame:
         return events
     ev = events.copy()
     creating = ev["event_type"].isin(CREATING_TYPES).to_numpy()
-    pct = row_reo_pct(ev).to_numpy(copy=True)
+    # One sort of the creating rows gives each lot's grade and product (the earliest creation's).
+    created = ev[creating & ev["reo_pct"].notna().to_numpy()]
+    created = created.sort_values(["date", "upload_id", "source_row"], kind="stable")
+    first = created.drop_duplicates("lot_id").set_index("lot_id")
+    lot_product = first["product"]
+    first_pct = first["reo_pct"]
+    pct = row_reo_pct(ev, first_pct).to_numpy(copy=True)
     # A creating row states the REO % of what it created; a second creation of the same lot
     # (DUPLICATE_LOT) must be measured by its own figure, not the first one's.
     own = ev["reo_pct"].to_numpy()
@@ -65,14 +71,13 @@ def prepare(events: pd.DataFrame) -> pd.DataFrame:
     pct[use_own] = own[use_own]
     ev[PCT] = pct
     ev[REO] = np.nan_to_num(ev["mass_kg"].to_numpy() * pct / 100.0)
-    created = ev[creating & ev["product"].notna().to_numpy()]
-    created = created.sort_values(["date", "upload_id", "source_row"], kind="stable")
-    lot_product = created.drop_duplicates("lot_id").set_index("lot_id")["product"]
     product = ev["lot_id"].map(lot_product).astype("object")
     product = product.where(product.notna(), ev["product"])
     ev[LOT_PRODUCT] = product
     ev[MINERAL] = product.isin(MINERAL_PRODUCTS).to_numpy()
-    ev[MONTH] = month_number(ev["period"]) if len(ev) else pd.Series(dtype="int64")
+    # The upload's period is the month of its rows' dates (SPEC §1); dates are cheaper to read.
+    dates = ev["date"].dt
+    ev[MONTH] = (dates.year * 12 + dates.month - 1).astype("int64")
     return ev
 
 
