@@ -2,14 +2,14 @@
 # Start the local Neo4j (Community 5.26, embedded, Bolt on 127.0.0.1:$NEO4J_PORT) in the background.
 # Builds the jar first if it is missing. Idempotent: if it is already running, just prints the URI.
 #   NEO4J_PORT      Bolt port (default 7687)
-#   NEO4J_DATA      data folder (default <repo>/.neo4j/data); pid file and log live there
+#   NEO4J_DATA_DIR  data folder (default <repo>/.neo4j/data); pid file and log live there
 #   NEO4J_PASSWORD  password set for user neo4j (default flowgraph-dev)
 #   NEO4J_HEAP      JVM heap (default 1g); NEO4J_START_TIMEOUT seconds to wait (default 120)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 port="${NEO4J_PORT:-7687}"
-data="${NEO4J_DATA:-$repo/.neo4j/data}"
+data="${NEO4J_DATA_DIR:-${NEO4J_DATA:-$repo/.neo4j/data}}"
 heap="${NEO4J_HEAP:-1g}"
 timeout="${NEO4J_START_TIMEOUT:-120}"
 jar="$here/target/neo4j-local.jar"

@@ -3,7 +3,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-data="${NEO4J_DATA:-$repo/.neo4j/data}"
+data="${NEO4J_DATA_DIR:-${NEO4J_DATA:-$repo/.neo4j/data}}"
 pidfile="$data/neo4j-local.pid"
 if [[ ! -f "$pidfile" ]]; then
   echo "neo4j-local: not running (no $pidfile)"

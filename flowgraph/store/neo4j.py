@@ -1,0 +1,345 @@
+"""The Neo4j store: the supply-chain graph of record, same contract as the embedded store.
+
+Every event is one relationship carrying all its columns (EXTRACTED, IMPORTED, SENT, RECEIVED,
+EXPORTED, INPUT_TO, YIELDED, LOST, HELD) between Enterprise, Lot, Shipment and Batch nodes, so
+``events()`` reads the table back exactly and investigators walk the same graph. Each upload
+file is written in ONE transaction (``UNWIND $rows`` batches of 10k); a superseded upload's
+relationships leave the current graph and stay in history as ``(:Upload)-[:RECORDED]->(:Event)``.
+Model and diagram: docs/neo4j-model.md.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+import pandas as pd
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+
+from flowgraph.errors import FlowgraphError, InputError, StoreUnavailable
+from flowgraph.model import TEXT_COLUMNS, Registry, Upload, empty_events
+from flowgraph.store import neo4j_schema as q
+from flowgraph.store.base import LoadResult, RegistryResult
+from flowgraph.store.neo4j_rows import (
+    chunks,
+    cross_upload_problems,
+    event_rows,
+    finding_rows,
+    registry_rows,
+    upload_props,
+)
+
+# The password scripts/neo4j-local sets when NEO4J_PASSWORD is not given (a local dev server).
+DEV_PASSWORD = "flowgraph-dev"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def safe_uri(uri: str) -> str:
+    """The URI without any user:password part, fit for messages.
+
+    >>> safe_uri("bolt://neo4j:secret@db.example:7687")
+    'bolt://db.example:7687'
+    """
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, AuthError):
+        return "authentication failed (check NEO4J_USERNAME / NEO4J_PASSWORD)"
+    if isinstance(error, ServiceUnavailable):
+        text = str(error)
+        if "refused" in text.lower():
+            return "connection refused"
+        return text.splitlines()[0] if text else "service unavailable"
+    if isinstance(error, Neo4jError):
+        return error.message or error.code or type(error).__name__
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+class Neo4jStore:
+    """The Neo4j store. ``Neo4jStore.connect(uri)`` reads credentials from the environment;
+    the constructor takes a ready driver and does no I/O.
+
+    >>> store = Neo4jStore.connect("bolt://127.0.0.1:7687")  # doctest: +SKIP
+    >>> store.events().empty  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, driver: neo4j.Driver, database: str | None, uri: str):
+        self.driver = driver
+        self.database = database
+        self.uri = uri
+        self._schema_ready = False
+
+    @classmethod
+    def connect(cls, uri: str) -> Neo4jStore:
+        """Open a driver with NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE and check it works.
+
+        Raises StoreUnavailable naming the URI (never the password) when the server is down,
+        refuses the credentials or has no such database.
+        """
+        user = os.environ.get("NEO4J_USERNAME") or "neo4j"
+        password = os.environ.get("NEO4J_PASSWORD") or DEV_PASSWORD
+        database = os.environ.get("NEO4J_DATABASE") or None
+        shown = safe_uri(uri)
+        try:
+            driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                connection_timeout=10,
+                max_transaction_retry_time=10,
+                notifications_min_severity="OFF",
+            )
+        except (ValueError, DriverError) as e:
+            raise StoreUnavailable(f"cannot reach Neo4j at {shown}: {_reason(e)}") from None
+        try:
+            driver.execute_query("RETURN 1", database_=database)
+        except (DriverError, Neo4jError, OSError) as e:
+            driver.close()
+            raise StoreUnavailable(f"cannot reach Neo4j at {shown}: {_reason(e)}") from None
+        return cls(driver, database, uri)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _session(self, read_only: bool = False) -> neo4j.Session:
+        mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
+        return self.driver.session(database=self.database, default_access_mode=mode)
+
+    def _read(self, query: str, **params) -> list[dict]:
+        def work(tx: neo4j.ManagedTransaction) -> list[dict]:
+            return [record.data() for record in tx.run(query, params)]
+
+        return self._call(lambda: self._run_read(work))
+
+    def _run_read(self, work):
+        with self._session(read_only=True) as session:
+            return session.execute_read(work)
+
+    def _write(self, work):
+        self.ensure_schema()
+
+        def run():
+            with self._session() as session:
+                return session.execute_write(work)
+
+        return self._call(run)
+
+    def _call(self, fn):
+        """Run fn, turning a lost server into StoreUnavailable and a refusal into FlowgraphError."""
+        try:
+            return fn()
+        except (ServiceUnavailable, AuthError, neo4j.exceptions.SessionExpired) as e:
+            raise StoreUnavailable(
+                f"cannot reach Neo4j at {safe_uri(self.uri)}: {_reason(e)}"
+            ) from e
+        except ClientError as e:
+            raise FlowgraphError(f"Neo4j at {safe_uri(self.uri)} refused: {_reason(e)}") from e
+
+    def ensure_schema(self) -> None:
+        """Create the uniqueness constraints and indexes (IF NOT EXISTS) once per store object."""
+        if self._schema_ready:
+            return
+
+        def run():
+            with self._session() as session:
+                for statement in q.CONSTRAINTS + q.INDEXES:
+                    session.run(statement).consume()
+
+        self._call(run)
+        self._schema_ready = True
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    def find_current_by_sha(self, sha256: str) -> tuple[str, str] | None:
+        rows = self._read(q.FIND_BY_SHA, sha=sha256)
+        return (rows[0]["enterprise_id"], rows[0]["period"]) if rows else None
+
+    def save_upload(self, upload: Upload) -> LoadResult:
+        """Store one validated upload in one transaction; see Store.save_upload."""
+        rows = event_rows(upload.events, upload_id=0)  # ids patched in the transaction
+        return self._write(lambda tx: self._save_upload(tx, upload, rows))
+
+    def _save_upload(self, tx: neo4j.ManagedTransaction, upload: Upload, rows) -> LoadResult:
+        ent, period = upload.identity
+        history = tx.run(q.CURRENT_UPLOAD, ent=ent, period=period).data()
+        current = next((h for h in history if h["current"]), None)
+        count = len(upload.events)
+        if current is not None and current["sha256"] == upload.sha256:
+            return LoadResult(
+                upload.file_name, ent, period, "unchanged", count, current["revision"]
+            )
+        others = {
+            r["period"]: (frozenset(r["event_ids"] or ()), frozenset(r["batch_ids"] or ()))
+            for r in tx.run(q.OTHER_CURRENT_KEYS, ent=ent, period=period)
+        }
+        problems = cross_upload_problems(upload, others)
+        if problems:
+            raise InputError(problems)
+        revision = max((h["revision"] for h in history), default=0) + 1
+        upload_id = tx.run(q.NEXT_UPLOAD_ID).single()["value"]
+        old = current["upload_id"] if current is not None else None
+        if old is not None:
+            shipments = [
+                r["props"]["shipment_id"]
+                for kind in ("ship", "receive")
+                for r in rows.get(kind, [])
+            ]
+            tx.run(q.ARCHIVE_ENTERPRISE_EVENTS, old=old, ent=ent).consume()
+            tx.run(q.ARCHIVE_YIELDED, old=old, ent=ent).consume()
+            tx.run(q.ARCHIVE_INPUT_TO, old=old, ent=ent).consume()
+            old_shipments = [
+                s["id"]
+                for s in tx.run(
+                    "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
+                    "WHERE ev.shipment_id IS NOT NULL RETURN DISTINCT ev.shipment_id AS id",
+                    old=old,
+                )
+            ]
+            tx.run(q.DROP_EMPTY_BATCHES, ent=ent).consume()
+            gone = sorted(set(old_shipments) - set(shipments))
+            tx.run(q.DROP_EMPTY_SHIPMENTS, shipments=gone).consume()
+        props = upload_props(upload, upload_id, revision, _now())
+        tx.run(q.CREATE_UPLOAD, ent=ent, props=props, old=old).consume()
+        for event_type, type_rows in rows.items():
+            for row in type_rows:
+                row["props"]["upload_id"] = upload_id
+            for chunk in chunks(type_rows):
+                tx.run(q.WRITE_EVENTS[event_type], ent=ent, rows=chunk).consume()
+        status = "superseded" if old is not None else "loaded"
+        return LoadResult(upload.file_name, ent, period, status, count, revision)
+
+    def uploads(self, include_history: bool = False) -> pd.DataFrame:
+        columns = [
+            "upload_id", "enterprise_id", "period", "revision", "file_name", "sha256",
+            "loaded_at", "superseded_by", "events", "current",
+        ]  # fmt: skip
+        frame = pd.DataFrame(self._read(q.READ_UPLOADS, history=include_history), columns=columns)
+        frame = frame.astype({"upload_id": "int64", "revision": "int64", "events": "int64"})
+        frame["current"] = frame["current"].astype(bool)
+        frame["superseded_by"] = frame["superseded_by"].astype("Int64")
+        return frame
+
+    # -- events ----------------------------------------------------------------------------
+
+    def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
+        """Current events in the EVENT_COLUMNS schema, ordered by upload then row."""
+        prefix = f"{year:04d}-" if year is not None else None
+
+        def work(tx: neo4j.ManagedTransaction):
+            result = tx.run(q.READ_EVENTS, period=period, year=prefix)
+            keys = result.keys()
+            return keys, [record.values() for record in result]
+
+        keys, values = self._call(lambda: self._run_read(work))
+        if not values:
+            return empty_events()
+        frame = pd.DataFrame(values, columns=keys)
+        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d").astype("datetime64[ns]")
+        frame["mass_kg"] = frame["mass_kg"].astype("float64")
+        frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
+        frame["upload_id"] = frame["upload_id"].astype("int64")
+        frame["source_row"] = frame["source_row"].astype("int64")
+        for column in TEXT_COLUMNS + ("period",):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+        return frame[list(empty_events().columns)]
+
+    # -- registry --------------------------------------------------------------------------
+
+    def save_registry(self, registry: Registry, source: str) -> RegistryResult:
+        from flowgraph.store.local import registry_digest
+
+        digest = registry_digest(registry)
+        counts = (len(registry.enterprises), len(registry.designations), len(registry.quotas))
+        enterprises, designations, quotas = registry_rows(registry)
+
+        def work(tx: neo4j.ManagedTransaction) -> RegistryResult:
+            latest = tx.run(q.LATEST_REGISTRY).single()
+            if latest is not None and latest["digest"] == digest:
+                return RegistryResult(latest["version"], "unchanged", *counts)
+            version = (latest["version"] if latest is not None else 0) + 1
+            for statement in (
+                "MATCH (v:RegistryVersion {current: true}) SET v.current = false",
+                "MATCH (d:Designation {current: true}) SET d.current = false",
+                "MATCH (x:Quota {current: true}) SET x.current = false",
+                "MATCH (e:Enterprise {registered: true}) SET e.registered = false",
+            ):
+                tx.run(statement).consume()
+            tx.run(
+                "CREATE (:RegistryVersion {version: $version, source: $source, digest: $digest, "
+                "loaded_at: $at, current: true})",
+                version=version,
+                source=source,
+                digest=digest,
+                at=_now(),
+            ).consume()
+            for statement, rows in (
+                (q.WRITE_ENTERPRISES, enterprises),
+                (q.WRITE_DESIGNATIONS, designations),
+                (q.WRITE_QUOTAS, quotas),
+            ):
+                for chunk in chunks(rows):
+                    tx.run(statement, version=version, rows=chunk).consume()
+            return RegistryResult(version, "loaded", *counts)
+
+        return self._write(work)
+
+    def registry(self, version: int | None = None) -> Registry:
+        """The current registry (or an older ``version`` from history)."""
+        if version is None:
+            latest = self._read(q.LATEST_REGISTRY)
+            if not latest:
+                return Registry.empty()
+            version = latest[0]["version"]
+        empty = Registry.empty()
+        enterprises = pd.DataFrame(
+            self._read(q.READ_ENTERPRISES, version=version), columns=empty.enterprises.columns
+        ).astype(object)
+        enterprises = enterprises.where(enterprises.notna(), None)
+        designations = pd.DataFrame(
+            self._read(q.READ_DESIGNATIONS, version=version), columns=empty.designations.columns
+        )
+        for column in ("valid_from", "valid_to"):
+            designations[column] = pd.to_datetime(designations[column], format="%Y-%m-%d").astype(
+                "datetime64[ns]"
+            )
+        quotas = pd.DataFrame(
+            self._read(q.READ_QUOTAS, version=version), columns=empty.quotas.columns
+        ).astype({"year": "int64", "quota_t_reo": "float64"})
+        return Registry(enterprises=enterprises, designations=designations, quotas=quotas)
+
+    # -- findings --------------------------------------------------------------------------
+
+    def save_findings(self, findings: pd.DataFrame) -> None:
+        """Replace the previous run's (:Finding)-[:ABOUT]->(...) nodes with this run's."""
+        rows = finding_rows(findings)
+        run_id = uuid.uuid4().hex
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(q.DELETE_FINDINGS).consume()
+            tx.run(q.CREATE_RUN, run_id=run_id, ran_at=_now(), count=len(rows)).consume()
+            for chunk in chunks(rows):
+                tx.run(q.WRITE_FINDINGS, run_id=run_id, rows=chunk).consume()
+
+        self._write(work)
+
+    def findings(self) -> pd.DataFrame:
+        """The latest saved detection run (empty when none)."""
+        from flowgraph.model import FINDING_COLUMNS
+
+        rows = self._read(
+            "MATCH (f:Finding) RETURN " + ", ".join(f"f.{c} AS {c}" for c in FINDING_COLUMNS)
+        )
+        return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))

@@ -1,0 +1,197 @@
+"""Pure functions that turn DataFrames into the parameter rows the Neo4j store writes.
+
+No I/O here: each function takes frames and returns lists of plain dicts (driver-ready values:
+``datetime.date`` for dates, ``None`` never stored as a property), so they are tested without
+a server.
+
+>>> from flowgraph.model import events_frame
+>>> ev = events_frame([{"event_id": "1", "event_type": "extract", "date": "2024-03-05",
+...     "enterprise_id": "E1", "lot_id": "L1", "product": "BAST_CONC", "mass_kg": 10,
+...     "reo_pct": 60, "document_ref": "M-1"}])
+>>> rows = event_rows(ev, upload_id=4)
+>>> rows["extract"][0]["lot"], rows["extract"][0]["props"]["upload_id"]
+('L1', 4)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+
+import pandas as pd
+
+from flowgraph.errors import Problem
+from flowgraph.model import EVENT_COLUMNS, FINDING_COLUMNS, PRODUCTS, Registry, Upload
+
+BATCH_SIZE = 10_000
+
+
+def batch_key(enterprise_id: str, batch_id: str) -> str:
+    """The Batch node key: batch ids are unique only within their enterprise.
+
+    >>> batch_key("E1", "B-7")
+    'E1/B-7'
+    """
+    return f"{enterprise_id}/{batch_id}"
+
+
+def _clean(value: object) -> object:
+    """A driver-ready property value; None for anything missing (NaN, NaT, None)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def event_rows(events: pd.DataFrame, upload_id: int) -> dict[str, list[dict]]:
+    """Rows per event type: ``props`` (every event column, the relationship's properties) plus
+    the node keys the write statement merges on (lot, shipment, counterparty, batch_key).
+    """
+    frame = events.reindex(columns=list(EVENT_COLUMNS))
+    dates = [d.date() for d in pd.to_datetime(frame["date"])]
+    records = frame.drop(columns=["date", "upload_id"]).to_dict("records")
+    out: dict[str, list[dict]] = {}
+    for record, date in zip(records, dates, strict=True):
+        props = {k: v for k, v in ((k, _clean(v)) for k, v in record.items()) if v is not None}
+        props["date"] = date
+        props["upload_id"] = int(upload_id)
+        props["source_row"] = int(record["source_row"])
+        product = props.get("product")
+        known = PRODUCTS.get(product) if product else None
+        batch = props.get("batch_id")
+        out.setdefault(props["event_type"], []).append(
+            {
+                "props": props,
+                "lot": props["lot_id"],
+                "product": product,
+                "family": known.family if known else None,
+                "reo_pct": props.get("reo_pct"),
+                "shipment": props.get("shipment_id"),
+                "counterparty": props.get("counterparty_id"),
+                "batch": batch,
+                "batch_key": batch_key(props["enterprise_id"], batch) if batch else None,
+            }
+        )
+    return out
+
+
+def chunks(rows: list[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
+    """Consecutive slices of at most ``size`` rows.
+
+    >>> [len(c) for c in chunks(list(range(25)), 10)]
+    [10, 10, 5]
+    """
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def upload_props(upload: Upload, upload_id: int, revision: int, loaded_at: str) -> dict:
+    """The (:Upload) node's properties, with the ids the cross-upload check needs."""
+    events = upload.events
+    return {
+        "upload_id": int(upload_id),
+        "enterprise_id": upload.enterprise_id,
+        "period": upload.period,
+        "revision": int(revision),
+        "file_name": upload.file_name,
+        "sha256": upload.sha256,
+        "loaded_at": loaded_at,
+        "events": len(events),
+        "current": True,
+        "event_ids": [str(x) for x in events["event_id"].dropna().unique()],
+        "batch_ids": [str(x) for x in events["batch_id"].dropna().unique()],
+    }
+
+
+def cross_upload_problems(
+    upload: Upload, others: dict[str, tuple[frozenset, frozenset]]
+) -> list[Problem]:
+    """SPEC §1: event ids are unique per enterprise across current uploads; a batch lives in one.
+
+    ``others`` maps each other current period of the enterprise to (event ids, batch ids).
+    Same messages as the embedded store, so both stores report a clash identically.
+    """
+    events = upload.events
+    problems = []
+    for position, (column, what) in enumerate((("event_id", "event_id"), ("batch_id", "batch"))):
+        owner = {key: period for period, ids in sorted(others.items()) for key in ids[position]}
+        clashing = events[events[column].isin(owner.keys())]
+        for row, value in zip(clashing["source_row"], clashing[column], strict=True):
+            problems.append(
+                Problem(
+                    upload.file_name,
+                    int(row),
+                    column,
+                    f"{what} {value!r} is already used by {upload.enterprise_id} in its "
+                    f"{owner[value]} upload",
+                )
+            )
+    problems.sort(key=lambda p: (p.row, p.column))
+    return problems
+
+
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
+    data = frame.reindex(columns=list(columns))
+    rows = []
+    for position, record in enumerate(data.to_dict("records")):
+        row = {k: _clean(v) for k, v in record.items()}
+        row["row"] = position
+        rows.append(row)
+    return rows
+
+
+def registry_rows(registry: Registry) -> tuple[list[dict], list[dict], list[dict]]:
+    """(enterprises, designations, quotas) rows; ``row`` keeps the file order for reading back.
+
+    >>> from flowgraph.model import registry_from_records
+    >>> reg = registry_from_records(enterprises=[{"enterprise_id": "E1", "roles": "mine;trader"}])
+    >>> registry_rows(reg)[0][0]["role_list"]
+    ['mine', 'trader']
+    """
+    from flowgraph.model import DESIGNATION_COLUMNS, ENTERPRISE_COLUMNS, QUOTA_COLUMNS
+
+    enterprises = _records(registry.enterprises, ENTERPRISE_COLUMNS)
+    for row in enterprises:
+        roles = row.get("roles")
+        row["role_list"] = [r.strip() for r in str(roles).split(";") if r.strip()] if roles else []
+    designations = _records(registry.designations, DESIGNATION_COLUMNS)
+    quotas = _records(registry.quotas, QUOTA_COLUMNS)
+    for row in quotas:
+        row["year"] = int(row["year"])
+        row["quota_t_reo"] = float(row["quota_t_reo"])
+    for row in designations:
+        for column in ("valid_from", "valid_to"):
+            value = row[column]
+            if isinstance(value, dt.datetime):
+                row[column] = value.date()
+    return enterprises, designations, quotas
+
+
+def finding_rows(findings: pd.DataFrame) -> list[dict]:
+    """One row per finding: ``props`` for the (:Finding) node and the keys ABOUT links to."""
+    frame = findings.reindex(columns=list(FINDING_COLUMNS))
+    rows = []
+    for record in frame.to_dict("records"):
+        props = {k: v for k, v in ((k, _clean(v)) for k, v in record.items()) if v is not None}
+        if "year" in props:
+            props["year"] = int(props["year"])
+        if "reo_kg" in props:
+            props["reo_kg"] = float(props["reo_kg"])
+        enterprise, batch = props.get("enterprise_id"), props.get("batch_id")
+        rows.append(
+            {
+                "props": props,
+                "enterprise_id": enterprise,
+                "lot_id": props.get("lot_id"),
+                "shipment_id": props.get("shipment_id"),
+                "batch_id": batch,
+                "batch_key": batch_key(enterprise, batch) if enterprise and batch else None,
+            }
+        )
+    return rows

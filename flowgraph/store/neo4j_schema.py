@@ -1,0 +1,219 @@
+"""The Neo4j graph model's constraints, indexes and the fixed Cypher the store writes with.
+
+Everything here is a constant: relationship types are fixed names (Cypher cannot take them as
+parameters), every value travels in parameters. See docs/neo4j-model.md for the picture.
+"""
+
+from __future__ import annotations
+
+# Uniqueness constraints (Community edition supports single-property uniqueness). Created with
+# IF NOT EXISTS before the first write, so MERGE on these keys is index-backed and race-free.
+CONSTRAINTS: tuple[str, ...] = (
+    "CREATE CONSTRAINT fg_enterprise_id IF NOT EXISTS FOR (n:Enterprise) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT fg_lot_id IF NOT EXISTS FOR (n:Lot) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT fg_shipment_id IF NOT EXISTS FOR (n:Shipment) REQUIRE n.id IS UNIQUE",
+    # Batch ids are only unique within their enterprise: key = "<enterprise_id>/<batch_id>".
+    "CREATE CONSTRAINT fg_batch_key IF NOT EXISTS FOR (n:Batch) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT fg_upload_id IF NOT EXISTS FOR (n:Upload) REQUIRE n.upload_id IS UNIQUE",
+    "CREATE CONSTRAINT fg_registry_version IF NOT EXISTS "
+    "FOR (n:RegistryVersion) REQUIRE n.version IS UNIQUE",
+    "CREATE CONSTRAINT fg_counter_name IF NOT EXISTS FOR (n:Counter) REQUIRE n.name IS UNIQUE",
+)
+INDEXES: tuple[str, ...] = (
+    "CREATE INDEX fg_upload_identity IF NOT EXISTS FOR (n:Upload) ON (n.enterprise_id, n.period)",
+    "CREATE INDEX fg_upload_sha IF NOT EXISTS FOR (n:Upload) ON (n.sha256)",
+    "CREATE INDEX fg_batch_id IF NOT EXISTS FOR (n:Batch) ON (n.id)",
+    "CREATE INDEX fg_designation_current IF NOT EXISTS FOR (n:Designation) ON (n.current)",
+    "CREATE INDEX fg_quota_current IF NOT EXISTS FOR (n:Quota) ON (n.current)",
+    "CREATE INDEX fg_finding_type IF NOT EXISTS FOR (n:Finding) ON (n.type)",
+)
+
+# event_type -> relationship type carrying that event (all its columns as properties).
+EVENT_RELATIONSHIPS: dict[str, str] = {
+    "extract": "EXTRACTED",
+    "import": "IMPORTED",
+    "ship": "SENT",
+    "receive": "RECEIVED",
+    "export": "EXPORTED",
+    "consume": "INPUT_TO",
+    "produce": "YIELDED",
+    "loss": "LOST",
+    "stock": "HELD",
+}
+ALL_EVENT_RELS = "|".join(EVENT_RELATIONSHIPS.values())
+# Event relationships that start at the uploading enterprise (the others hang off its batches).
+ENTERPRISE_EVENT_RELS = "EXTRACTED|IMPORTED|SENT|RECEIVED|EXPORTED|LOST|HELD"
+
+_LOT = (
+    "MERGE (l:Lot {id: row.lot}) "
+    "ON CREATE SET l.product = row.product, l.family = row.family "
+    "SET l.product = coalesce(l.product, row.product), l.family = coalesce(l.family, row.family) "
+)
+_CREATED_LOT = (
+    "MERGE (l:Lot {id: row.lot}) "
+    "SET l.product = row.product, l.family = row.family, l.reo_pct = row.reo_pct "
+)
+_BATCH = (
+    "MERGE (b:Batch {key: row.batch_key}) ON CREATE SET b.id = row.batch, b.enterprise_id = $ent "
+    "MERGE (e)-[:RAN]->(b) "
+)
+_HEAD = "MATCH (e:Enterprise {id: $ent}) UNWIND $rows AS row "
+
+# event_type -> one UNWIND statement writing a batch of that type's rows.
+WRITE_EVENTS: dict[str, str] = {
+    "extract": _HEAD + _CREATED_LOT + "CREATE (e)-[r:EXTRACTED]->(l) SET r = row.props",
+    "import": _HEAD + _CREATED_LOT + "CREATE (e)-[r:IMPORTED]->(l) SET r = row.props",
+    "ship": _HEAD
+    + _LOT
+    + "MERGE (s:Shipment {id: row.shipment}) MERGE (c:Enterprise {id: row.counterparty}) "
+    "CREATE (e)-[r:SENT]->(s) SET r = row.props "
+    "MERGE (s)-[:TO]->(c) MERGE (s)-[:CARRIES]->(l)",
+    "receive": _HEAD
+    + _LOT
+    + "MERGE (s:Shipment {id: row.shipment}) MERGE (c:Enterprise {id: row.counterparty}) "
+    "CREATE (e)-[r:RECEIVED]->(s) SET r = row.props "
+    "MERGE (s)-[:FROM]->(c) MERGE (s)-[:CARRIES]->(l)",
+    "export": _HEAD + _LOT + "CREATE (e)-[r:EXPORTED]->(l) SET r = row.props",
+    "consume": _HEAD + _LOT + _BATCH + "CREATE (l)-[r:INPUT_TO]->(b) SET r = row.props",
+    "produce": _HEAD + _CREATED_LOT + _BATCH + "CREATE (b)-[r:YIELDED]->(l) SET r = row.props",
+    "loss": _HEAD + _LOT + "CREATE (e)-[r:LOST]->(l) SET r = row.props",
+    "stock": _HEAD + _LOT + "CREATE (e)-[r:HELD]->(l) SET r = row.props",
+}
+
+CURRENT_UPLOAD = (
+    "MATCH (u:Upload {enterprise_id: $ent, period: $period}) "
+    "RETURN u.upload_id AS upload_id, u.sha256 AS sha256, u.revision AS revision, "
+    "u.current AS current ORDER BY u.revision DESC"
+)
+OTHER_CURRENT_KEYS = (
+    "MATCH (u:Upload {enterprise_id: $ent}) WHERE u.current AND u.period <> $period "
+    "RETURN u.period AS period, u.event_ids AS event_ids, u.batch_ids AS batch_ids"
+)
+NEXT_UPLOAD_ID = (
+    "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
+    "RETURN c.value AS value"
+)
+CREATE_UPLOAD = (
+    "MERGE (e:Enterprise {id: $ent}) "
+    "CREATE (u:Upload) SET u = $props "
+    "CREATE (e)-[:UPLOADED]->(u) "
+    "WITH u OPTIONAL MATCH (old:Upload {upload_id: $old}) "
+    "FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | "
+    "  SET o.current = false, o.superseded_by = u.upload_id CREATE (u)-[:SUPERSEDES]->(o))"
+)
+# Supersession: the old upload's event relationships leave the current graph but stay in
+# history as (:Upload)-[:RECORDED]->(:Event) nodes with the same properties.
+ARCHIVE_ENTERPRISE_EVENTS = (
+    "MATCH (old:Upload {upload_id: $old}) "
+    f"MATCH (e:Enterprise {{id: $ent}})-[r:{ENTERPRISE_EVENT_RELS}]->() "
+    "WHERE r.upload_id = $old "
+    "CREATE (old)-[:RECORDED]->(ev:Event) SET ev = properties(r) DELETE r"
+)
+ARCHIVE_YIELDED = (
+    "MATCH (old:Upload {upload_id: $old}) "
+    "MATCH (e:Enterprise {id: $ent})-[:RAN]->(b:Batch)-[r:YIELDED]->() "
+    "WHERE r.upload_id = $old "
+    "CREATE (old)-[:RECORDED]->(ev:Event) SET ev = properties(r) DELETE r"
+)
+ARCHIVE_INPUT_TO = (
+    "MATCH (old:Upload {upload_id: $old}) "
+    "MATCH (e:Enterprise {id: $ent})-[:RAN]->(b:Batch)<-[r:INPUT_TO]-() "
+    "WHERE r.upload_id = $old "
+    "CREATE (old)-[:RECORDED]->(ev:Event) SET ev = properties(r) DELETE r"
+)
+DROP_EMPTY_BATCHES = (
+    "MATCH (e:Enterprise {id: $ent})-[:RAN]->(b:Batch) "
+    "WHERE NOT ()-[:INPUT_TO]->(b) AND NOT (b)-[:YIELDED]->() DETACH DELETE b"
+)
+DROP_EMPTY_SHIPMENTS = (
+    "MATCH (s:Shipment) WHERE s.id IN $shipments AND NOT ()-[:SENT|RECEIVED]->(s) DETACH DELETE s"
+)
+
+READ_EVENTS = (
+    f"MATCH ()-[r:{ALL_EVENT_RELS}]->() "
+    "WHERE ($period IS NULL OR r.period = $period) "
+    "AND ($year IS NULL OR r.period STARTS WITH $year) "
+    "RETURN r.event_id AS event_id, r.event_type AS event_type, toString(r.date) AS date, "
+    "r.enterprise_id AS enterprise_id, r.lot_id AS lot_id, r.product AS product, "
+    "r.mass_kg AS mass_kg, r.reo_pct AS reo_pct, r.counterparty_id AS counterparty_id, "
+    "r.shipment_id AS shipment_id, r.batch_id AS batch_id, r.country AS country, "
+    "r.document_ref AS document_ref, r.note AS note, r.period AS period, "
+    "r.upload_id AS upload_id, r.source_row AS source_row "
+    "ORDER BY upload_id, source_row"
+)
+READ_UPLOADS = (
+    "MATCH (u:Upload) WHERE $history OR u.current "
+    "RETURN u.upload_id AS upload_id, u.enterprise_id AS enterprise_id, u.period AS period, "
+    "u.revision AS revision, u.file_name AS file_name, u.sha256 AS sha256, "
+    "u.loaded_at AS loaded_at, u.superseded_by AS superseded_by, u.events AS events, "
+    "u.current AS current ORDER BY enterprise_id, period, revision"
+)
+FIND_BY_SHA = (
+    "MATCH (u:Upload {sha256: $sha}) WHERE u.current "
+    "RETURN u.enterprise_id AS enterprise_id, u.period AS period LIMIT 1"
+)
+
+LATEST_REGISTRY = (
+    "MATCH (v:RegistryVersion) RETURN v.version AS version, v.digest AS digest "
+    "ORDER BY v.version DESC LIMIT 1"
+)
+WRITE_ENTERPRISES = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "UNWIND $rows AS row "
+    "MERGE (e:Enterprise {id: row.enterprise_id}) "
+    "SET e.name = row.name, e.province = row.province, e.group = row.group, "
+    "e.roles = row.roles, e.role_list = row.role_list, e.registered = true, "
+    "e.registry_version = $version "
+    "CREATE (v)-[:LISTS {row: row.row}]->(e)"
+)
+WRITE_DESIGNATIONS = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "UNWIND $rows AS row "
+    "MERGE (e:Enterprise {id: row.enterprise_id}) "
+    "CREATE (d:Designation) SET d = row, d.version = $version, d.current = true "
+    "CREATE (e)-[:HOLDS]->(d) CREATE (v)-[:INCLUDES]->(d)"
+)
+WRITE_QUOTAS = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "UNWIND $rows AS row "
+    "MERGE (e:Enterprise {id: row.enterprise_id}) "
+    "CREATE (q:Quota) SET q = row, q.version = $version, q.current = true "
+    "CREATE (e)-[:HAS_QUOTA]->(q) CREATE (v)-[:INCLUDES]->(q)"
+)
+READ_ENTERPRISES = (
+    "MATCH (:RegistryVersion {version: $version})-[l:LISTS]->(e:Enterprise) "
+    "RETURN e.id AS enterprise_id, e.name AS name, e.province AS province, e.group AS group, "
+    "e.roles AS roles ORDER BY l.row"
+)
+READ_DESIGNATIONS = (
+    "MATCH (:RegistryVersion {version: $version})-[:INCLUDES]->(d:Designation) "
+    "RETURN d.enterprise_id AS enterprise_id, d.activity AS activity, "
+    "d.licence_no AS licence_no, toString(d.valid_from) AS valid_from, "
+    "toString(d.valid_to) AS valid_to ORDER BY d.row"
+)
+READ_QUOTAS = (
+    "MATCH (:RegistryVersion {version: $version})-[:INCLUDES]->(q:Quota) "
+    "RETURN q.enterprise_id AS enterprise_id, q.year AS year, q.activity AS activity, "
+    "q.quota_t_reo AS quota_t_reo ORDER BY q.row"
+)
+
+DELETE_FINDINGS = "MATCH (n) WHERE n:Finding OR n:DetectionRun DETACH DELETE n"
+CREATE_RUN = "CREATE (:DetectionRun {run_id: $run_id, ran_at: $ran_at, findings: $count})"
+WRITE_FINDINGS = (
+    "MATCH (run:DetectionRun {run_id: $run_id}) "
+    "UNWIND $rows AS row "
+    "CREATE (f:Finding) SET f = row.props CREATE (f)-[:IN_RUN]->(run) "
+    "WITH f, row "
+    "OPTIONAL MATCH (e:Enterprise {id: row.enterprise_id}) "
+    "FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END | CREATE (f)-[:ABOUT]->(x)) "
+    "WITH f, row "
+    "OPTIONAL MATCH (l:Lot {id: row.lot_id}) "
+    "FOREACH (x IN CASE WHEN l IS NULL THEN [] ELSE [l] END | CREATE (f)-[:ABOUT]->(x)) "
+    "WITH f, row "
+    "OPTIONAL MATCH (s:Shipment {id: row.shipment_id}) "
+    "FOREACH (x IN CASE WHEN s IS NULL THEN [] ELSE [s] END | CREATE (f)-[:ABOUT]->(x)) "
+    "WITH f, row "
+    "OPTIONAL MATCH (b:Batch) WHERE b.key = row.batch_key "
+    "OR (row.batch_key IS NULL AND b.id = row.batch_id) "
+    "FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END | CREATE (f)-[:ABOUT]->(x))"
+)
