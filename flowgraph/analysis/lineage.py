@@ -27,10 +27,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on, lot_reo_pct, reo_kg
+from flowgraph.analysis.common import designated_on
 from flowgraph.model import CREATING_TYPES, MINERAL_PRODUCTS, PRODUCTS, Registry
 
 _FAMILY = {code: p.family for code, p in PRODUCTS.items()}
+_TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
 _ORDER = ["date", "upload_id", "source_row"]
 
 
@@ -91,13 +92,15 @@ class _Structure:
 
 
 def _structure(events: pd.DataFrame) -> _Structure:
-    lot_code, lots = pd.factorize(events["lot_id"], use_na_sentinel=True)
+    lot_code, lots = pd.factorize(events["lot_id"].to_numpy(dtype=object), use_na_sentinel=True)
+    lots = pd.Index(lots, dtype=object)
     etype = events["event_type"].to_numpy()
     has_batch = events["batch_id"].notna().to_numpy()
     cons = np.flatnonzero((etype == "consume") & has_batch & (lot_code >= 0))
     prod = np.flatnonzero((etype == "produce") & has_batch & (lot_code >= 0))
     batch_ids = events["batch_id"].to_numpy()
     codes, batches = pd.factorize(np.concatenate([batch_ids[cons], batch_ids[prod]]))
+    batches = pd.Index(batches, dtype=object)
     cb, pb = codes[: len(cons)], codes[len(cons) :]
     n = len(batches)
 
@@ -135,6 +138,43 @@ def _structure(events: pd.DataFrame) -> _Structure:
     )
 
 
+def _first_per_lot(events: pd.DataFrame, rows: np.ndarray, lot_code: np.ndarray, n_lots: int):
+    """For each lot, the position (into events) of its earliest row among ``rows`` by
+    (date, upload_id, source_row, row order) — the order common.lot_reo_pct uses; -1 if none."""
+    first = np.full(n_lots, -1, dtype=np.int64)
+    if rows.size == 0:
+        return first
+    keys = (
+        rows,
+        events["source_row"].to_numpy()[rows],
+        events["upload_id"].to_numpy()[rows],
+        events["date"].to_numpy()[rows],
+        lot_code[rows],
+    )
+    ordered = rows[np.lexsort(keys)]
+    lots, at = np.unique(lot_code[ordered], return_index=True)
+    first[lots] = ordered[at]
+    return first
+
+
+def _row_reo(events: pd.DataFrame, st: _Structure) -> tuple[np.ndarray, np.ndarray]:
+    """(REO kg of each row, REO % of each lot): SPEC §1, same rules as common.reo_kg but on
+    integer lot codes (a string-keyed map over a million rows costs seconds)."""
+    etype = events["event_type"].isin(CREATING_TYPES).to_numpy()
+    own = events["reo_pct"].to_numpy(dtype="float64")
+    rows = np.flatnonzero(etype & ~np.isnan(own) & (st.lot_code >= 0))
+    first = _first_per_lot(events, rows, st.lot_code, len(st.lots))
+    lot_pct = np.where(first >= 0, own[np.maximum(first, 0)], np.nan)
+    pct = np.where(st.lot_code >= 0, lot_pct[st.lot_code], np.nan)
+    pct = np.where(np.isnan(pct), own, pct)
+    missing = np.isnan(pct)
+    if missing.any():
+        typical = events["product"].iloc[np.flatnonzero(missing)].map(_TYPICAL)
+        pct[missing] = typical.to_numpy(dtype="float64")
+    reo = events["mass_kg"].to_numpy(dtype="float64") * pct / 100.0
+    return np.nan_to_num(reo, nan=0.0), lot_pct
+
+
 def _creation_origin(events: pd.DataFrame, registry: Registry, rows: np.ndarray) -> np.ndarray:
     """Origin label of each creating row (positions ``rows``)."""
     sub = events.iloc[rows]
@@ -154,6 +194,7 @@ def _creation_origin(events: pd.DataFrame, registry: Registry, rows: np.ndarray)
 class _Lineage:
     st: _Structure
     reo: np.ndarray  # per event row
+    lot_pct: np.ndarray  # per lot (NaN when no creating row states one)
     creators: np.ndarray  # event positions of creating rows
     origin: np.ndarray  # per creating row
     share: np.ndarray  # per lot
@@ -164,7 +205,7 @@ class _Lineage:
 
 def _propagate(events: pd.DataFrame, registry: Registry) -> _Lineage:
     st = _structure(events)
-    reo = np.nan_to_num(reo_kg(events).to_numpy(dtype="float64"), nan=0.0)
+    reo, lot_pct = _row_reo(events, st)
     n_lots, n_b = len(st.lots), len(st.batches)
     creators = np.flatnonzero(
         events["event_type"].isin(CREATING_TYPES).to_numpy() & (st.lot_code >= 0)
@@ -206,7 +247,21 @@ def _propagate(events: pd.DataFrame, registry: Registry) -> _Lineage:
         np.add.at(num, p_lot_s[ps], p_reo_s[ps] * out)
 
     share = np.clip(lot_share(np.arange(n_lots)), 0.0, 1.0)
-    return _Lineage(st, reo, creators, origin, share, cons_reo, prod_reo, in_num)
+    return _Lineage(st, reo, lot_pct, creators, origin, share, cons_reo, prod_reo, in_num)
+
+
+def _lot_product(events: pd.DataFrame, st: _Structure) -> np.ndarray:
+    """Product of each lot: its earliest creating row's, else the first row that names one."""
+    product = events["product"].to_numpy(dtype=object)
+    named = events["product"].notna().to_numpy() & (st.lot_code >= 0)
+    creating = events["event_type"].isin(CREATING_TYPES).to_numpy()
+    n = len(st.lots)
+    first = _first_per_lot(events, np.flatnonzero(named & creating), st.lot_code, n)
+    any_row = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(named)[::-1]  # reversed so the first row wins the assignment
+    any_row[st.lot_code[rows]] = rows
+    pick = np.where(first >= 0, first, any_row)
+    return np.where(pick >= 0, product[np.maximum(pick, 0)], None)
 
 
 def lot_products(events: pd.DataFrame) -> pd.Series:
@@ -221,11 +276,19 @@ def lot_products(events: pd.DataFrame) -> pd.Series:
     >>> lot_products(ev).tolist()
     ['BAST_CONC', 'BAST_CONC']
     """
-    created = events[events["event_type"].isin(CREATING_TYPES) & events["product"].notna()]
-    created = created.sort_values(_ORDER, kind="stable").drop_duplicates("lot_id")
-    product = events["lot_id"].map(created.set_index("lot_id")["product"])
-    product = product.astype("object").fillna(events["product"].astype("object"))
-    return product.where(product.notna(), None)
+    st = _structure(events)
+    return pd.Series(_products_of_rows(events, st), index=events.index, dtype=object)
+
+
+def _products_of_rows(events: pd.DataFrame, st: _Structure) -> np.ndarray:
+    own = events["product"].to_numpy(dtype=object)
+    creating = events["event_type"].isin(CREATING_TYPES).to_numpy() & events["product"].notna()
+    first = _first_per_lot(
+        events, np.flatnonzero(creating.to_numpy() & (st.lot_code >= 0)), st.lot_code, len(st.lots)
+    )
+    of_lot = np.where(first >= 0, own[np.maximum(first, 0)], None)
+    result = np.where(st.lot_code >= 0, of_lot[np.maximum(st.lot_code, 0)], None)
+    return np.where(pd.isna(result), own, result)
 
 
 def lot_shares(events: pd.DataFrame, registry: Registry) -> pd.Series:
@@ -263,41 +326,50 @@ def lot_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """
     lin = _propagate(events, registry)
     st = lin.st
-    cre = events.iloc[lin.creators][_ORDER + ["lot_id", "event_type", "enterprise_id"]].copy()
-    cre = cre.assign(
-        product=events["product"].to_numpy()[lin.creators],
-        batch_id=events["batch_id"].to_numpy()[lin.creators],
-        mass=events["mass_kg"].to_numpy()[lin.creators],
-        reo=lin.reo[lin.creators],
-        origin=lin.origin,
-    )
-    cre = cre.sort_values(_ORDER, kind="stable")
-    first = cre.drop_duplicates("lot_id").set_index("lot_id")
-    totals = cre.groupby("lot_id", sort=False).agg(
-        creators=("lot_id", "size"), created_mass_kg=("mass", "sum"), created_reo_kg=("reo", "sum")
-    )
-    first_batch = cre[cre["event_type"] == "produce"].drop_duplicates("lot_id")
-    first_batch = first_batch.set_index("lot_id")["batch_id"]
+    n = len(st.lots)
+    first = _first_per_lot(events, lin.creators, st.lot_code, n)
+    has = first >= 0
+    at = np.maximum(first, 0)
 
-    index = pd.Index(st.lots, name="lot_id")
-    any_product = events[events["lot_id"].notna() & events["product"].notna()]
-    any_product = any_product.drop_duplicates("lot_id").set_index("lot_id")["product"]
-    table = pd.DataFrame(index=index)
-    table["product"] = first["product"].reindex(index).fillna(any_product.reindex(index))
-    table["family"] = table["product"].map(_FAMILY)
-    table["reo_pct"] = lot_reo_pct(events).reindex(index).astype("float64")
-    table["creators"] = totals["creators"].reindex(index).fillna(0).astype("int64")
-    table["created_by"] = first["enterprise_id"].reindex(index)
-    table["created_type"] = first["event_type"].reindex(index)
-    table["created_date"] = first["date"].reindex(index)
-    table["created_mass_kg"] = totals["created_mass_kg"].reindex(index).fillna(0.0)
-    table["created_reo_kg"] = totals["created_reo_kg"].reindex(index).fillna(0.0)
-    table["origin"] = first["origin"].reindex(index).fillna("unknown")
-    table["traceable_share"] = lin.share
-    table["batch_id"] = first_batch.reindex(index)
-    table["in_cycle"] = st.cycle_lot
-    for column in ("product", "family", "created_by", "created_type", "batch_id"):
-        table[column] = table[column].astype("object").where(table[column].notna(), None)
+    def of_first(column: str) -> np.ndarray:
+        return np.where(has, events[column].to_numpy(dtype=object)[at], None)
+
+    origin = np.full(len(events), None, dtype=object)
+    origin[lin.creators] = lin.origin
+    c_lot = st.lot_code[lin.creators]
+    produced = lin.creators[events["event_type"].to_numpy()[lin.creators] == "produce"]
+    first_prod = _first_per_lot(events, produced, st.lot_code, n)
+    product = _lot_product(events, st)
+    table = pd.DataFrame(
+        {
+            "product": product,
+            "family": [_FAMILY.get(p) for p in product],
+            "reo_pct": lin.lot_pct,
+            "creators": np.bincount(c_lot, minlength=n).astype("int64"),
+            "created_by": of_first("enterprise_id"),
+            "created_type": of_first("event_type"),
+            "created_date": pd.Series(events["date"].to_numpy()[at]).where(has).to_numpy(),
+            "created_mass_kg": np.bincount(
+                c_lot,
+                weights=events["mass_kg"].to_numpy(dtype="float64")[lin.creators],
+                minlength=n,
+            ),
+            "created_reo_kg": np.bincount(c_lot, weights=lin.reo[lin.creators], minlength=n),
+            "origin": np.where(has, origin[at], "unknown"),
+            "traceable_share": lin.share,
+            "batch_id": np.where(
+                first_prod >= 0,
+                events["batch_id"].to_numpy(dtype=object)[np.maximum(first_prod, 0)],
+                None,
+            ),
+            "in_cycle": st.cycle_lot,
+        },
+        index=pd.Index(st.lots, name="lot_id", dtype=object),
+    )
+    # object columns with None, like the event table (pandas 3 would infer str with NaN)
+    for column in ("product", "family", "created_by", "created_type", "origin", "batch_id"):
+        values = table[column].astype("object")
+        table[column] = values.where(values.notna(), None)
     return table
 
 
@@ -323,7 +395,7 @@ def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     sub = events.iloc[rows][_ORDER + ["enterprise_id", "period"]].assign(_b=codes)
     sub = sub.sort_values(_ORDER, kind="stable").drop_duplicates("_b").set_index("_b")
     sub = sub.reindex(np.arange(len(st.batches)))
-    mineral = np.isin(lot_products(events).to_numpy()[st.cons], list(MINERAL_PRODUCTS))
+    mineral = np.isin(_products_of_rows(events, st)[st.cons], list(MINERAL_PRODUCTS))
     smelting = np.bincount(st.cb[mineral], minlength=len(st.batches)) > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         input_share = np.where(lin.cons_reo > 0, lin.in_num / lin.cons_reo, 0.0)
