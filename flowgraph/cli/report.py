@@ -1,0 +1,173 @@
+"""``flowgraph report``: self-contained HTML reports (national flows Sankey, findings)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.errors import UsageError
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_BY = ("role", "enterprise", "province", "group")
+_FAMILIES = ("mineral", "compound", "metal", "downstream")
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not _PERIOD.match(value):
+        raise click.BadParameter(f"{value!r} is not a month like 2024-03", ctx, param)
+    return value
+
+
+def _output(value: str) -> Path:
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{value}: is a directory; give a file name like report.html")
+    if not path.parent.exists():
+        raise UsageError(f"{value}: folder {path.parent} does not exist")
+    return path
+
+
+def _window_options(func):
+    func = click.option("--period", metavar="YYYY-MM", callback=_period, help="Only this month.")(
+        func
+    )
+    return click.option("--year", type=click.IntRange(1900, 2999), help="Only this year.")(func)
+
+
+@click.group()
+def report() -> None:
+    """HTML reports that open offline (plotly.js embedded): flows Sankey and findings."""
+
+
+@report.command()
+@click.option("-o", "--output", required=True, metavar="FILE.html", help="Write the page here.")
+@_window_options
+@click.option(
+    "--product-family", type=click.Choice(_FAMILIES), help="Only lots of this product family."
+)
+@click.option("--province", help="Only enterprises of this province (registry).")
+@click.option(
+    "--by", type=click.Choice(_BY), default="role", show_default=True, help="What a node is."
+)
+@click.option(
+    "--top", type=click.IntRange(min=1), help="Keep the N largest nodes per stage; fold the rest."
+)
+@pass_app
+def sankey(
+    app: AppContext,
+    output: str,
+    year: int | None,
+    period: str | None,
+    product_family: str | None,
+    province: str | None,
+    by: str,
+    top: int | None,
+) -> None:
+    """National REO flows as a Plotly Sankey: origin -> mines -> smelter-separators ->
+    processors / traders -> exports, domestic downstream, losses, closing stock.
+
+    Untraceable REO is its own red band through every stage.
+
+    \b
+    Example:
+      flowgraph report sankey --year 2024 -o flows-2024.html
+      flowgraph report sankey --year 2024 --by province --top 8 -o provinces.html
+    """
+    from flowgraph.analysis.lineage import lot_shares
+    from flowgraph.reports.flows import flow_table, upload_count, window_label
+    from flowgraph.reports.sankey import link_parts, write_sankey_html
+
+    path = _output(output)
+    store = app.store()
+    events, registry = store.events(), store.registry()
+    table = flow_table(
+        events,
+        registry,
+        lot_shares(events, registry),
+        by=by,
+        top=top,
+        period=period,
+        year=year,
+        product_family=product_family,
+        province=province,
+    )
+    window = window_label(period, year)
+    filters = [f"by {by}"]
+    if product_family:
+        filters.append(f"{product_family} products")
+    if province:
+        filters.append(f"province {province}")
+    title = f"Rare-earth flows, {window} ({', '.join(filters)})"
+    write_sankey_html(
+        table, path, title=title, period=window, uploads=upload_count(events, period, year)
+    )
+    origin = table[table["source_stage"] == "origin"]
+    click.echo(
+        f"{len(link_parts(table)):,} links, {origin['reo_t'].sum():,.3f} t REO "
+        f"({origin['untraceable_t'].sum():,.3f} t untraceable) written to {path}",
+        err=True,
+    )
+
+
+@report.command()
+@click.option("-o", "--output", required=True, metavar="FILE.html", help="Write the page here.")
+@_window_options
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=15,
+    show_default=True,
+    help="Enterprises listed by untraceable REO.",
+)
+@click.option(
+    "--max-evidence",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Event rows shown per finding.",
+)
+@pass_app
+def findings(
+    app: AppContext,
+    output: str,
+    year: int | None,
+    period: str | None,
+    top: int,
+    max_evidence: int,
+) -> None:
+    """Findings as HTML: summary, top enterprises by untraceable REO, quota burn-down,
+    and every finding with the event rows that caused it (sortable).
+
+    \b
+    Example:
+      flowgraph report findings --year 2024 -o findings-2024.html
+    """
+    from flowgraph.analysis.detectors import run_detectors
+    from flowgraph.analysis.findings import filter_findings
+    from flowgraph.analysis.lineage import lot_shares
+    from flowgraph.config import tolerances_from
+    from flowgraph.reports.findings import write_findings_html
+    from flowgraph.reports.flows import window_bounds
+
+    path = _output(output)
+    window_bounds(period, year)  # validates period against year
+    store = app.store()
+    events, registry = store.events(), store.registry()
+    found = run_detectors(events, registry, tolerances_from(app.config))
+    found = filter_findings(found, period=period, year=year)
+    write_findings_html(
+        path,
+        found,
+        events,
+        registry,
+        shares=lot_shares(events, registry),
+        uploads=store.uploads(),
+        period=period,
+        year=year,
+        top=top,
+        max_evidence=max_evidence,
+    )
+    click.echo(f"{len(found):,} findings written to {path}", err=True)

@@ -1,0 +1,247 @@
+"""Render a flow table (flows.flow_table) as a Plotly Sankey in one self-contained HTML file.
+
+Each flow is drawn as up to two links: its traceable REO (blue) and its untraceable REO (red),
+so the untraceable band runs visibly through every stage. plotly.js is embedded in the page:
+investigators open it on networks without internet.
+
+Names come from uploads and the registry, so every label and hover text is HTML-escaped
+before it reaches plotly (plotly.js interprets a few tags in labels; escaped text is shown
+literally) and before it reaches the page around the figure.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from flowgraph.reports.flows import (
+    EXPORT_PREFIX,
+    LOSSES,
+    STAGES,
+    UNTRACEABLE_ORIGINS,
+    node_balance,
+)
+
+TRACEABLE_COLOUR = "rgba(31, 119, 180, 0.40)"
+UNTRACEABLE_COLOUR = "rgba(214, 39, 40, 0.65)"
+_MIN_T = 1e-9  # a band thinner than a microgram is float noise, not drawn
+_NODE_COLOURS = {
+    "origin": "#2ca02c",
+    "mine": "#8c564b",
+    "smelter-separator": "#9467bd",
+    "processor / trader": "#17becf",
+    "sink": "#7f7f7f",
+}
+
+
+def link_parts(table: pd.DataFrame) -> pd.DataFrame:
+    """The links the Sankey draws: one per (flow, band) with a non-zero value.
+
+    Columns: source, target, band ("traceable" | "untraceable"), value_t, reo_t, lots.
+
+    >>> t = pd.DataFrame({"source": ["a"], "target": ["b"], "reo_t": [1.0], "traceable_t": [0.75],
+    ...                   "untraceable_t": [0.25], "lots": [3]})
+    >>> link_parts(t)[["band", "value_t"]].values.tolist()
+    [['traceable', 0.75], ['untraceable', 0.25]]
+    """
+    parts = []
+    for band in ("traceable", "untraceable"):
+        part = table[["source", "target", "reo_t", "lots"]].copy()
+        part["band"] = band
+        part["value_t"] = table[f"{band}_t"].astype("float64")
+        part["_flow"] = np.arange(len(table))
+        parts.append(part[part["value_t"] > _MIN_T])
+    out = pd.concat(parts, ignore_index=True).sort_values(["_flow", "band"], kind="stable")
+    return out[["source", "target", "band", "value_t", "reo_t", "lots"]].reset_index(drop=True)
+
+
+def _nodes(table: pd.DataFrame) -> pd.DataFrame:
+    bal = node_balance(table)
+    order = {s: i for i, s in enumerate(STAGES)}
+    bal["_o"] = bal["stage"].map(order)
+    bal["_v"] = np.maximum(bal["in_t"], bal["out_t"])
+    return bal.sort_values(["_o", "_v"], ascending=[True, False])
+
+
+def _node_colour(name: str, stage: str) -> str:
+    if name in UNTRACEABLE_ORIGINS:
+        return "#d62728"
+    if name == LOSSES:
+        return "#ff7f0e"
+    if name.startswith(EXPORT_PREFIX):
+        return "#1f77b4"
+    return _NODE_COLOURS.get(stage, "#7f7f7f")
+
+
+def _fmt_t(value: float) -> str:
+    return f"{value:,.3f} t" if abs(value) < 100 else f"{value:,.0f} t"
+
+
+def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go.Figure:
+    """The Sankey of a flow table: nodes ordered by stage, two bands per flow.
+
+    ``title`` is escaped here; pass plain text.
+
+    >>> t = pd.DataFrame({"source": ["import"], "target": ["closing stock"],
+    ...     "source_stage": ["origin"], "target_stage": ["sink"], "reo_t": [2.0],
+    ...     "traceable_t": [2.0], "untraceable_t": [0.0], "lots": [1]})
+    >>> len(sankey_figure(t).data[0].link.value)
+    1
+    """
+    nodes = _nodes(table)
+    names = list(nodes.index)
+    index = {name: i for i, name in enumerate(names)}
+    out_total = nodes["out_t"]
+    links = link_parts(table)
+    esc = {name: html.escape(str(name)) for name in names}
+
+    link_hover = []
+    for row in links.itertuples(index=False):
+        flow_share = row.value_t / row.reo_t if row.reo_t else 0.0
+        src_share = row.reo_t / out_total[row.source] if out_total[row.source] else 0.0
+        link_hover.append(
+            f"{esc[row.source]} → {esc[row.target]}<br>"
+            f"{row.band}: {_fmt_t(row.value_t)} REO ({flow_share:.1%} of this flow)<br>"
+            f"flow: {_fmt_t(row.reo_t)} REO, {src_share:.1%} of what leaves "
+            f"{esc[row.source]}<br>lots: {row.lots:,}"
+        )
+    node_hover = [
+        f"{esc[name]}<br>stage: {html.escape(row.stage)}<br>"
+        f"in: {_fmt_t(row.in_t)} · out: {_fmt_t(row.out_t)} REO"
+        for name, row in nodes.iterrows()
+    ]
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            valueformat=",.3f",
+            valuesuffix=" t",
+            node=dict(
+                label=[esc[n] for n in names],
+                color=[_node_colour(n, s) for n, s in zip(names, nodes["stage"], strict=True)],
+                customdata=node_hover,
+                hovertemplate="%{customdata}<extra></extra>",
+                pad=14,
+                thickness=16,
+                line=dict(width=0.5, color="#444"),
+            ),
+            link=dict(
+                source=[index[s] for s in links["source"]],
+                target=[index[t] for t in links["target"]],
+                value=links["value_t"].round(9).tolist(),
+                color=[
+                    UNTRACEABLE_COLOUR if b == "untraceable" else TRACEABLE_COLOUR
+                    for b in links["band"]
+                ],
+                customdata=link_hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            ),
+        )
+    )
+    figure.update_layout(
+        title=dict(text=html.escape(title)),
+        font=dict(size=12),
+        height=max(600, 28 * len(names)),
+        margin=dict(l=20, r=20, t=60, b=20),
+    )
+    return figure
+
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
+.key span {{ display: inline-block; width: 1.2em; height: 0.8em; margin: 0 0.3em 0 1em; }}
+table {{ border-collapse: collapse; margin-top: 0.5em; }}
+td, th {{ padding: 0.15em 0.8em; text-align: right; border-bottom: 1px solid #ddd; }}
+td:first-child, th:first-child {{ text-align: left; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+<p id="period">Period: <strong>{period}</strong> · uploads: <strong id="uploads">{uploads}</strong>
+ · REO entering: <strong>{entering}</strong>
+ · untraceable: <strong>{untraceable}</strong> ({untraceable_share})</p>
+<p class="key">Bands:<span style="background:{traceable_colour}"></span>traceable REO
+<span style="background:{untraceable_colour}"></span>untraceable REO (unknown lots, undesignated
+extraction, undocumented imports, batch gains and the lots made from them)</p>
+{figure}
+<h2>Where the REO ends</h2>
+<table>
+<tr><th>sink</th><th>REO (t)</th><th>untraceable (t)</th></tr>
+{sinks}
+</table>
+<p>Values in tonnes of rare-earth oxide (REO). Closing stock is book stock. Flows between
+enterprises of the same node are internal and not drawn.</p>
+</body>
+</html>
+"""
+
+
+def sankey_html(
+    table: pd.DataFrame,
+    *,
+    title: str = "Rare-earth flows",
+    period: str = "all periods",
+    uploads: int = 0,
+) -> str:
+    """The whole self-contained page (plotly.js embedded, nothing fetched) as text.
+
+    >>> t = pd.DataFrame({"source": ["import"], "target": ["closing stock"],
+    ...     "source_stage": ["origin"], "target_stage": ["sink"], "reo_t": [2.0],
+    ...     "traceable_t": [2.0], "untraceable_t": [0.0], "lots": [1]})
+    >>> page = sankey_html(t, title="<b>x</b>", period="2024", uploads=3)
+    >>> "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    True
+    """
+    entering = table.loc[table["source_stage"] == "origin"]
+    total = float(entering["reo_t"].sum())
+    untraceable = float(entering["untraceable_t"].sum())
+    sinks = table[table["target_stage"] == "sink"].groupby("target")[["reo_t", "untraceable_t"]]
+    sinks = sinks.sum().sort_values("reo_t", ascending=False)
+    sink_rows = "\n".join(
+        f"<tr><td>{html.escape(str(name))}</td><td>{row.reo_t:,.3f}</td>"
+        f"<td>{row.untraceable_t:,.3f}</td></tr>"
+        for name, row in sinks.iterrows()
+    )
+    if table.empty:
+        figure_html = "<p><strong>No flows in this selection.</strong></p>"
+    else:
+        figure_html = sankey_figure(table, title=title).to_html(
+            full_html=False,
+            include_plotlyjs=True,
+            div_id="sankey",
+            config={"displaylogo": False, "responsive": True},
+        )
+    return _PAGE.format(
+        title=html.escape(title),
+        period=html.escape(period),
+        uploads=int(uploads),
+        entering=_fmt_t(total),
+        untraceable=_fmt_t(untraceable),
+        untraceable_share=f"{untraceable / total:.1%}" if total else "n/a",
+        traceable_colour=TRACEABLE_COLOUR,
+        untraceable_colour=UNTRACEABLE_COLOUR,
+        figure=figure_html,
+        sinks=sink_rows,
+    )
+
+
+def write_sankey_html(
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str = "Rare-earth flows",
+    period: str = "all periods",
+    uploads: int = 0,
+) -> Path:
+    """Write sankey_html(...) to ``path`` (UTF-8); returns the path."""
+    path = Path(path)
+    path.write_text(sankey_html(table, title=title, period=period, uploads=uploads), "utf-8")
+    return path

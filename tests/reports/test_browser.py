@@ -1,0 +1,161 @@
+"""The HTML reports in real headless Chromium (Debian chromium + chromium-driver, no download).
+
+Skipped with one line when /usr/bin/chromium is missing, unless CI is set: then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares
+
+from flowgraph.reports.flows import flow_table
+from flowgraph.reports.sankey import link_parts, write_sankey_html
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def _browser_missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not (Path(path).exists() or shutil.which(path)):
+            return f"{path} missing (apt-get install chromium chromium-driver)"
+    return None
+
+
+@pytest.fixture
+def driver(tmp_path):
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test needs Chromium in CI: {missing}")
+        pytest.skip(missing)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    drv.set_page_load_timeout(60)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+def _open(drv, path: Path) -> None:
+    drv.get(path.resolve().as_uri())
+
+
+def _no_alert(drv) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        text = drv.switch_to.alert.text
+    except NoAlertPresentException:
+        return
+    pytest.fail(f"an alert ran: {text!r}")
+
+
+def _errors(drv) -> list[dict]:
+    return [e for e in drv.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def _wait_for(drv, css: str, count: int, timeout: float = 30) -> list:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(drv, timeout).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, css)) >= count)
+    return drv.find_elements(By.CSS_SELECTOR, css)
+
+
+def test_sankey_renders_offline_with_every_node_and_link(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    registry = hand_registry(smelter_name=XSS_NAME)
+    table = flow_table(hand_events(), registry, hand_shares(), by="enterprise")
+    page = write_sankey_html(
+        table, tmp_path / "sankey.html", title=f"Flows of {XSS_NAME}", period="2024-03", uploads=5
+    )
+    _open(driver, page)
+    nodes_expected = len(set(table.source) | set(table.target))
+    links_expected = len(link_parts(table))
+    nodes = _wait_for(driver, "g.sankey-node", nodes_expected)
+    links = driver.find_elements(By.CSS_SELECTOR, "path.sankey-link")
+    assert len(nodes) == nodes_expected
+    assert len(links) == links_expected
+    _no_alert(driver)
+    assert _errors(driver) == []
+    labels = [n.text for n in nodes]
+    assert XSS_NAME in labels  # shown literally, not run
+    assert XSS_NAME in driver.find_element(By.TAG_NAME, "h1").text
+    assert driver.find_element(By.ID, "uploads").text == "5"
+    shot = tmp_path / "sankey.png"
+    assert driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from flowgraph.analysis import run_detectors
+    from flowgraph.reports.findings import write_findings_html
+
+    registry = hand_registry(smelter_name=XSS_NAME)
+    events = hand_events()
+    events.loc[events.event_id == "S1-17", "note"] = "<img src=x onerror=alert(2)>"
+    found = run_detectors(events, registry)
+    page = write_findings_html(
+        tmp_path / "findings.html", found, events, registry, shares=hand_shares()
+    )
+    _open(driver, page)
+    _wait_for(driver, "#quota g.trace", 1)
+    _no_alert(driver)
+    assert _errors(driver) == []
+    assert driver.find_elements(By.CSS_SELECTOR, "img") == []  # the note stayed text
+    enterprises = driver.find_element(By.ID, "enterprises").text
+    assert XSS_NAME in enterprises  # the name is shown literally
+    rows = driver.find_elements(By.CSS_SELECTOR, "#findings > tbody > tr")
+    assert len(rows) == len(found)
+
+    def column(i):
+        cells = driver.find_elements(By.CSS_SELECTOR, f"#findings > tbody > tr > td:nth-child({i})")
+        return [c.get_attribute("data-sort") or c.text for c in cells]
+
+    reo_header = driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(7)")
+    reo_header.click()
+    ascending = [float(v) for v in column(7)]
+    assert ascending == sorted(ascending)
+    reo_header.click()
+    assert [float(v) for v in column(7)] == sorted(ascending, reverse=True)
+    driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(2)").click()
+    types = column(2)
+    assert types == sorted(types, key=str.lower)
+    # Evidence opens and shows the escaped note literally.
+    for details in driver.find_elements(By.CSS_SELECTOR, "#findings details"):
+        details.find_element(By.TAG_NAME, "summary").click()
+    assert "<img src=x onerror=alert(2)>" in driver.find_element(By.ID, "findings").text
+    _no_alert(driver)
+    driver.execute_script("window.scrollTo(0, 0)")
+    shot = tmp_path / "findings.png"
+    assert driver.save_screenshot(str(shot))

@@ -1,0 +1,242 @@
+"""Sankey and findings HTML: self-contained, escaped, complete; evidence joins; the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares
+
+from flowgraph.analysis import run_detectors
+from flowgraph.analysis.findings import make_findings
+from flowgraph.cli.main import cli
+from flowgraph.model import Upload, empty_findings
+from flowgraph.reports.evidence import evidence
+from flowgraph.reports.findings import (
+    findings_html,
+    quota_usage,
+    summary_by_type,
+    untraceable_by_enterprise,
+)
+from flowgraph.reports.flows import flow_table
+from flowgraph.reports.sankey import link_parts, sankey_figure, sankey_html
+
+REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc\s*=\s*['\"]?\s*(https?:)?//", re.I)
+REMOTE_LINK = re.compile(r"<link[^>]*\bhref\s*=\s*['\"]?\s*(https?:)?//", re.I)
+
+
+def _assert_offline(page: str) -> None:
+    assert not REMOTE_SCRIPT.search(page)
+    assert not REMOTE_LINK.search(page)
+    assert "plotly.js v" in page  # the library itself is in the page
+
+
+def _assert_no_raw_xss(page: str) -> None:
+    assert "<script>alert(1)</script>" not in page
+    assert "\\u003cscript\\u003ealert" not in page  # not smuggled through the figure JSON either
+
+
+def test_sankey_figure_has_both_bands_and_escaped_names():
+    table = flow_table(hand_events(), hand_registry(XSS_NAME), hand_shares(), by="enterprise")
+    fig = sankey_figure(table)
+    sk = fig.data[0]
+    parts = link_parts(table)
+    assert (
+        len(sk.link.value)
+        == len(parts)
+        == (table.traceable_t > 1e-9).sum() + (table.untraceable_t > 1e-9).sum()
+    )
+    assert sum(sk.link.value) == pytest.approx(table.reo_t.sum(), abs=1e-6)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in sk.node.label
+    assert XSS_NAME not in sk.node.label
+    red = [c for c in sk.link.color if c.startswith("rgba(214")]
+    assert len(red) == (table.untraceable_t > 1e-9).sum()
+    hover = " ".join(sk.link.customdata)
+    assert "lots: 2" in hover and "% of this flow" in hover
+
+
+def test_sankey_page_is_self_contained_and_titled():
+    table = flow_table(hand_events(), hand_registry(XSS_NAME), hand_shares(), by="enterprise")
+    page = sankey_html(table, title=f"Flows {XSS_NAME}", period="2024-03", uploads=5)
+    _assert_offline(page)
+    _assert_no_raw_xss(page)
+    assert "<title>Flows &lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
+    assert '<strong id="uploads">5</strong>' in page and "2024-03" in page
+    assert "untraceable: <strong>0.300 t</strong> (29.4%)" in page
+    empty = sankey_html(table.iloc[0:0], period="2030")
+    assert "No flows in this selection" in empty
+
+
+def test_evidence_joins_each_key_kind():
+    ev = hand_events()
+    found = pd.concat(
+        [
+            make_findings(
+                "TRANSFORM_GAIN", pd.DataFrame({"batch_id": ["B2"], "enterprise_id": ["S1"]})
+            ),
+            make_findings("TRANSIT_MISMATCH", pd.DataFrame({"shipment_id": ["SH2"]})),
+            make_findings(
+                "LOT_OVERDRAWN", pd.DataFrame({"enterprise_id": ["S1"], "lot_id": ["LX"]})
+            ),
+            make_findings("UNKNOWN_LOT", pd.DataFrame({"lot_id": ["L4"]})),
+            make_findings(
+                "STOCK_MISMATCH",
+                pd.DataFrame({"enterprise_id": ["P1"], "lot_id": ["L4"], "period": ["2024-02"]}),
+            ),
+            make_findings(
+                "QUOTA_EXCEEDED",
+                pd.DataFrame({"enterprise_id": ["M1"], "year": [2024], "activity": ["mining"]}),
+            ),
+            make_findings("UNKNOWN_LOT", pd.DataFrame({"lot_id": [None]})),
+        ],
+        ignore_index=True,
+    )
+    rows = evidence(found, ev, max_rows=3)
+    ids = rows.groupby("finding")["event_id"].apply(list).to_dict()
+    assert ids[0] == ["S1-12", "S1-13"]
+    assert ids[1] == ["M2-4", "S1-8"]
+    assert ids[2] == ["S1-17"]
+    assert len(ids[3]) == 3 and rows.loc[rows.finding == 3, "total"].iloc[0] == 8
+    assert 4 not in ids  # stock finding of 2024-02: no rows up to then
+    assert ids[5] == ["M1-1"]
+    assert 6 not in ids  # a null key joins nothing
+    assert rows.loc[rows.finding == 5, "reo_kg"].iloc[0] == pytest.approx(600.0)
+
+
+def test_findings_page_sections_escaping_and_sorting_script():
+    reg = hand_registry(XSS_NAME)
+    ev = hand_events()
+    ev.loc[ev.event_id == "S1-17", "note"] = "<img src=x onerror=alert(2)>"
+    found = run_detectors(ev, reg)
+    uploads = pd.DataFrame({"upload_id": [0], "file_name": ["<b>march</b>.csv"]})
+    page = findings_html(found, ev, reg, shares=hand_shares(), uploads=uploads)
+    _assert_offline(page)
+    _assert_no_raw_xss(page)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "&lt;b&gt;march&lt;/b&gt;.csv:18" in page  # evidence row's FILE:ROW
+    assert f'<strong id="count">{len(found)}</strong>' in page
+    for ftype in found["type"].unique():
+        assert ftype in page
+    assert 'id="quota"' in page and "Quota burn-down 2024" in page
+    assert "table.sortable > thead > tr > th" in page
+    assert page.count("<details>") == len(found)
+
+
+def test_summary_enterprises_and_quota_numbers():
+    reg, ev = hand_registry(), hand_events()
+    found = run_detectors(ev, reg)
+    summary = summary_by_type(found)
+    assert summary["findings"].sum() == len(found)
+    assert summary["reo_t"].sum() == pytest.approx(found["reo_kg"].sum() / 1000)
+    ents = untraceable_by_enterprise(ev, reg, hand_shares(), found).set_index("enterprise_id")
+    # M2 extracted 250 kg REO undesignated; S1 received 245 kg of it.
+    assert ents.loc["M2", "in_t"] == pytest.approx(0.25)
+    assert ents.loc["S1", "in_t"] == pytest.approx(0.245)
+    assert ents.index[0] == "M2"
+    usage = quota_usage(ev, reg, 2024).set_index("enterprise_id")
+    assert usage.loc["M1", "used_t"] == pytest.approx(0.6)
+    assert usage.loc["M1", "excess_t"] == pytest.approx(0.1)
+    assert usage.loc["M1", "crossed"] == "2024-03"
+    assert usage.loc["S1", "remaining_t"] == pytest.approx(2.0 - 0.693)  # B1 is smelting
+    assert usage.loc["S1", "crossed"] is None
+    assert quota_usage(ev, reg, 2023)["used_t"].sum() == 0
+
+
+def test_findings_page_without_findings_or_events():
+    page = findings_html(empty_findings(), hand_events().iloc[0:0], hand_registry())
+    assert '<strong id="count">0</strong>' in page and "No events loaded" in page
+
+
+def _store_with_hand_data(path, registry):
+    from flowgraph.store import open_store
+
+    store = open_store(str(path))
+    store.save_registry(registry, "hand")
+    ev = hand_events()
+    for (ent, period), rows in ev.groupby(["enterprise_id", "period"]):
+        rows = rows.reset_index(drop=True)
+        digest = hashlib.sha256(rows.to_csv().encode()).hexdigest()
+        store.save_upload(Upload(f"{ent}-{period}.csv", digest, ent, period, rows))
+    store.close()
+
+
+def test_cli_report_sankey_and_findings(tmp_path):
+    db = tmp_path / "fg.db"
+    _store_with_hand_data(db, hand_registry(XSS_NAME))
+    runner = CliRunner()
+    out = tmp_path / "flows.html"
+    result = runner.invoke(
+        cli,
+        [
+            "--store",
+            str(db),
+            "report",
+            "sankey",
+            "--year",
+            "2024",
+            "--by",
+            "enterprise",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "22 links" in result.output and "1.020 t REO" in result.output
+    page = out.read_text("utf-8")
+    _assert_offline(page)
+    _assert_no_raw_xss(page)
+    assert '<strong id="uploads">5</strong>' in page
+    result = runner.invoke(
+        cli,
+        [
+            "--store",
+            str(db),
+            "report",
+            "sankey",
+            "--province",
+            "Jiangxi",
+            "--top",
+            "1",
+            "--product-family",
+            "mineral",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out2 = tmp_path / "findings.html"
+    result = runner.invoke(cli, ["--store", str(db), "report", "findings", "-o", str(out2)])
+    assert result.exit_code == 0, result.output
+    assert "8 findings written" in result.output
+    page = out2.read_text("utf-8")
+    _assert_no_raw_xss(page)
+    assert "M2-2024-03.csv:" in page
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sankey", "--period", "2024-3", "-o", "x.html"], "not a month"),
+        (["sankey", "--by", "colour", "-o", "x.html"], "colour"),
+        (["sankey", "--period", "2024-03", "--year", "2023", "-o", "x.html"], "not in year"),
+        (["sankey", "-o", "missing/x.html"], "does not exist"),
+        (["findings", "--top", "0", "-o", "x.html"], "0"),
+    ],
+)
+def test_cli_report_bad_usage_exits_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "fg.db"
+    _store_with_hand_data(db, hand_registry())
+    result = CliRunner().invoke(cli, ["--store", str(db), "report", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_report_help():
+    for sub in ("sankey", "findings"):
+        result = CliRunner().invoke(cli, ["report", sub, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output
