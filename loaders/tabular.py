@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,14 +223,19 @@ def _parse_slow(text: str, file: str, skipped: int) -> Table:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error:
-        # Name where the quoting goes wrong; keep the records that parse cleanly.
+        # Broken quoting swallows the rest of the file, so that is the one problem to fix.
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
             for record in reader:
                 records.append(record)
         except csv.Error as e:
             row = skipped + len(records) + 1
-            problems.append(Problem(file, row, None, f"malformed CSV quoting ({e})"))
+            message = (
+                "unterminated quoted field: a '\"' opened on this row never closes"
+                if "unexpected end of data" in str(e)
+                else f"malformed CSV quoting ({e})"
+            )
+            raise InputError(Problem(file, row, None, message)) from None
     if not records:
         raise InputError(problems or [Problem(file, None, None, "empty file")])
     width = len(records[0])
@@ -278,7 +282,7 @@ def _read_xlsx(raw: bytes, file: str) -> Table:
         ]
     except InputError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as e:
+    except Exception as e:  # BadZipFile, KeyError, XML ParseError, EOFError... mid-sheet
         raise _fatal(file, f"not a readable XLSX workbook ({type(e).__name__})") from None
     finally:
         workbook.close()
