@@ -9,6 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares
 
@@ -113,6 +114,33 @@ def test_sankey_renders_offline_with_every_node_and_link(driver, tmp_path):
     shot = tmp_path / "sankey.png"
     assert driver.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def test_sankey_with_a_cycle_between_nodes_draws_every_link(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from flowgraph.model import events_frame
+
+    events = hand_events()
+    back = events[events.event_id == "P1-20"].assign(
+        event_id="P1-99", counterparty_id="S1", shipment_id="SH99", mass_kg=50.0
+    )
+    recv = back.assign(
+        event_id="S1-99", event_type="receive", enterprise_id="S1", counterparty_id="P1"
+    )
+    events = events_frame(
+        pd.concat([events, back, recv]).drop(columns=["period", "upload_id", "source_row"])
+    )
+    table = flow_table(events, hand_registry(), hand_shares())
+    assert {("processor", "smelter-separator"), ("smelter-separator", "processor")} <= set(
+        zip(table.source, table.target, strict=True)
+    )
+    page = write_sankey_html(table, tmp_path / "cycle.html", period="2024-03", uploads=5)
+    _open(driver, page)
+    nodes = _wait_for(driver, "g.sankey-node", len(set(table.source) | set(table.target)))
+    assert len(nodes) == len(set(table.source) | set(table.target))
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.sankey-link")) == len(link_parts(table))
+    assert _errors(driver) == []
 
 
 def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
