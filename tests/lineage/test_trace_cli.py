@@ -1,0 +1,95 @@
+"""`flowgraph trace`: text tree, json, downstream, unknown lot (exit 2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from lineage_chains import standard_registry
+from test_provenance import mixed_chain
+
+from flowgraph.cli.main import cli
+
+
+class FakeStore:
+    uri = "fake"
+
+    def __init__(self, events, registry):
+        self._events, self._registry = events, registry
+
+    def events(self, period=None, year=None):
+        return self._events
+
+    def registry(self):
+        return self._registry
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def store(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
+    fake = FakeStore(mixed_chain(), standard_registry())
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    return fake
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["trace", *args])
+
+
+def test_text_tree_shows_origins_and_breaks(store):
+    result = run("MET")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("Lot MET (ND_OXIDE): traceable  50.9%")
+    assert "ORIGIN mine: ORE extracted by M1 on 2024-02-01, licence LIC-M1" in out
+    assert "!! BREAK undesignated extraction: ORE2 by M1 on 2024-07-01" in out
+    assert "!! BREAK unknown lot: UNK" in out
+    assert "!! BREAK batch gain: B1 at S1" in out
+    assert "!! BREAKS: 5 point(s) where traceability breaks:" in out
+    # indentation follows the tree: MET > B2 > OX > B1 > ORE > origin
+    assert "\n        50.9%  lot ORE MIXED_CONC by M1" in out
+    assert "\n          50.9%  ORIGIN mine" in out
+    assert "\n        6.1%  lot UNK BAST_CONC at S1\n" in out
+
+
+def test_json_is_the_trace_dict(store):
+    result = run("MET", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["lot_id"] == "MET"
+    assert sum(o["share"] for o in data["origins"]) == pytest.approx(1.0)
+
+
+def test_clean_lot_says_no_breaks(store):
+    result = run("ORE")
+    assert result.exit_code == 0, result.output
+    assert "No breaks" in result.output
+    assert "BREAK" not in result.output
+
+
+def test_downstream_text(store):
+    result = run("ORE", "--downstream")
+    assert result.exit_code == 0, result.output
+    out = result.output.splitlines()
+    assert out[0] == "lot ORE MIXED_CONC"
+    assert "  fed batch B1 at S1 2024-02-10: 1,000.0 kg (500.0 kg REO)" in out
+    assert any(line.startswith("    lot OX ND_OXIDE") for line in out)
+    assert any("exported by P1 to JP" in line for line in out)
+    assert any("latest stock at S1 2024-03: 400.0 kg" in line for line in out)
+
+
+def test_downstream_json(store):
+    result = run("ORE", "--downstream", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["batches"][0]["batch_id"] == "B1"
+
+
+def test_unknown_lot_exits_2_with_one_line(store):
+    result = run("NOPE")
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: no events for lot NOPE"
