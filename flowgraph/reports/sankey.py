@@ -67,6 +67,33 @@ def _nodes(table: pd.DataFrame) -> pd.DataFrame:
     return bal.sort_values(["_o", "_v"], ascending=[True, False])
 
 
+_COLUMN_X = {"origin": 0.001, "mine": 0.26, "smelter-separator": 0.5}
+_COLUMN_X |= {"processor / trader": 0.74, "sink": 0.999}
+_PAD_PX = 14
+_MARGIN_PX = (60, 20)  # top, bottom
+
+
+def _positions(nodes: pd.DataFrame, height: int) -> tuple[list[float], list[float]]:
+    """Node centres (x, y in [0, 1]): one column per stage, nodes stacked largest first.
+
+    Stacked with plotly's own scale (the fullest column fills the height) so nodes do not
+    overlap; d3's automatic layout scatters the stages once flows run backwards (trader ->
+    smelter), which hides the stage order the picture is about.
+    """
+    usable = height - sum(_MARGIN_PX)
+    columns = nodes.groupby("stage")["_v"].agg(["sum", "size"])
+    scale = ((usable - (columns["size"] - 1) * _PAD_PX) / columns["sum"]).min()
+    xs, ys = [], []
+    filled: dict[str, float] = {}
+    for stage, value in zip(nodes["stage"], nodes["_v"], strict=True):
+        top = filled.get(stage, 0.0)
+        h = value * scale
+        xs.append(_COLUMN_X.get(stage, 0.5))
+        ys.append(min(max((top + h / 2) / usable, 0.001), 0.999))
+        filled[stage] = top + h + _PAD_PX
+    return xs, ys
+
+
 def _node_colour(name: str, stage: str) -> str:
     if name in UNTRACEABLE_ORIGINS:
         return "#d62728"
@@ -98,6 +125,8 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
     out_total = nodes["out_t"]
     links = link_parts(table)
     esc = {name: html.escape(str(name)) for name in names}
+    height = max(600, 28 * len(names))
+    xs, ys = _positions(nodes, height)
 
     link_hover = []
     for row in links.itertuples(index=False):
@@ -121,6 +150,8 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
             valuesuffix=" t",
             node=dict(
                 label=[esc[n] for n in names],
+                x=xs,
+                y=ys,
                 color=[_node_colour(n, s) for n, s in zip(names, nodes["stage"], strict=True)],
                 customdata=node_hover,
                 hovertemplate="%{customdata}<extra></extra>",
@@ -144,8 +175,8 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
     figure.update_layout(
         title=dict(text=html.escape(title)),
         font=dict(size=12),
-        height=max(600, 28 * len(names)),
-        margin=dict(l=20, r=20, t=60, b=20),
+        height=height,
+        margin=dict(l=20, r=20, t=_MARGIN_PX[0], b=_MARGIN_PX[1]),
     )
     return figure
 
@@ -225,7 +256,7 @@ def sankey_html(
         uploads=int(uploads),
         entering=_fmt_t(total),
         untraceable=_fmt_t(untraceable),
-        untraceable_share=f"{untraceable / total:.1%}" if total else "n/a",
+        untraceable_share=f"{untraceable / total:.2%}" if total else "n/a",
         traceable_colour=TRACEABLE_COLOUR,
         untraceable_colour=UNTRACEABLE_COLOUR,
         figure=figure_html,

@@ -65,7 +65,7 @@ def test_sankey_page_is_self_contained_and_titled():
     _assert_no_raw_xss(page)
     assert "<title>Flows &lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
     assert '<strong id="uploads">5</strong>' in page and "2024-03" in page
-    assert "untraceable: <strong>0.300 t</strong> (29.4%)" in page
+    assert "untraceable: <strong>0.300 t</strong> (29.41%)" in page
     empty = sankey_html(table.iloc[0:0], period="2030")
     assert "No flows in this selection" in empty
 
