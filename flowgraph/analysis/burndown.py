@@ -58,8 +58,12 @@ def smelting_batch_ids(events: pd.DataFrame) -> pd.Index:
     ['B1']
     """
     st = _structure(events)
+    return pd.Index(st.batches[_smelting_codes(events, st)], name="batch_id")
+
+
+def _smelting_codes(events: pd.DataFrame, st) -> np.ndarray:
     mineral = np.isin(_products_of_rows(events, st)[st.cons], list(MINERAL_PRODUCTS))
-    return pd.Index(pd.unique(st.batches[np.unique(st.cb[mineral])]), name="batch_id")
+    return np.unique(st.cb[mineral])
 
 
 def _as_of(value: str | None) -> pd.Timestamp | None:
@@ -77,17 +81,18 @@ def _as_of(value: str | None) -> pd.Timestamp | None:
 
 
 def _usage(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per quota-relevant event: enterprise_id, activity, date, reo_kg."""
+    """One row per quota-relevant event: enterprise_id, activity, date, reo_kg.
+
+    Computed over all events: a batch's mineral input may be dated in the year before."""
     st = _structure(events)
     reo, _ = _row_reo(events, st)
-    etype = events["event_type"].to_numpy()
-    smelting = events["batch_id"].isin(smelting_batch_ids(events)).to_numpy()
+    smelting_batch = np.zeros(len(st.batches), dtype=bool)
+    smelting_batch[_smelting_codes(events, st)] = True
     parts = []
-    for activity, mask in (
-        ("mining", etype == "extract"),
-        ("smelting", (etype == "produce") & smelting),
+    for activity, rows in (
+        ("mining", np.flatnonzero(events["event_type"].to_numpy() == "extract")),
+        ("smelting", st.prod[smelting_batch[st.pb]]),
     ):
-        rows = np.flatnonzero(mask)
         parts.append(
             pd.DataFrame(
                 {
@@ -131,10 +136,15 @@ def quota_burndown(
             year = int(registry.quotas["year"].max())
         else:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in BURNDOWN_COLUMNS})
-    in_year = events[events["date"].dt.year == year]
+    keep = events["date"].dt.year == year
     if cutoff is not None:
-        in_year = in_year[in_year["date"] <= cutoff]
-    use = _usage(in_year)
+        keep &= events["date"] <= cutoff
+    in_year = events.loc[keep, ["enterprise_id", "date"]]
+    use = _usage(events)
+    use_keep = pd.DatetimeIndex(use["date"]).year == year
+    if cutoff is not None:
+        use_keep &= use["date"] <= cutoff
+    use = use[use_keep].copy()
     use["month"] = pd.DatetimeIndex(use["date"]).month
 
     quotas = registry.quotas[registry.quotas["year"] == year]

@@ -135,3 +135,17 @@ def test_empty_inputs_give_an_empty_table():
     table = quota_burndown(frame(*monthly_mining([1])).iloc[:0], registry_from_records())
     assert table.empty
     assert "projected_crossing" in table.columns
+
+
+def test_smelting_batch_spanning_new_year_counts_in_the_produce_year():
+    ev = frame(
+        extract("2023-12-01", "M1", "ORE", 10_000, pct=60, product="BAST_CONC"),
+        consume("2023-12-30", "S1", "ORE", 10_000, "B1"),
+        produce("2024-01-02", "S1", "OX", 5_000, "B1", pct=100),  # 5 t REO in 2024
+    )
+    reg = quotas(("S1", 2024, "smelting", 4.0), ("S1", 2023, "smelting", 4.0))
+    (r,) = quota_burndown(ev, reg, year=2024).query("enterprise_id == 'S1'").to_dict("records")
+    assert r["used_t_reo"] == pytest.approx(5.0)
+    assert r["crossed"] == "2024-01"
+    (r,) = quota_burndown(ev, reg, year=2023).query("enterprise_id == 'S1'").to_dict("records")
+    assert r["used_t_reo"] == 0.0
