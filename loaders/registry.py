@@ -90,9 +90,9 @@ def _required(columns, out, *names: str) -> None:
         out.rows_where(columns[name] == "", name, f"{name} is required")
 
 
-def _enterprises(entry) -> tuple[pd.DataFrame, set[str]]:
-    if entry is None:
-        return model.Registry.empty().enterprises, set()
+def _enterprises(entry) -> tuple[pd.DataFrame, set[str] | None]:
+    if entry is None:  # unreadable: ids unknown, so other files are not checked against them
+        return model.Registry.empty().enterprises, None
     table, columns, out = entry
     ids = columns["enterprise_id"]
     _required(columns, out, "enterprise_id")
@@ -132,7 +132,9 @@ def _activity(columns, out) -> None:
     )
 
 
-def _known_enterprise(columns, out, ids: set[str]) -> None:
+def _known_enterprise(columns, out, ids: set[str] | None) -> None:
+    if ids is None:
+        return
     values = columns["enterprise_id"]
     known = codes_in(values, lambda v: v in ids)
     out.rows_where(
@@ -142,7 +144,7 @@ def _known_enterprise(columns, out, ids: set[str]) -> None:
     )
 
 
-def _designations(entry, ids: set[str]) -> pd.DataFrame:
+def _designations(entry, ids: set[str] | None) -> pd.DataFrame:
     if entry is None:
         return model.Registry.empty().designations
     table, columns, out = entry
@@ -180,7 +182,7 @@ def _designations(entry, ids: set[str]) -> pd.DataFrame:
     )
 
 
-def _quotas(entry, ids: set[str]) -> pd.DataFrame:
+def _quotas(entry, ids: set[str] | None) -> pd.DataFrame:
     if entry is None:
         return model.Registry.empty().quotas
     table, columns, out = entry

@@ -36,6 +36,7 @@ def read_upload(path: str | Path, display_name: str | None = None) -> model.Uplo
     out = Collector(file, table.rows, model.UPLOAD_COLUMNS)
     for problem in [*table.problems, *header_problems]:
         out.add(problem.row, problem.column, problem.message)
+    _hint_separator(table.header, columns, out)
     result = validate_upload(columns, table.rows, out, table.header_row, empty)
     if len(out) or result.events is None:
         raise InputError(out.sorted())
@@ -48,6 +49,15 @@ def read_upload(path: str | Path, display_name: str | None = None) -> model.Uplo
         events=result.events,
         warnings=notes,
     )
+
+
+def _hint_separator(header: list[str], columns: dict, out: Collector) -> None:
+    """A European-locale export (';') or a TSV reads as one column: say so, not just 'missing'."""
+    if len(header) != 1 or any(name in columns for name in model.ALWAYS_REQUIRED):
+        return
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if separator in header[0]:
+            out.add(None, None, f"columns must be separated by commas, not {name}")
 
 
 def sha256_file(path: str | Path) -> str:
@@ -83,7 +93,7 @@ def find_upload_files(paths: Iterable[str | Path]) -> list[Path]:
     found: set[Path] = set()
     missing: list[Problem] = []
     for given in paths:
-        path = Path(given)
+        path = Path(os.path.normpath(given))  # "a/./b.csv" and "a/b.csv" are one file
         if path.is_dir():
             found.update(_walk(path))
         elif path.exists():

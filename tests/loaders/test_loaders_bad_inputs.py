@@ -106,6 +106,17 @@ def test_fifty_columns_without_any_required_one(write):
     ]
 
 
+@pytest.mark.parametrize("separator, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_wrong_separator_is_named(write, separator, name):
+    text = csv_text(good_rows()).replace(",", separator)
+    found = problems(write("semi.csv", text), "semi.csv")
+    assert found[0] == f"semi.csv: columns must be separated by commas, not {name}"
+    assert found[1:] == [
+        f"semi.csv:1:{c}: missing required column {c}"
+        for c in ("event_id", "event_type", "date", "enterprise_id", "lot_id", "mass_kg")
+    ]
+
+
 def test_ragged_rows_are_named_and_other_rows_still_checked(write):
     lines = csv_text(good_rows()).splitlines()
     lines[3] += ",surplus"  # row 4
@@ -191,7 +202,7 @@ def test_find_upload_files(tmp_path):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
-    single = tmp_path / "2025/03/e1.csv"
+    single = f"{tmp_path}/2025/./03/e1.csv"  # the same file again, spelled differently
     found = find_upload_files([tmp_path / "2025", single, str(tmp_path / "2025/04")])
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
         "2025/03/e1.csv",

@@ -114,6 +114,11 @@ def test_missing_files_and_folder(tmp_path):
     assert str(caught.value) == f"{tmp_path / 'nowhere'}: no such folder"
 
 
+def test_unreadable_enterprises_file_does_not_flag_every_other_row(tmp_path):
+    folder = write_registry(tmp_path / "reg", enterprises="")
+    assert registry_problems(folder) == ["enterprises.csv: empty file"]
+
+
 def test_enterprise_rules(tmp_path):
     folder = write_registry(
         tmp_path / "reg",
