@@ -38,9 +38,14 @@ def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
         summary = load_files(store, files, on_file=lambda _path: bar.update(1))
     if not quiet:
         for result in summary.results:
+            what = (
+                "identical to the current upload"
+                if result.status == "unchanged"
+                else f"{result.events:,} events, revision {result.revision}"
+            )
             click.echo(
                 f"{result.status:<10} {result.file_name}  "
-                f"({result.enterprise_id} {result.period}, {result.events:,} events)"
+                f"({result.enterprise_id} {result.period}, {what})"
             )
     for warning in summary.warnings:
         click.echo(f"Warning: {warning}", err=True)
