@@ -86,42 +86,35 @@ def untraceable_by_enterprise(
 
 
 def quota_usage(events: pd.DataFrame, registry: Registry, year: int) -> pd.DataFrame:
-    """Output against quota per (enterprise, activity) holding a quota in ``year``: quota_t,
-    used_t, excess_t, remaining_t and the month the quota was crossed (None if not).
-
-    Output is counted as QUOTA_EXCEEDED counts it (analysis.quota.output_by_month).
+    """Output against quota per (enterprise, activity) in ``year`` (analysis.burndown, which
+    counts output as QUOTA_EXCEEDED does): quota_t (0 for output without a quota), used_t,
+    excess_t, remaining_t, crossed and projected_crossing ("YYYY-MM" or None).
     """
-    from flowgraph.analysis.derived import MONTH, period_text
-    from flowgraph.analysis.quota import output_by_month
+    from flowgraph.analysis.burndown import quota_burndown
 
-    quotas = registry.quotas
     cols = ["enterprise_id", "name", "activity", "quota_t", "used_t", "excess_t", "remaining_t"]
-    if quotas is None or quotas.empty:
-        return pd.DataFrame(columns=[*cols, "crossed"])
-    q = quotas[quotas["year"].astype(int) == int(year)]
-    q = q.groupby(["enterprise_id", "activity"])["quota_t_reo"].sum().rename("quota_t")
-    out = q.reset_index()
-    used = output_by_month(events) if len(events) else pd.DataFrame()
-    if len(used):
-        used = used[used[MONTH] // 12 == int(year)].sort_values(MONTH, kind="stable")
-        used["cum_t"] = used.groupby(["enterprise_id", "activity"])["reo"].cumsum() / 1e3
-        used = used.merge(out, on=["enterprise_id", "activity"], how="inner")
-        total = used.groupby(["enterprise_id", "activity"])["reo"].sum().rename("used_kg")
-        crossed = used[used["cum_t"] > used["quota_t"]].groupby(["enterprise_id", "activity"])
-        crossed = period_text(crossed[MONTH].min()).rename("crossed")
-        out = out.join(total, on=["enterprise_id", "activity"]).join(
-            crossed, on=["enterprise_id", "activity"]
-        )
-    else:
-        out["used_kg"], out["crossed"] = 0.0, None
-    out["used_t"] = out["used_kg"].fillna(0.0) / 1e3
+    cols += ["crossed", "projected_crossing"]
+    in_year = events["period"].astype(str).str.startswith(f"{int(year):04d}-")
+    if not in_year.any():
+        return pd.DataFrame(columns=cols)
+    burn = quota_burndown(events, registry, int(year))
+    out = pd.DataFrame(
+        {
+            "enterprise_id": burn["enterprise_id"],
+            "name": burn["name"],
+            "activity": burn["activity"],
+            "quota_t": burn["quota_t_reo"].astype("float64").fillna(0.0),
+            "used_t": burn["used_t_reo"].astype("float64").fillna(0.0),
+            "crossed": burn["crossed"].astype("object"),
+            "projected_crossing": burn["projected_crossing"].astype("object"),
+        }
+    )
     out["excess_t"] = (out["used_t"] - out["quota_t"]).clip(lower=0.0)
     out["remaining_t"] = (out["quota_t"] - out["used_t"]).clip(lower=0.0)
-    out["crossed"] = out["crossed"].astype("object").where(out["crossed"].notna(), None)
-    names = registry.enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")
-    out["name"] = out["enterprise_id"].map(names["name"])
+    for column in ("crossed", "projected_crossing"):
+        out[column] = out[column].where(out[column].notna(), None)
     out = out.sort_values(["excess_t", "used_t"], ascending=False, kind="stable")
-    return out[[*cols, "crossed"]].reset_index(drop=True)
+    return out[cols].reset_index(drop=True)
 
 
 def quota_figure(usage: pd.DataFrame, year: int) -> go.Figure:
@@ -246,6 +239,26 @@ def _enterprises_html(table: pd.DataFrame) -> str:
         ("findings t REO", True),
     ]
     return _table(headers, rows, cls="sortable", tid="enterprises")
+
+
+def _quota_table_html(usage: pd.DataFrame) -> str:
+    rows = [
+        f"<tr><td>{_e(r.enterprise_id)}</td><td>{_e(r.name)}</td><td>{_e(r.activity)}</td>"
+        f"{_num(r.quota_t)}{_num(r.used_t)}{_num(r.excess_t)}"
+        f"<td>{_e(r.crossed)}</td><td>{_e(r.projected_crossing)}</td></tr>"
+        for r in usage.itertuples()
+    ]
+    headers = [
+        ("enterprise", False),
+        ("name", False),
+        ("activity", False),
+        ("quota t", True),
+        ("used t", True),
+        ("over t", True),
+        ("crossed", False),
+        ("projected crossing", False),
+    ]
+    return _table(headers, rows, cls="sortable", tid="quota-table")
 
 
 def _key_text(row: pd.Series) -> str:

@@ -142,6 +142,7 @@ def test_summary_enterprises_and_quota_numbers():
     assert usage.loc["M1", "crossed"] == "2024-03"
     assert usage.loc["S1", "remaining_t"] == pytest.approx(2.0 - 0.693)  # B1 is smelting
     assert usage.loc["S1", "crossed"] is None
+    assert usage.loc["M2", "quota_t"] == 0 and usage.loc["M2", "excess_t"] == pytest.approx(0.25)
     assert quota_usage(ev, reg, 2023)["used_t"].sum() == 0
 
 
