@@ -11,7 +11,6 @@ rows) falls back to the ``csv`` module so every bad row can be named.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -73,13 +72,22 @@ def read_table(
     (['a', 'B'], [2, 4], [['1', '3'], ['2', '']])
     """
     if raw is None:
-        raw = _read_bytes(path, file)
+        raw = read_bytes(path, file)
     if str(path).lower().endswith(".xlsx"):
-        return _read_xlsx(raw, file)
+        from loaders.xlsx import read_xlsx  # openpyxl costs ~100 ms to import; CSV never needs it
+
+        return read_xlsx(raw, file)
     return _read_csv(raw, file, numeric)
 
 
-def _read_bytes(path: str | Path, file: str) -> bytes:
+def read_bytes(path: str | Path, file: str) -> bytes:
+    """A file's bytes; a missing or unreadable file is an InputError naming ``file``.
+
+    >>> read_bytes("/nonexistent/x.csv", "x.csv")
+    Traceback (most recent call last):
+    ...
+    flowgraph.errors.InputError: x.csv: no such file
+    """
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
@@ -90,7 +98,12 @@ def _read_bytes(path: str | Path, file: str) -> bytes:
         raise InputError(Problem(file, None, None, f"cannot read file: {e.strerror}")) from None
 
 
-def _fatal(file: str, message: str) -> InputError:
+def fatal(file: str, message: str) -> InputError:
+    """The error for a file that cannot be read at all (one problem, no row).
+
+    >>> str(fatal("a.csv", "empty file"))
+    'a.csv: empty file'
+    """
     return InputError(Problem(file, None, None, message))
 
 
@@ -103,9 +116,9 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
         raw = raw[len(BOM) :]
         encoding = "utf-8-sig"  # the BOM is gone; utf-8-sig still names what the file was
     if not raw.strip():
-        raise _fatal(file, "empty file")
+        raise fatal(file, "empty file")
     if b"\x00" in raw:
-        raise _fatal(file, "not a CSV text file (binary?)")
+        raise fatal(file, "not a CSV text file (binary?)")
     # pandas drops leading blank lines inconsistently, so strip them here and count them.
     skipped = 0
     while True:
@@ -124,8 +137,8 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
         except (pd.errors.ParserError, pd.errors.ParserWarning):
             return _parse_slow(_decode(raw, candidate, file), file, skipped)
     else:
-        raise _fatal(file, "not a CSV text file (binary?)")
-    return _table_from_grid(file, header, data, skipped, _needs_trim(raw))
+        raise fatal(file, "not a CSV text file (binary?)")
+    return table_from_grid(file, header, data, skipped, _needs_trim(raw))
 
 
 def _needs_trim(raw: bytes) -> bool:
@@ -151,7 +164,7 @@ def _decode(raw: bytes, encoding: str, file: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError:
-        raise _fatal(file, "not a CSV text file (binary?)") from None
+        raise fatal(file, "not a CSV text file (binary?)") from None
 
 
 def _parse_fast(
@@ -254,75 +267,15 @@ def _parse_slow(text: str, file: str, skipped: int) -> Table:
         record = record[:width] + [""] * (width - len(record))
         grid_rows.append(record)
     grid = [np.array(column, dtype=object) for column in zip(*grid_rows, strict=True)]
-    table = _table_from_grid(file, [c[0] for c in grid], [c[1:] for c in grid], skipped, True)
+    table = table_from_grid(file, [c[0] for c in grid], [c[1:] for c in grid], skipped, True)
     table.problems.extend(problems)
     return table
-
-
-# ---------------------------------------------------------------- XLSX
-
-
-def _read_xlsx(raw: bytes, file: str) -> Table:
-    import openpyxl  # imported here: loading it costs ~100 ms and CSV users never need it
-
-    if not raw:
-        raise _fatal(file, "empty file")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # zipfile.BadZipFile, KeyError, lxml/XML errors: all mean the same
-        raise _fatal(file, "not a readable XLSX workbook") from None
-    try:
-        if not workbook.worksheets:
-            raise _fatal(file, "not a readable XLSX workbook (no worksheet)")
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers store a wrong dimension; read what is there
-        rows = [
-            [_cell_text(value) for value in row]
-            for row in sheet.iter_rows(min_row=1, values_only=True)
-        ]
-    except InputError:
-        raise
-    except Exception as e:  # BadZipFile, KeyError, XML ParseError, EOFError... mid-sheet
-        raise _fatal(file, f"not a readable XLSX workbook ({type(e).__name__})") from None
-    finally:
-        workbook.close()
-    # Drop empty trailing cells so ragged rows line up, then pad to the widest row.
-    width = max((len(r) for r in rows), default=0)
-    while width and all(len(r) < width or r[width - 1] == "" for r in rows):
-        width -= 1
-    if width == 0:
-        raise _fatal(file, "empty file")
-    grid_rows = [r[:width] + [""] * (width - len(r)) for r in rows]
-    leading = 0
-    while leading < len(grid_rows) and not any(grid_rows[leading]):
-        leading += 1
-    grid = [np.array(column, dtype=object) for column in zip(*grid_rows[leading:], strict=True)]
-    return _table_from_grid(file, [c[0] for c in grid], [c[1:] for c in grid], leading, False)
-
-
-def _cell_text(value: object) -> str:
-    """A cell as the text a CSV export would hold (dates ISO, whole numbers without .0)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip(TRIM)
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 # ---------------------------------------------------------------- common
 
 
-def _table_from_grid(
+def table_from_grid(
     file: str, header: list[str], data: list[np.ndarray], skipped: int, trim: bool
 ) -> Table:
     """Trim values, drop blank rows (keeping row numbers) and wrap up a Table.

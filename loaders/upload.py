@@ -10,7 +10,7 @@ from pathlib import Path
 from flowgraph import model
 from flowgraph.errors import InputError, Problem
 from loaders.checks import Collector
-from loaders.tabular import _read_bytes, map_columns, read_table
+from loaders.tabular import map_columns, read_bytes, read_table
 from loaders.validate import validate_upload
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
@@ -30,7 +30,7 @@ def read_upload(path: str | Path, display_name: str | None = None) -> model.Uplo
     (('E1', '2025-03'), 1, 'mar.csv')
     """
     file = str(path) if display_name is None else display_name
-    raw = _read_bytes(path, file)
+    raw = read_bytes(path, file)
     table = read_table(path, file, raw, numeric=("mass_kg",))
     columns, header_problems, notes, empty = map_columns(table, model.UPLOAD_COLUMNS)
     out = Collector(file, table.rows, model.UPLOAD_COLUMNS)

@@ -235,6 +235,19 @@ def test_xlsx_blank_rows_and_problems_keep_sheet_rows(tmp_path):
     assert problems(path, "b.xlsx") == ["b.xlsx:10:mass_kg: mass_kg must be > 0, got '-4'"]
 
 
+def test_xlsx_styled_empty_cells_far_right_are_ignored(tmp_path):
+    from openpyxl.styles import Font
+
+    path = write_xlsx(
+        tmp_path / "wide.xlsx", list(UPLOAD_COLUMNS), xlsx_rows(lambda c, v: v or None)
+    )
+    workbook = openpyxl.load_workbook(path)
+    workbook.active.cell(row=3, column=300).font = Font(bold=True)  # styled, no value
+    workbook.save(path)
+    upload = read_upload(path)
+    assert len(upload.events) == 9 and upload.warnings == []
+
+
 def test_xlsx_header_case_and_unknown_column(tmp_path):
     header = [c.upper() for c in UPLOAD_COLUMNS] + ["Remarks"]
     rows = [r + ["x"] for r in xlsx_rows(lambda c, v: v or None)]

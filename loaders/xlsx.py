@@ -1,0 +1,81 @@
+"""XLSX uploads: the first sheet through openpyxl (read-only, cached formula values).
+
+Cells become the text a CSV export would hold (dates ISO, whole numbers without ``.0``), so
+one validator serves both formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import numpy as np
+import openpyxl
+
+from flowgraph.errors import InputError
+from loaders.tabular import TRIM, Table, fatal, table_from_grid
+
+
+def read_xlsx(raw: bytes, file: str) -> Table:
+    """Decode the first sheet of an XLSX workbook; an unreadable workbook is one problem.
+
+    >>> import io, openpyxl
+    >>> book = openpyxl.Workbook(); book.active.append(["a", "b"]); book.active.append([1.0, None])
+    >>> buffer = io.BytesIO(); book.save(buffer)
+    >>> t = read_xlsx(buffer.getvalue(), "t.xlsx")
+    >>> t.header, [list(c) for c in t.data], t.rows.tolist()
+    (['a', 'b'], [['1'], ['']], [2])
+    """
+    if not raw:
+        raise fatal(file, "empty file")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # zipfile.BadZipFile, KeyError, lxml/XML errors: all mean the same
+        raise fatal(file, "not a readable XLSX workbook") from None
+    try:
+        if not workbook.worksheets:
+            raise fatal(file, "not a readable XLSX workbook (no worksheet)")
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store a wrong dimension; read what is there
+        rows = [
+            [_cell_text(value) for value in row]
+            for row in sheet.iter_rows(min_row=1, values_only=True)
+        ]
+    except InputError:
+        raise
+    except Exception as e:  # BadZipFile, KeyError, XML ParseError, EOFError... mid-sheet
+        raise fatal(file, f"not a readable XLSX workbook ({type(e).__name__})") from None
+    finally:
+        workbook.close()
+    # Drop empty trailing cells (formatting can reach column XFD), then pad to the widest row.
+    for row in rows:
+        while row and row[-1] == "":
+            row.pop()
+    width = max((len(r) for r in rows), default=0)
+    if width == 0:
+        raise fatal(file, "empty file")
+    grid_rows = [r[:width] + [""] * (width - len(r)) for r in rows]
+    leading = 0
+    while leading < len(grid_rows) and not any(grid_rows[leading]):
+        leading += 1
+    grid = [np.array(column, dtype=object) for column in zip(*grid_rows[leading:], strict=True)]
+    return table_from_grid(file, [c[0] for c in grid], [c[1:] for c in grid], leading, False)
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text a CSV export would hold (dates ISO, whole numbers without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip(TRIM)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
