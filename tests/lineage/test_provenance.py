@@ -17,7 +17,7 @@ def mixed_chain():
         extract("2024-02-01", "M1", "ORE", 1000, pct=50),  # 500 REO, designated
         extract("2024-07-01", "M1", "ORE2", 400, pct=50),  # 200 REO, designation ended 06-30
         imported("2024-02-01", "S1", "IMP", 100, pct=60, doc=None),  # 60 REO, undocumented
-        consume("2024-03-05", "S1", "UNK", 100, "B1", product="BAST_CONC"),  # 60 REO, unknown
+        consume("2024-02-10", "S1", "UNK", 100, "B1", product="BAST_CONC"),  # 60 REO, unknown
         consume("2024-02-10", "S1", "ORE", 1000, "B1"),
         consume("2024-02-10", "S1", "ORE2", 400, "B1"),
         consume("2024-02-10", "S1", "IMP", 100, "B1"),

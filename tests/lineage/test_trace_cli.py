@@ -93,3 +93,28 @@ def test_unknown_lot_exits_2_with_one_line(store):
     result = run("NOPE")
     assert result.exit_code == 2
     assert result.output.strip() == "Error: no events for lot NOPE"
+
+
+def test_trace_and_quota_read_the_local_store(tmp_path, monkeypatch):
+    import hashlib
+
+    from flowgraph.model import Upload
+    from flowgraph.store import open_store
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
+    db = str(tmp_path / "fg.db")
+    store = open_store(db)
+    store.save_registry(standard_registry(), "hand")
+    for (ent, period), rows in mixed_chain().groupby(["enterprise_id", "period"]):
+        rows = rows.reset_index(drop=True)
+        digest = hashlib.sha256(rows.to_csv().encode()).hexdigest()
+        store.save_upload(Upload(f"{ent}-{period}.csv", digest, ent, period, rows))
+    store.close()
+    result = CliRunner().invoke(cli, ["--store", db, "trace", "MET", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["traceable_share"] == pytest.approx(275 / 300 * 500 / 900)
+    result = CliRunner().invoke(cli, ["--store", db, "quota", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    used = {(r["enterprise_id"], r["activity"]): r["used_t_reo"] for r in json.loads(result.output)}
+    assert used == pytest.approx({("M1", "mining"): 0.7, ("S1", "smelting"): 0.9})
