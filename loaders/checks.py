@@ -149,16 +149,32 @@ def majority(values: np.ndarray, valid: np.ndarray) -> object | None:
     """
     if not valid.any():
         return None
+    first = values[np.argmax(valid)]
+    if (values[valid] == first).all():  # the usual file: one value throughout, no hashing
+        return first
     codes, uniques = pd.factorize(values[valid])
     counts = np.bincount(codes, minlength=len(uniques))
     return uniques[int(np.argmax(counts))]
 
 
-def codes_in(values: np.ndarray, allowed: Callable[[str], bool]) -> np.ndarray:
-    """Mask of rows whose value passes ``allowed`` (called once per distinct value)."""
-    codes, uniques = pd.factorize(values)
-    ok = np.array([bool(allowed(u)) for u in uniques], dtype=bool)
-    return ok[codes] if len(uniques) else np.zeros(0, dtype=bool)
+def codes_in(
+    values: np.ndarray, allowed: Callable[[str], bool], skip: np.ndarray | None = None
+) -> np.ndarray:
+    """Mask of rows whose value passes ``allowed`` (called once per distinct value).
+
+    Rows in ``skip`` (e.g. empty cells) are not looked at and come out True.
+
+    >>> codes_in(np.array(["a", "b", "a"], dtype=object), lambda v: v == "a").tolist()
+    [True, False, True]
+    """
+    ok = np.ones(len(values), dtype=bool)
+    index = np.flatnonzero(~skip) if skip is not None else np.arange(len(values))
+    if index.size == 0:
+        return ok
+    codes, uniques = pd.factorize(values[index])
+    passes = np.array([bool(allowed(u)) for u in uniques], dtype=bool)
+    ok[index] = passes[codes]
+    return ok
 
 
 def text_column(values: np.ndarray | None, n: int, empty: np.ndarray | None = None) -> pd.Series:

@@ -105,9 +105,9 @@ def validate_upload(
 
     if "country" in columns:
         country = columns["country"]
-        ok = codes_in(country, lambda c: len(c) == 2 and set(c) <= _COUNTRY_CHARS)
+        ok = codes_in(country, lambda c: len(c) == 2 and set(c) <= _COUNTRY_CHARS, empty["country"])
         out.rows_where(
-            ~ok & ~empty["country"],
+            ~ok,
             "country",
             lambda i: f"country '{country[i]}' is not a two-letter ISO 3166-1 code (e.g. CN)",
         )
@@ -239,9 +239,9 @@ def _check_product(columns, empty, types, creating, out, header_row) -> None:
     """Known codes; required on creating rows (done per type) and on rows of lots not created here."""
     if "product" in columns:
         product = columns["product"]
-        known = codes_in(product, lambda code: code in model.PRODUCTS)
+        known = codes_in(product, lambda code: code in model.PRODUCTS, empty["product"])
         out.rows_where(
-            ~known & ~empty["product"],
+            ~known,
             "product",
             lambda i: f"unknown product code '{product[i]}'",
         )
