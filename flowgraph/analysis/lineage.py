@@ -112,7 +112,10 @@ def _structure(events: pd.DataFrame) -> _Structure:
 
     # Only nodes that neither forward nor backward peeling removes can sit on a cycle,
     # so networkx only ever sees that (usually empty) residue.
-    residual = (_levels(n, src, dst) < 0) & (_levels(n, dst, src) < 0)
+    forward = _levels(n, src, dst)
+    residual = forward < 0
+    if residual.any():
+        residual &= _levels(n, dst, src) < 0
     comp = np.arange(n)
     cyclic = np.zeros(n, dtype=bool)
     if residual.any():
@@ -125,8 +128,11 @@ def _structure(events: pd.DataFrame) -> _Structure:
                 comp[members] = members.min()
                 cyclic[members] = True
     csrc, cdst = comp[src], comp[dst]
-    outer = csrc != cdst
-    level = _levels(n, csrc[outer], cdst[outer])[comp]
+    if cyclic.any():
+        outer = csrc != cdst
+        level = _levels(n, csrc[outer], cdst[outer])[comp]
+    else:  # acyclic: the forward levels are final
+        level = forward
 
     # A lot is on a cycle iff some producer and some consumer of it share a cyclic component.
     inner = cyclic[src] & (comp[src] == comp[dst])
