@@ -1,6 +1,6 @@
 """Time lot_shares / lot_table on a synthetic ~1M-event frame (prints seconds; not a test).
 
-Run: .venv/bin/python tests/lineage/bench_lineage.py [n_events]
+Run: .venv/bin/python tests/lineage/bench_lineage.py [n_events] [loop_edges]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flowgraph.analysis.lineage import batch_table, lineage_cycles, lot_shares, 
 from flowgraph.model import EVENT_COLUMNS, TEXT_COLUMNS, registry_from_records
 
 
-def synthetic(n_events: int = 1_000_000, seed: int = 1) -> pd.DataFrame:
+def synthetic(n_events: int = 1_000_000, seed: int = 1, back_edges: int = 0) -> pd.DataFrame:
     """Mines -> smelters -> processors -> magnet makers, ~100k batches per 1M events."""
     rng = np.random.default_rng(seed)
     scale = n_events / 1_000_000
@@ -67,6 +67,20 @@ def synthetic(n_events: int = 1_000_000, seed: int = 1) -> pd.DataFrame:
             )
         )
         upstream = out
+        if gen == 1:
+            second_gen_out = out
+    if back_edges:  # loops: smelter batches that also consume a later generation's output
+        first_gen = np.array([f"B0-{i}" for i in range(int(60_000 * scale))], dtype=object)
+        parts.append(
+            dict(
+                event_type="consume",
+                enterprise_id="S1",
+                lot_id=second_gen_out[rng.integers(0, len(second_gen_out), back_edges)],
+                batch_id=first_gen[rng.integers(0, len(first_gen), back_edges)],
+                mass_kg=rng.uniform(10, 100, back_edges),
+                reo_pct=np.nan,
+            )
+        )
     n_fill = max(n_events - sum(len(p["lot_id"]) for p in parts), 0)
     parts.append(
         dict(
@@ -97,7 +111,8 @@ def synthetic(n_events: int = 1_000_000, seed: int = 1) -> pd.DataFrame:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    ev = synthetic(n)
+    back = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    ev = synthetic(n, back_edges=back)
     reg = registry_from_records(
         designations=[
             {
