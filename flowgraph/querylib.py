@@ -1,0 +1,214 @@
+"""Named investigator queries: find them, read their headers, run them read-only on Neo4j.
+
+A query is one ``queries/NAME.cypher`` file (shipped as package data). Its header comment says
+what it is for, its parameters and its columns::
+
+    // Provenance of a lot ...
+    // @param lot_id string the lot to trace upstream
+    // @param limit int = 20 how many rows
+    // @returns origin_lot, steps, ...
+
+Parameter types: string, int, float, bool, date (ISO ``YYYY-MM-DD``); ``= null`` makes a
+parameter optional with no value. Queries run in READ transactions, so a query that tries to
+write fails with a UsageError instead of changing the graph.
+
+>>> sorted(list_queries())[:2]
+['batches_outside_recovery_band', 'detect_duplicate_lot']
+>>> q = get_query("lot_provenance")
+>>> [p.name for p in q.params], q.returns[:2]
+(['lot_id'], ['origin_lot', 'steps'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from flowgraph.errors import FlowgraphError, UsageError
+
+PACKAGE = "queries"
+TYPES = ("string", "int", "float", "bool", "date")
+_NO_DEFAULT = object()
+_PARAM = re.compile(
+    r"^@param\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)"
+    r"(?:\s*=\s*(?P<default>\S+))?\s*(?P<doc>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: Any = _NO_DEFAULT
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _NO_DEFAULT
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One ``.cypher`` file: its name, purpose, parameters, returned columns and text."""
+
+    name: str
+    purpose: str
+    params: tuple[Param, ...]
+    returns: list[str]
+    text: str = field(repr=False)
+
+
+def convert(value: str, type_name: str, name: str = "value") -> Any:
+    """Turn a command-line string into the parameter's declared type.
+
+    >>> convert("2024", "int"), convert("0.5", "float"), convert("yes", "bool")
+    (2024, 0.5, True)
+    >>> convert("2024-03-01", "date")
+    datetime.date(2024, 3, 1)
+    """
+    if value == "null":
+        return None
+    try:
+        if type_name == "string":
+            return value
+        if type_name == "int":
+            return int(value)
+        if type_name == "float":
+            return float(value)
+        if type_name == "bool":
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "y"):
+                return True
+            if lowered in ("0", "false", "no", "n"):
+                return False
+            raise ValueError(value)
+        if type_name == "date":
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"parameter {name}: {value!r} is not a valid {type_name}") from None
+    raise UsageError(f"parameter {name}: unknown type {type_name!r}")
+
+
+def parse_query(name: str, text: str) -> NamedQuery:
+    """Read a query file's header comment (leading ``//`` lines)."""
+    purpose, params, returns = [], [], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("//"):
+            break
+        body = stripped[2:].strip()
+        if body.startswith("@param"):
+            match = _PARAM.match(body)
+            if not match or match["type"] not in TYPES:
+                raise FlowgraphError(f"queries/{name}.cypher: bad @param line: {body}")
+            default = _NO_DEFAULT
+            if match["default"] is not None:
+                default = convert(match["default"], match["type"], match["name"])
+            params.append(Param(match["name"], match["type"], default, match["doc"].strip()))
+        elif body.startswith("@returns"):
+            returns = [c.strip() for c in body[len("@returns") :].split(",") if c.strip()]
+        elif body:
+            purpose.append(body)
+    return NamedQuery(name, " ".join(purpose), tuple(params), returns, text)
+
+
+def _files() -> dict[str, Any]:
+    root = resources.files(PACKAGE)
+    return {
+        entry.name[: -len(".cypher")]: entry
+        for entry in root.iterdir()
+        if entry.name.endswith(".cypher")
+    }
+
+
+def list_queries() -> dict[str, NamedQuery]:
+    """Every named query shipped in the ``queries`` package, by name."""
+    return {
+        name: parse_query(name, entry.read_text(encoding="utf-8"))
+        for name, entry in sorted(_files().items())
+    }
+
+
+def get_query(name: str) -> NamedQuery:
+    """One named query; UsageError naming the known ones when it does not exist."""
+    files = _files()
+    if name not in files:
+        raise UsageError(f"unknown query {name!r} (see `flowgraph query --list`)")
+    return parse_query(name, files[name].read_text(encoding="utf-8"))
+
+
+def bind(query: NamedQuery, given: dict[str, Any]) -> dict[str, Any]:
+    """The parameter map for a run: converts strings, fills defaults, refuses unknown/missing.
+
+    >>> bind(get_query("single_counterparty_traders"), {"min_shipments": "3"})
+    {'min_shipments': 3}
+    """
+    known = {p.name: p for p in query.params}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise UsageError(
+            f"query {query.name} has no parameter {', '.join(unknown)} "
+            f"(parameters: {', '.join(known) or 'none'})"
+        )
+    values = {}
+    for param in query.params:
+        if param.name in given:
+            value = given[param.name]
+            values[param.name] = (
+                convert(value, param.type, param.name) if isinstance(value, str) else value
+            )
+        elif param.required:
+            raise UsageError(
+                f"query {query.name} needs parameter {param.name} ({param.type}): "
+                f"-p {param.name}=VALUE"
+            )
+        else:
+            values[param.name] = param.default
+    return values
+
+
+def _plain(value: Any) -> Any:
+    """Driver values to plain Python (neo4j dates to datetime.date, lists kept)."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run_query(store, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run named query ``name`` on a Neo4jStore in a read-only transaction; columns as documented.
+
+    >>> run_query(store, "lot_provenance", {"lot_id": "L-1"})  # doctest: +SKIP
+    """
+    from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
+
+    from flowgraph.errors import StoreUnavailable
+    from flowgraph.store.neo4j import safe_uri
+
+    query = get_query(name)
+    values = bind(query, params or {})
+
+    def work(tx):
+        result = tx.run(query.text, values)
+        keys = result.keys()
+        return keys, [[_plain(v) for v in record.values()] for record in result]
+
+    try:
+        with store.driver.session(database=store.database, default_access_mode="READ") as s:
+            keys, rows = s.execute_read(work)
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise StoreUnavailable(f"cannot reach Neo4j at {safe_uri(store.uri)}: {e}") from e
+    except ClientError as e:
+        code = e.code or ""
+        if "WriteOnReadOnlyAccess" in code or "AccessMode" in code or "Forbidden" in code:
+            raise UsageError(
+                f"query {name} tried to write; named queries run read-only ({e.message})"
+            ) from e
+        raise UsageError(f"query {name} failed: {e.message}") from e
+    return pd.DataFrame(rows, columns=list(keys))
