@@ -38,8 +38,9 @@ def render_table(table: pd.DataFrame) -> str:
     """A fixed-width table an investigator can read in a terminal."""
     if table.empty:
         return "No quotas and no quota-relevant activity for that year."
+    width = max(10, int(table["enterprise_id"].astype(str).str.len().max()))
     head = (
-        f"{'enterprise':<12} {'activity':<9} {'quota t':>10} {'used t':>10} {'used':>7} "
+        f"{'enterprise':<{width}} {'activity':<9} {'quota t':>10} {'used t':>10} {'used':>5} "
         f"{'t/month':>9} {'crossed':>8} {'projected':>9}  name"
     )
     lines = [f"Quota burn-down {int(table['year'].iloc[0])}", head, "-" * len(head)]
@@ -48,9 +49,9 @@ def render_table(table: pd.DataFrame) -> str:
         used = "" if pd.isna(r.share_used) else f"{100 * r.share_used:.0f}%"
         flag = "  OVER" if r.over else ""
         lines.append(
-            f"{r.enterprise_id:<12} {r.activity:<9} {quota:>10} {r.used_t_reo:>10,.1f} {used:>7} "
-            f"{r.monthly_rate:>9,.2f} {r.crossed or '':>8} {r.projected_crossing or '':>9}"
-            f"  {r.name or ''}{flag}"
+            f"{r.enterprise_id:<{width}} {r.activity:<9} {quota:>10} {r.used_t_reo:>10,.1f} "
+            f"{used:>5} {r.monthly_rate:>9,.2f} {r.crossed or '':>8} "
+            f"{r.projected_crossing or '':>9}  {r.name or ''}{flag}"
         )
     return "\n".join(lines)
 
