@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ from flowgraph.errors import InputError, Problem
 BOM = b"\xef\xbb\xbf"
 # Whitespace that values are trimmed of (ASCII spaces and tabs; what spreadsheets leave behind).
 TRIM = " \t"
+# Blank lines before the header (pandas mishandles them) and the line ends pandas knows.
+_LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 # Bytes that end a CSV field; a space or tab next to one means some value needs trimming.
 _FIELD_EDGES = np.array([ord(c) for c in ',\r\n"'], dtype=np.uint8)
 
@@ -120,13 +124,9 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
     if b"\x00" in raw:
         raise fatal(file, "not a CSV text file (binary?)")
     # pandas drops leading blank lines inconsistently, so strip them here and count them.
-    skipped = 0
-    while True:
-        end = raw.find(b"\n")
-        if end < 0 or raw[:end].strip():
-            break
-        raw = raw[end + 1 :]
-        skipped += 1
+    leading = _LEADING_BLANK_LINES.match(raw)
+    skipped = len(_LINE_END.findall(leading.group()))
+    raw = raw[leading.end() :]
     candidates = ("utf-8",) if encoding == "utf-8-sig" else ("utf-8", "gb18030")
     for candidate in candidates:
         try:
@@ -134,7 +134,7 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
             break
         except UnicodeDecodeError:
             continue
-        except (pd.errors.ParserError, pd.errors.ParserWarning):
+        except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError):
             return _parse_slow(_decode(raw, candidate, file), file, skipped)
     else:
         raise fatal(file, "not a CSV text file (binary?)")
@@ -189,8 +189,8 @@ def _parse_with_floats(
     """Parse ``numeric`` columns straight to float64; None when that does not fit the file."""
     end = raw.find(b"\n")
     header_line = raw[: end if end >= 0 else len(raw)].decode(encoding).rstrip("\r")
-    if end < 0 or '"' in header_line:
-        return None  # no data rows, or a quoted header: the plain path copes
+    if end < 0 or '"' in header_line or "\r" in header_line:
+        return None  # no data rows, a quoted header, a bare CR: the plain path copes
     header = next(csv.reader([header_line]))
     wanted = {k for k, name in enumerate(header) if name.strip(TRIM).lower() in numeric}
     if not wanted:

@@ -8,6 +8,8 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from loader_cases import csv_text, good_rows, problems
 
 from flowgraph.errors import InputError
@@ -238,3 +240,50 @@ def test_find_upload_files_missing_paths(tmp_path):
         f"{tmp_path / 'gone'}: no such file or folder",
         "also-gone.csv: no such file or folder",
     ]
+
+
+# ---------------------------------------------------------------- robustness property
+
+_SNIPPETS = [
+    b",",
+    b"\n",
+    b"\r",
+    b'"',
+    b" ",
+    b"\t",
+    b"\x00",
+    b"\xff",
+    b"e",
+    b"-",
+    b";",
+    "中".encode(),
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.one_of(st.sampled_from(_SNIPPETS), st.integers(1, 6))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_mangled_csv_gives_an_upload_or_input_error_never_a_crash(write, edits):
+    """Insertions of separators, quotes, CRs, NULs, bad bytes and deletions anywhere: the
+    loader either loads the file or names problems; any other exception fails this test."""
+    data = bytearray(csv_text(good_rows()).encode())
+    for where, edit in edits:
+        position = int(where * len(data))
+        if isinstance(edit, bytes):
+            data[position:position] = edit
+        else:
+            del data[position : position + edit]
+    path = write("mangled.csv", bytes(data))
+    try:
+        upload = read_upload(path, display_name="mangled.csv")
+    except InputError as e:
+        assert e.problems and all(str(p).startswith("mangled.csv") for p in e.problems)
+    else:
+        assert list(upload.events.columns)[:2] == ["event_id", "event_type"]

@@ -72,10 +72,12 @@ def test_blank_lines_keep_spreadsheet_rows(write):
     ]
 
 
-def test_leading_blank_lines_move_the_header_down(write):
-    text = "\n\n" + csv_text(good_rows())
+@pytest.mark.parametrize("prefix, newline", [("\n\n", "\n"), ("\r\n \r\n", "\r\n"), ("\r\r", "\r")])
+def test_leading_blank_lines_move_the_header_down(write, prefix, newline):
+    text = prefix + csv_text(good_rows()).replace("\n", newline)
     events = read_upload(write("lead.csv", text)).events
     assert events["source_row"].tolist() == list(range(4, 13))
+    assert events.loc[7, "note"] == "损耗 handling"
 
 
 def test_quoted_multiline_note_is_one_row(write_rows):
