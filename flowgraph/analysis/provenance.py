@@ -105,7 +105,15 @@ def _lot_node(ix: _Index, lot: int) -> dict:
     lin = ix.lin
     creations = ix.creations(lot)
     if creations.size:
-        first = min(creations, key=lambda r: (ix.value(r, "date"), r))
+        first = min(
+            creations.tolist(),
+            key=lambda r: (
+                ix.value(r, "date"),
+                ix.value(r, "upload_id"),
+                ix.value(r, "source_row"),
+                r,
+            ),
+        )
         enterprise, origin = ix.value(first, "enterprise_id"), ix.origin[first]
     else:
         enterprise, origin = ix.value(int(ix._first_row[lot]), "enterprise_id"), "unknown"
@@ -129,9 +137,10 @@ def trace_upstream(events: pd.DataFrame, registry: Registry, lot_id: str) -> dic
     """The lot's provenance tree up to its origins, each with the REO share it contributes.
 
     Returns ``{"lot_id", "product", "traceable_share", "untraceable_share", "tree", "origins",
-    "breaks"}``. ``tree`` is nested nodes (kind lot | batch | origin | break; each with its
-    ``contribution`` to the lot's REO); ``origins`` lists every leaf (valid and not) with its
-    ``share``; ``breaks`` the points where traceability breaks (unknown_lot,
+    "breaks"}``. ``tree`` is nested nodes (kind lot | batch, or a leaf whose kind is an origin:
+    mine | import, or a break), each with its ``contribution`` to the lot's REO and ``sources``
+    (a lot or batch met again appears as ``{"ref": True}``); ``origins`` lists every leaf with
+    its ``share`` (they sum to 1; mine + import sum to ``traceable_share``); ``breaks`` the points where traceability breaks (unknown_lot,
     undesignated_extraction, undocumented_import, batch_gain, cycle) with lot/batch ids.
 
     >>> from flowgraph.model import events_frame, registry_from_records
