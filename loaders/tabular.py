@@ -135,7 +135,9 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
         except UnicodeDecodeError:
             continue
         except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError):
-            return _parse_slow(_decode(raw, candidate, file), file, skipped)
+            # pandas may stop at a bad row before meeting a bad byte: decode strictly here.
+            remaining = candidates[candidates.index(candidate) :]
+            return _parse_slow(_decode(raw, remaining, file), file, skipped)
     else:
         raise fatal(file, "not a CSV text file (binary?)")
     return table_from_grid(file, header, data, skipped, _needs_trim(raw))
@@ -163,11 +165,13 @@ def _needs_trim(raw: bytes) -> bool:
     return bool(np.isin(neighbours, _FIELD_EDGES).any())
 
 
-def _decode(raw: bytes, encoding: str, file: str) -> str:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        raise fatal(file, "not a CSV text file (binary?)") from None
+def _decode(raw: bytes, encodings: tuple[str, ...], file: str) -> str:
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise fatal(file, "not a CSV text file (binary?)")
 
 
 def _parse_fast(

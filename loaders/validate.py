@@ -68,9 +68,9 @@ def validate_upload(
         out.add(None, None, "no events (the file has a header but no data rows)")
         return Validated(None, None, None)
 
-    def required(name: str, mask: np.ndarray, message: str | None = None) -> None:
+    def required(name: str, mask: np.ndarray) -> None:
         if name in columns:
-            out.rows_where(mask & empty[name], name, message or f"{name} is required")
+            out.rows_where(mask & empty[name], name, f"{name} is required")
 
     # event_type first: most other rules depend on it.
     types = np.full(n, -1, dtype=np.int64)
@@ -101,7 +101,7 @@ def validate_upload(
     if "lot_id" in columns:
         required("lot_id", np.ones(n, dtype=bool))
     _check_product(columns, empty, types, creating, out, header_row)
-    mass = _check_numbers(columns, empty, is_type["stock"], creating, types, out)
+    mass, reo = _check_numbers(columns, empty, is_type["stock"], out, n)
 
     if "country" in columns:
         country = columns["country"]
@@ -113,17 +113,16 @@ def validate_upload(
         )
     _check_batches(columns, empty, is_type, out)
 
+    numbers = {"date": dates, "mass_kg": mass, "reo_pct": reo}
     data = {
-        **{c: text_column(columns.get(c), n, empty.get(c)) for c in model.UPLOAD_COLUMNS[:2]},
-        "date": pd.Series(dates, dtype="datetime64[ns]", copy=False),
-        **{c: text_column(columns.get(c), n, empty.get(c)) for c in model.UPLOAD_COLUMNS[3:6]},
-        "mass_kg": pd.Series(mass[0], dtype="float64", copy=False),
-        "reo_pct": pd.Series(mass[1], dtype="float64", copy=False),
-        **{c: text_column(columns.get(c), n, empty.get(c)) for c in model.UPLOAD_COLUMNS[8:]},
-        "period": pd.Series(np.full(n, period, dtype=object), dtype=object, copy=False),
-        "upload_id": pd.Series(np.zeros(n, dtype=np.int64), copy=False),
-        "source_row": pd.Series(rows.astype(np.int64), copy=False),
+        c: pd.Series(numbers[c], copy=False)
+        if c in numbers
+        else text_column(columns.get(c), n, empty.get(c))
+        for c in model.UPLOAD_COLUMNS
     }
+    data["period"] = pd.Series(np.full(n, period, dtype=object), dtype=object, copy=False)
+    data["upload_id"] = pd.Series(np.zeros(n, dtype=np.int64), copy=False)
+    data["source_row"] = pd.Series(rows.astype(np.int64), copy=False)
     # copy=False: consolidating 12 object columns into one block would cost more than all
     # the checks above together.
     events = pd.DataFrame(data, copy=False)
@@ -273,8 +272,8 @@ def _check_product(columns, empty, types, creating, out, header_row) -> None:
     )
 
 
-def _check_numbers(columns, empty, is_stock, creating, types, out) -> tuple[np.ndarray, np.ndarray]:
-    n = len(types)
+def _check_numbers(columns, empty, is_stock, out, n) -> tuple[np.ndarray, np.ndarray]:
+    """mass_kg (> 0, stock >= 0) and reo_pct (0 < x <= 120, wherever given) as float64."""
     mass = np.full(n, np.nan)
     reo = np.full(n, np.nan)
     if "mass_kg" in columns:

@@ -131,6 +131,13 @@ def test_ragged_rows_are_named_and_other_rows_still_checked(write):
     ]
 
 
+def test_ragged_gb18030_file_is_still_read_as_gb18030(write):
+    lines = csv_text(good_rows()).splitlines()
+    lines[2] += ",surplus"  # row 3 (the import row, whose note is Chinese)
+    path = write("gb.csv", ("\n".join(lines) + "\n").encode("gb18030"))
+    assert problems(path, "gb.csv") == ["gb.csv:3: row has 15 values but the header has 14 columns"]
+
+
 def test_trailing_empty_cells_alone_load(write):
     lines = csv_text(good_rows()).splitlines()
     lines[2] += ",,"
