@@ -104,3 +104,19 @@ def test_jsonl_never_writes_nan():
     f = make_findings("DUPLICATE_LOT", pd.DataFrame({"lot_id": ["L"], "reo_kg": [float("nan")]}))
     (line,) = list(iter_jsonl(f))
     assert "NaN" not in line and '"reo_kg": 0.0' in line and '"period": null' in line
+
+
+def test_prepare_measures_reo_as_common_and_leaves_the_input_alone():
+    from flowgraph.analysis.common import reo_kg
+    from flowgraph.analysis.derived import REO, prepare
+
+    recs = clean_records() + [
+        ev("consume", "2024-02-02", "S1", "LX", 100, batch_id="B1", product="MIXED_CONC"),
+        ev("stock", "2024-02-29", "S1", "LY", 10, reo_pct=40.0),
+    ]
+    events = events_frame(recs)
+    before = events.copy()
+    prepared = prepare(events)
+    assert prepared[REO].tolist() == pytest.approx(reo_kg(events).fillna(0.0).tolist())
+    pd.testing.assert_frame_equal(events, before)
+    assert prepared["lot_id"].astype(object).tolist() == events["lot_id"].tolist()
