@@ -186,16 +186,22 @@ def run_query(store, name: str, params: dict[str, Any] | None = None) -> pd.Data
 
     >>> run_query(store, "lot_provenance", {"lot_id": "L-1"})  # doctest: +SKIP
     """
+    query = get_query(name)
+    return run_read(store, query.text, bind(query, params or {}), label=f"query {name}")
+
+
+def run_read(store, text: str, params: dict[str, Any], label: str = "query") -> pd.DataFrame:
+    """Run Cypher ``text`` with ``params`` in a READ transaction on a Neo4jStore.
+
+    A statement that tries to write is refused by the server; that becomes a UsageError.
+    """
     from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
 
     from flowgraph.errors import StoreUnavailable
     from flowgraph.store.neo4j import safe_uri
 
-    query = get_query(name)
-    values = bind(query, params or {})
-
     def work(tx):
-        result = tx.run(query.text, values)
+        result = tx.run(text, params)
         keys = result.keys()
         return keys, [[_plain(v) for v in record.values()] for record in result]
 
@@ -206,9 +212,9 @@ def run_query(store, name: str, params: dict[str, Any] | None = None) -> pd.Data
         raise StoreUnavailable(f"cannot reach Neo4j at {safe_uri(store.uri)}: {e}") from e
     except ClientError as e:
         code = e.code or ""
-        if "WriteOnReadOnlyAccess" in code or "AccessMode" in code or "Forbidden" in code:
+        if "AccessMode" in code or "WriteOnReadOnly" in code or "Forbidden" in code:
             raise UsageError(
-                f"query {name} tried to write; named queries run read-only ({e.message})"
+                f"{label} tried to write; named queries run read-only ({e.message})"
             ) from e
-        raise UsageError(f"query {name} failed: {e.message}") from e
+        raise UsageError(f"{label} failed: {e.message}") from e
     return pd.DataFrame(rows, columns=list(keys))

@@ -24,6 +24,7 @@ from flowgraph.model import TEXT_COLUMNS, Registry, Upload, empty_events
 from flowgraph.store import neo4j_schema as q
 from flowgraph.store.base import LoadResult, RegistryResult
 from flowgraph.store.neo4j_rows import (
+    BATCH_SIZE,
     chunks,
     cross_upload_problems,
     event_rows,
@@ -79,6 +80,7 @@ class Neo4jStore:
         self.database = database
         self.uri = uri
         self._schema_ready = False
+        self.batch_size = BATCH_SIZE  # rows per UNWIND statement (all in the file's transaction)
 
     @classmethod
     def connect(cls, uri: str) -> Neo4jStore:
@@ -102,7 +104,11 @@ class Neo4jStore:
         except (ValueError, DriverError) as e:
             raise StoreUnavailable(f"cannot reach Neo4j at {shown}: {_reason(e)}") from None
         try:
-            driver.execute_query("RETURN 1", database_=database)
+            # verify_connectivity and an auto-commit query fail fast (no transaction retries),
+            # the latter also proving the database exists and the credentials work.
+            driver.verify_connectivity()
+            with driver.session(database=database) as session:
+                session.run("RETURN 1").consume()
         except (DriverError, Neo4jError, OSError) as e:
             driver.close()
             raise StoreUnavailable(f"cannot reach Neo4j at {shown}: {_reason(e)}") from None
@@ -215,7 +221,7 @@ class Neo4jStore:
         for event_type, type_rows in rows.items():
             for row in type_rows:
                 row["props"]["upload_id"] = upload_id
-            for chunk in chunks(type_rows):
+            for chunk in chunks(type_rows, self.batch_size):
                 tx.run(q.WRITE_EVENTS[event_type], ent=ent, rows=chunk).consume()
         status = "superseded" if old is not None else "loaded"
         return LoadResult(upload.file_name, ent, period, status, count, revision)
@@ -290,7 +296,7 @@ class Neo4jStore:
                 (q.WRITE_DESIGNATIONS, designations),
                 (q.WRITE_QUOTAS, quotas),
             ):
-                for chunk in chunks(rows):
+                for chunk in chunks(rows, self.batch_size):
                     tx.run(statement, version=version, rows=chunk).consume()
             return RegistryResult(version, "loaded", *counts)
 
@@ -330,7 +336,7 @@ class Neo4jStore:
         def work(tx: neo4j.ManagedTransaction) -> None:
             tx.run(q.DELETE_FINDINGS).consume()
             tx.run(q.CREATE_RUN, run_id=run_id, ran_at=_now(), count=len(rows)).consume()
-            for chunk in chunks(rows):
+            for chunk in chunks(rows, self.batch_size):
                 tx.run(q.WRITE_FINDINGS, run_id=run_id, rows=chunk).consume()
 
         self._write(work)

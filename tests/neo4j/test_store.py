@@ -1,0 +1,203 @@
+"""Neo4jStore against a real server: same behaviour as the embedded store, plus the graph."""
+
+from __future__ import annotations
+
+import neo4j_scenario as scenario
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from neo4j_scenario import URI, ev, make_upload
+
+from flowgraph.cli.main import cli
+from flowgraph.errors import FlowgraphError, InputError, StoreUnavailable
+from flowgraph.model import FINDING_COLUMNS
+from flowgraph.store.local import LocalStore
+from flowgraph.store.neo4j import Neo4jStore
+
+pytestmark = pytest.mark.neo4j
+
+
+def count(store: Neo4jStore, cypher: str, **params) -> int:
+    records, _, _ = store.driver.execute_query(cypher, params)
+    return records[0][0]
+
+
+def test_events_round_trip_equals_local_store(store, tmp_path):
+    local = LocalStore.open(tmp_path / "fg.db")
+    for target in (store, local):
+        scenario.load(target)
+    got, expected = store.events(), local.events()
+    assert len(got) == sum(len(u.events) for u in scenario.uploads())
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(store.events(period="2024-04"), local.events(period="2024-04"))
+    pd.testing.assert_frame_equal(store.events(year=2024), local.events(year=2024))
+    assert store.events(year=2023).empty
+    local.close()
+
+
+def test_event_values_survive_exactly(store):
+    upload = scenario.uploads()[2]  # S1: receive, consume, produce, ship, loss with Chinese note
+    store.save_upload(upload)
+    got = store.events().drop(columns="upload_id")
+    expected = upload.events.drop(columns="upload_id")
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_load_supersede_unchanged_and_history(store):
+    first = make_upload([ev("1", "extract", "2024-03-02", "M1", "L1", 100, product="BAST_CONC",
+                            reo_pct=60, document_ref="MIN-1"),
+                         ev("2", "ship", "2024-03-05", "M1", "L1", 50, counterparty_id="S1",
+                            shipment_id="SH1")], "m1-v1.csv")  # fmt: skip
+    revised = make_upload([ev("1", "extract", "2024-03-02", "M1", "L1", 90, product="BAST_CONC",
+                              reo_pct=60, document_ref="MIN-1")], "m1-v2.csv")  # fmt: skip
+
+    assert store.save_upload(first).status == "loaded"
+    assert store.save_upload(first).status == "unchanged"
+    result = store.save_upload(revised)
+    assert (result.status, result.revision, result.events) == ("superseded", 2, 1)
+    assert store.save_upload(revised).status == "unchanged"
+
+    events = store.events()
+    assert events["mass_kg"].tolist() == [90.0]
+    history = store.uploads(include_history=True)
+    assert history["file_name"].tolist() == ["m1-v1.csv", "m1-v2.csv"]
+    assert history["current"].tolist() == [False, True]
+    assert history["superseded_by"].tolist() == [history["upload_id"][1], pd.NA]
+    assert store.uploads()["file_name"].tolist() == ["m1-v2.csv"]
+    assert store.find_current_by_sha(revised.sha256) == ("M1", "2024-03")
+    assert store.find_current_by_sha(first.sha256) is None
+    # The old upload's two events stay in history, out of the current graph.
+    old_id = int(history["upload_id"][0])
+    assert count(store, "MATCH (:Upload {upload_id: $id})-[:RECORDED]->(e:Event) "
+                        "RETURN count(e)", id=old_id) == 2  # fmt: skip
+    assert count(store, "MATCH ()-[r:SENT]->() RETURN count(r)") == 0
+    assert count(store, "MATCH (s:Shipment) RETURN count(s)") == 0
+
+
+def test_cross_upload_event_id_clash_stores_nothing(store):
+    store.save_upload(make_upload([ev("7", "extract", "2024-03-02", "M1", "L1", 10,
+                                      product="BAST_CONC", reo_pct=60, document_ref="x")]))  # fmt: skip
+    clash = make_upload([ev("7", "extract", "2024-04-02", "M1", "L2", 10, product="BAST_CONC",
+                            reo_pct=60, document_ref="x")], "m1-apr.csv")  # fmt: skip
+    with pytest.raises(InputError) as info:
+        store.save_upload(clash)
+    assert str(info.value.problems[0]) == (
+        "m1-apr.csv:2:event_id: event_id '7' is already used by M1 in its 2024-03 upload"
+    )
+    assert len(store.uploads()) == 1
+    assert count(store, "MATCH (l:Lot {id: 'L2'}) RETURN count(l)") == 0
+
+
+def test_file_failing_half_way_leaves_nothing_and_rerun_completes(store):
+    rows = [
+        ev(
+            str(i),
+            "extract",
+            "2024-03-02",
+            "M1",
+            f"L{i}",
+            10,
+            product=product,
+            reo_pct=60,
+            document_ref="x",
+        )
+        for i, product in enumerate(["BAST_CONC", "MIXED_CONC", "MONAZITE_CONC", "BAST_CONC"])
+    ]
+    upload = make_upload(rows, "half.csv")
+    store.batch_size = 2  # the first UNWIND batch succeeds, the second violates the constraint
+    store.driver.execute_query(
+        "CREATE CONSTRAINT test_lot_product IF NOT EXISTS FOR (l:Lot) REQUIRE l.product IS UNIQUE"
+    )
+    try:
+        with pytest.raises(FlowgraphError, match="refused"):
+            store.save_upload(upload)
+    finally:
+        store.driver.execute_query("DROP CONSTRAINT test_lot_product IF EXISTS")
+    assert count(store, "MATCH (n) WHERE n:Lot OR n:Upload RETURN count(n)") == 0
+    assert store.events().empty
+    assert store.save_upload(upload).status == "loaded"
+    assert len(store.events()) == 4
+
+
+def test_registry_versions_and_history(store, tmp_path):
+    registry = scenario.registry()
+    first = store.save_registry(registry, "reg-1")
+    assert (first.version, first.status) == (1, "loaded")
+    assert store.save_registry(registry, "reg-1").status == "unchanged"
+    local = LocalStore.open(tmp_path / "fg.db")
+    local.save_registry(registry, "reg-1")
+    got, expected = store.registry(), local.registry()
+    for part in ("enterprises", "designations", "quotas"):
+        pd.testing.assert_frame_equal(getattr(got, part), getattr(expected, part))
+
+    smaller = scenario.registry()
+    smaller.enterprises = smaller.enterprises.iloc[:2].reset_index(drop=True)
+    smaller.quotas = smaller.quotas.iloc[:1].reset_index(drop=True)
+    assert store.save_registry(smaller, "reg-2").version == 2
+    assert store.registry().enterprises["enterprise_id"].tolist() == ["M1", "M2"]
+    assert len(store.registry().quotas) == 1
+    assert len(store.registry(version=1).quotas) == 2  # the old version stays in history
+    assert count(store, "MATCH (q:Quota {current: true}) RETURN count(q)") == 1
+    local.close()
+
+
+def test_findings_written_as_nodes_and_rerun_replaces(store):
+    scenario.load(store)
+    findings = pd.DataFrame(
+        [
+            {"type": "TRANSFORM_GAIN", "family": "unaccounted_mass", "period": "2024-03",
+             "enterprise_id": "S1", "batch_id": "B2", "reo_kg": 135.0, "detail": "gain"},
+            {"type": "TRANSIT_MISMATCH", "family": "unaccounted_mass", "period": "2024-03",
+             "enterprise_id": "M1", "shipment_id": "SH2", "reo_kg": 12.0, "detail": "short"},
+            {"type": "UNKNOWN_LOT", "family": "untraceable_input", "period": "2024-03",
+             "enterprise_id": "T1", "lot_id": "LX", "reo_kg": 49.5, "detail": "unknown"},
+        ],
+        columns=list(FINDING_COLUMNS),
+    )  # fmt: skip
+    store.save_findings(findings)
+    about = store.driver.execute_query(
+        "MATCH (f:Finding)-[:ABOUT]->(x) RETURN f.type AS type, labels(x)[0] AS label, "
+        "coalesce(x.key, x.id) AS id ORDER BY type, label"
+    ).records
+    assert [tuple(r.values()) for r in about] == [
+        ("TRANSFORM_GAIN", "Batch", "S1/B2"),
+        ("TRANSFORM_GAIN", "Enterprise", "S1"),
+        ("TRANSIT_MISMATCH", "Enterprise", "M1"),
+        ("TRANSIT_MISMATCH", "Shipment", "SH2"),
+        ("UNKNOWN_LOT", "Enterprise", "T1"),
+        ("UNKNOWN_LOT", "Lot", "LX"),
+    ]
+    store.save_findings(findings.iloc[:1])
+    assert count(store, "MATCH (f:Finding) RETURN count(f)") == 1
+    assert store.findings()["batch_id"].tolist() == ["B2"]
+
+
+def test_constraints_exist_before_first_write(store):
+    store.save_upload(scenario.uploads()[0])
+    names = {r["name"] for r in store.driver.execute_query("SHOW CONSTRAINTS").records}
+    assert {"fg_lot_id", "fg_enterprise_id", "fg_batch_key", "fg_upload_id"} <= names
+
+
+def test_connection_refused_is_store_unavailable(monkeypatch):
+    monkeypatch.setenv("NEO4J_PASSWORD", "s3cret-pass")
+    with pytest.raises(StoreUnavailable) as info:
+        Neo4jStore.connect("bolt://127.0.0.1:1")
+    assert str(info.value) == "cannot reach Neo4j at bolt://127.0.0.1:1: connection refused"
+
+
+def test_cli_connection_refused_exit_3_without_password(monkeypatch):
+    monkeypatch.setenv("NEO4J_PASSWORD", "s3cret-pass")
+    result = CliRunner().invoke(
+        cli, ["--store", "bolt://127.0.0.1:1", "query", "lot_provenance", "-p", "lot_id=L1"]
+    )
+    assert result.exit_code == 3
+    assert "cannot reach Neo4j at bolt://127.0.0.1:1: connection refused" in result.output
+    assert "s3cret-pass" not in result.output
+
+
+def test_cli_wrong_password_exit_3_without_password(monkeypatch, _session_store):
+    monkeypatch.setenv("NEO4J_PASSWORD", "wrong-pass-123")
+    result = CliRunner().invoke(cli, ["--store", URI, "query", "lot_provenance", "-p", "lot_id=L1"])
+    assert result.exit_code == 3
+    assert f"cannot reach Neo4j at {URI}: authentication failed" in result.output
+    assert "wrong-pass-123" not in result.output
