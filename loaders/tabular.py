@@ -10,6 +10,7 @@ rows) falls back to the ``csv`` module so every bad row can be named.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -127,7 +128,7 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
     leading = _LEADING_BLANK_LINES.match(raw)
     skipped = len(_LINE_END.findall(leading.group()))
     raw = raw[leading.end() :]
-    candidates = ("utf-8",) if encoding == "utf-8-sig" else ("utf-8", "gb18030")
+    candidates = ("utf-8",) if encoding == "utf-8-sig" else _candidate_encodings(raw)
     for candidate in candidates:
         try:
             header, data = _parse_fast(raw, candidate, numeric)
@@ -141,6 +142,25 @@ def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
     else:
         raise fatal(file, "not a CSV text file (binary?)")
     return table_from_grid(file, header, data, skipped, _needs_trim(raw))
+
+
+def _candidate_encodings(raw: bytes) -> tuple[str, ...]:
+    """UTF-8 then GB18030, or GB18030 alone when the first non-ASCII text is not UTF-8.
+
+    A failed UTF-8 parse costs as much as a good one, so look at a few kB first.
+
+    >>> _candidate_encodings("备注".encode("gb18030")), _candidate_encodings("备注".encode())
+    (('gb18030',), ('utf-8', 'gb18030'))
+    """
+    if raw.isascii():
+        return ("utf-8", "gb18030")
+    first = int(np.argmax(np.frombuffer(raw, dtype=np.uint8) >= 0x80))
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(raw[first : first + 4096], final=False)  # a char cut at the end is fine
+    except UnicodeDecodeError:
+        return ("gb18030",)
+    return ("utf-8", "gb18030")
 
 
 def _needs_trim(raw: bytes) -> bool:
