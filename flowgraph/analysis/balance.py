@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.derived import MONTH, PCT, REO, exceeds, period_text, prepare
+from flowgraph.analysis.derived import (
+    MONTH,
+    PCT,
+    REO,
+    code_of,
+    exceeds,
+    label_of,
+    period_text,
+    prepare,
+)
 from flowgraph.analysis.findings import make_findings
 from flowgraph.config import Tolerances
 from flowgraph.model import CREATING_TYPES, OUTFLOW_TYPES, Registry, empty_findings
@@ -84,22 +93,32 @@ def detect_transform_loss(
 
 
 def _monthly_flows(ev: pd.DataFrame) -> pd.DataFrame:
-    """Per (enterprise, lot, month): mass in (created + received) and out (ship/export/consume/loss)."""
+    """Per (enterprise code, lot code, month): mass/REO in (created + received) and out
+    (ship, export, consume, loss). Codes are those of ``derived.code_of``."""
     etype = ev["event_type"]
-    flows = ev[etype.isin(_INFLOW | OUTFLOW_TYPES)]
-    is_in = flows["event_type"].isin(_INFLOW)
+    mask = etype.isin(_INFLOW | OUTFLOW_TYPES).to_numpy()
+    is_in = etype.isin(_INFLOW).to_numpy()[mask]
+    mass = ev["mass_kg"].to_numpy()[mask]
+    reo = ev[REO].to_numpy()[mask]
     frame = pd.DataFrame(
         {
-            "enterprise_id": flows["enterprise_id"],
-            "lot_id": flows["lot_id"],
-            MONTH: flows[MONTH],
-            "mass_in": flows["mass_kg"].where(is_in, 0.0),
-            "mass_out": flows["mass_kg"].where(~is_in, 0.0),
-            "reo_in": flows[REO].where(is_in, 0.0),
-            "reo_out": flows[REO].where(~is_in, 0.0),
+            "ent": code_of(ev, "enterprise_id")[mask],
+            "lot": code_of(ev, "lot_id")[mask],
+            MONTH: ev[MONTH].to_numpy()[mask],
+            "mass_in": np.where(is_in, mass, 0.0),
+            "mass_out": np.where(is_in, 0.0, mass),
+            "reo_in": np.where(is_in, reo, 0.0),
+            "reo_out": np.where(is_in, 0.0, reo),
         }
     )
-    return frame.groupby(["enterprise_id", "lot_id", MONTH], sort=False).sum().reset_index()
+    return frame.groupby(["ent", "lot", MONTH], sort=False).sum().reset_index()
+
+
+def _label(ev: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        enterprise_id=label_of(ev, "enterprise_id", frame["ent"]),
+        lot_id=label_of(ev, "lot_id", frame["lot"]),
+    )
 
 
 def detect_lot_overdrawn(
@@ -108,19 +127,19 @@ def detect_lot_overdrawn(
     """LOT_OVERDRAWN: an enterprise's outflows of a lot exceed its creations plus receipts by
     more than overdraw_pct %. Period: the first month whose running totals are over."""
     ev = prepare(events)
-    m = _monthly_flows(ev).sort_values(["enterprise_id", "lot_id", MONTH], kind="stable")
+    m = _monthly_flows(ev).sort_values(["ent", "lot", MONTH], kind="stable")
     if m.empty:
         return empty_findings()
-    g = m.groupby(["enterprise_id", "lot_id"], sort=False)
-    cum = g[["mass_in", "mass_out", "reo_in", "reo_out"]].cumsum()
+    g = m.groupby(["ent", "lot"], sort=False)
+    cum = g[["mass_in", "mass_out"]].cumsum()
     factor = 1.0 + tol.overdraw_pct / 100.0
     m["over"] = exceeds(cum["mass_out"], cum["mass_in"] * factor)
     totals = g[["mass_in", "mass_out", "reo_in", "reo_out"]].sum()
     bad = totals[exceeds(totals["mass_out"], totals["mass_in"] * factor)]
     if bad.empty:
         return empty_findings()
-    first = m[m["over"]].groupby(["enterprise_id", "lot_id"], sort=False)[MONTH].min()
-    bad = bad.join(first).reset_index()
+    first = m[m["over"]].groupby(["ent", "lot"], sort=False)[MONTH].min()
+    bad = _label(ev, bad.join(first).reset_index())
     bad["period"] = period_text(bad[MONTH])
     bad["reo_kg"] = bad["reo_out"] - bad["reo_in"]
     bad["detail"] = [
@@ -140,11 +159,20 @@ def detect_stock_mismatch(
     enterprise never held compares with a book stock of 0.
     """
     ev = prepare(events)
-    stock = ev[ev["event_type"] == "stock"]
-    if stock.empty:
+    mask = (ev["event_type"] == "stock").to_numpy()
+    if not mask.any():
         return empty_findings()
-    keys = ["enterprise_id", "lot_id", MONTH]
-    declared = stock.groupby(keys, sort=False).agg(declared=("mass_kg", "sum"), pct=(PCT, "first"))
+    keys = ["ent", "lot", MONTH]
+    stock = pd.DataFrame(
+        {
+            "ent": code_of(ev, "enterprise_id")[mask],
+            "lot": code_of(ev, "lot_id")[mask],
+            MONTH: ev[MONTH].to_numpy()[mask],
+            "mass": ev["mass_kg"].to_numpy()[mask],
+            "pct": ev[PCT].to_numpy()[mask],
+        }
+    )
+    declared = stock.groupby(keys, sort=False).agg(declared=("mass", "sum"), pct=("pct", "first"))
     declared = declared.reset_index()
     flows = _monthly_flows(ev)
     flows["net"] = flows["mass_in"] - flows["mass_out"]
@@ -152,14 +180,15 @@ def detect_stock_mismatch(
     grid = pd.concat([flows[[*keys, "net"]], declared[keys].assign(net=0.0)], ignore_index=True)
     grid = grid.groupby(keys, sort=False)["net"].sum().reset_index()
     grid = grid.sort_values(keys, kind="stable")
-    grid["book"] = grid.groupby(["enterprise_id", "lot_id"], sort=False)["net"].cumsum()
+    grid["book"] = grid.groupby(["ent", "lot"], sort=False)["net"].cumsum()
     merged = declared.merge(grid[[*keys, "book"]], on=keys, how="left")
     merged["book"] = merged["book"].fillna(0.0)
     diff = (merged["declared"] - merged["book"]).abs()
     limit = np.maximum(merged["book"].abs() * tol.stock_pct / 100.0, tol.stock_min_kg)
-    hit = merged[exceeds(diff, limit)].copy()
+    hit = merged[exceeds(diff, limit)]
     if hit.empty:
         return empty_findings()
+    hit = _label(ev, hit)
     hit["period"] = period_text(hit[MONTH])
     hit["reo_kg"] = (hit["declared"] - hit["book"]).abs() * hit["pct"].fillna(0.0) / 100.0
     hit["detail"] = [

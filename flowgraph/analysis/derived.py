@@ -122,27 +122,37 @@ def prepare(events: pd.DataFrame) -> pd.DataFrame:
     return ev
 
 
-def upload_months(events: pd.DataFrame) -> pd.DataFrame:
-    """The (enterprise_id, month) pairs that have a current upload.
+def code_of(ev: pd.DataFrame, column: str) -> np.ndarray:
+    """Integer codes (-1 = null) of a categorical identifier column of a prepared table."""
+    return ev[column].cat.codes.to_numpy().astype(np.int64)
+
+
+def label_of(ev: pd.DataFrame, column: str, codes: np.ndarray | pd.Series) -> np.ndarray:
+    """The identifiers behind ``code_of`` codes (None for -1)."""
+    categories = ev[column].cat.categories.to_numpy(dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.full(len(codes), None, dtype=object)
+    ok = codes >= 0
+    out[ok] = categories[codes[ok]]
+    return out
+
+
+def upload_keys(ev: pd.DataFrame) -> np.ndarray:
+    """Sorted keys party_code * 10**6 + month of the (enterprise, month) pairs with an upload.
 
     Every upload holds at least one event, so the distinct pairs of the event table are
     exactly the current uploads' identities.
     """
-    ev = prepare(events)
-    return ev[["enterprise_id", MONTH]].drop_duplicates().reset_index(drop=True)
+    ev = prepare(ev)
+    return np.unique(code_of(ev, "enterprise_id") * 1_000_000 + ev[MONTH].to_numpy())
 
 
 def has_upload(
-    events: pd.DataFrame, enterprise_ids: pd.Series, months: pd.Series | np.ndarray
+    ev: pd.DataFrame, party_codes: np.ndarray | pd.Series, months: np.ndarray | pd.Series
 ) -> np.ndarray:
-    """Whether each (enterprise, month number) pair has a current upload."""
-    ups = upload_months(events)
-    probe = pd.DataFrame(
-        {"enterprise_id": np.asarray(enterprise_ids, dtype=object), MONTH: np.asarray(months)}
-    )
-    ups = ups.assign(_hit=True)
-    merged = probe.merge(ups, on=["enterprise_id", MONTH], how="left")
-    return merged["_hit"].fillna(False).to_numpy(dtype=bool)
+    """Whether each (party code, month number) pair has a current upload (prepared ``ev``)."""
+    keys = np.asarray(party_codes, dtype=np.int64) * 1_000_000 + np.asarray(months, np.int64)
+    return np.isin(keys, upload_keys(ev)) & (np.asarray(party_codes) >= 0)
 
 
 def exceeds(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> np.ndarray:

@@ -10,25 +10,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.derived import MONTH, REO, exceeds, has_upload, period_text, prepare
+from flowgraph.analysis.derived import (
+    MONTH,
+    REO,
+    code_of,
+    exceeds,
+    has_upload,
+    label_of,
+    period_text,
+    prepare,
+)
 from flowgraph.analysis.findings import make_findings
 from flowgraph.config import Tolerances
 from flowgraph.model import Registry, empty_findings
 
-_KEYS = ["sender", "shipment_id", "receiver"]
+_KEYS = ["sender", "shipment", "receiver"]  # integer codes (enterprise / shipment categories)
 
 
 def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
-    rows = ev[(ev["event_type"] == event_type) & ev["shipment_id"].notna()]
+    mask = ((ev["event_type"] == event_type) & ev["shipment_id"].notna()).to_numpy()
     own, other = ("sender", "receiver") if event_type == "ship" else ("receiver", "sender")
     frame = pd.DataFrame(
         {
-            own: rows["enterprise_id"],
-            other: rows["counterparty_id"],
-            "shipment_id": rows["shipment_id"],
-            "mass": rows["mass_kg"],
-            "reo": rows[REO],
-            MONTH: rows[MONTH],
+            own: code_of(ev, "enterprise_id")[mask],
+            other: code_of(ev, "counterparty_id")[mask],
+            "shipment": code_of(ev, "shipment_id")[mask],
+            "mass": ev["mass_kg"].to_numpy()[mask],
+            "reo": ev[REO].to_numpy()[mask],
+            MONTH: ev[MONTH].to_numpy()[mask],
         }
     )
     return (
@@ -43,6 +52,15 @@ def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
     )
 
 
+def _labels(ev: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes back to identifiers: sender, receiver, shipment_id."""
+    return frame.assign(
+        sender=label_of(ev, "enterprise_id", frame["sender"]),
+        receiver=label_of(ev, "enterprise_id", frame["receiver"]),
+        shipment_id=label_of(ev, "shipment_id", frame["shipment"]),
+    )
+
+
 def shipment_sides(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(shipped, received): per (sender, shipment_id, receiver) the mass, REO and first/last month.
 
@@ -51,11 +69,11 @@ def shipment_sides(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ...     "counterparty_id": "B", "shipment_id": "S1", "lot_id": "L", "mass_kg": 10,
     ...     "reo_pct": 50}])
     >>> shipped, received = shipment_sides(ev)
-    >>> len(shipped), len(received)
-    (1, 0)
+    >>> shipped[["sender", "shipment_id", "receiver", "mass"]].values.tolist()
+    [['A', 'S1', 'B', 10.0]]
     """
     ev = prepare(events)
-    return _side(ev, "ship"), _side(ev, "receive")
+    return _labels(ev, _side(ev, "ship")), _labels(ev, _side(ev, "receive"))
 
 
 def detect_transit_mismatch(
@@ -63,13 +81,14 @@ def detect_transit_mismatch(
 ) -> pd.DataFrame:
     """TRANSIT_MISMATCH: both sides reported and the masses differ by more than
     max(transit_pct % of shipped, transit_min_kg). Period: the (last) receipt's month."""
-    shipped, received = shipment_sides(events)
-    both = shipped.merge(received, on=_KEYS, suffixes=("_s", "_r"))
+    ev = prepare(events)
+    both = _side(ev, "ship").merge(_side(ev, "receive"), on=_KEYS, suffixes=("_s", "_r"))
     diff = (both["mass_s"] - both["mass_r"]).abs()
     limit = np.maximum(both["mass_s"] * tol.transit_pct / 100.0, tol.transit_min_kg)
-    hit = both[exceeds(diff, limit)].copy()
+    hit = both[exceeds(diff, limit)]
     if hit.empty:
         return empty_findings()
+    hit = _labels(ev, hit)
     per_kg = (hit["reo_s"] / hit["mass_s"].where(hit["mass_s"] > 0)).fillna(0.0)
     hit["reo_kg"] = (hit["mass_s"] - hit["mass_r"]).abs() * per_kg
     hit["enterprise_id"] = hit["sender"]
@@ -94,17 +113,16 @@ def detect_unconfirmed_shipment(
 ) -> pd.DataFrame:
     """UNCONFIRMED_SHIPMENT: shipped, the receiver has uploads for the shipping month and the next,
     and no receipt at all. Period: the shipping month."""
-    shipped, received = shipment_sides(events)
-    open_ = _unmatched(shipped, received)
-    if open_.empty:
-        return empty_findings()
-    month = open_["first"]
-    covered = has_upload(events, open_["receiver"], month) & has_upload(
-        events, open_["receiver"], month + 1
+    ev = prepare(events)
+    open_ = _unmatched(_side(ev, "ship"), _side(ev, "receive"))
+    month = open_["first"].to_numpy()
+    covered = has_upload(ev, open_["receiver"], month) & has_upload(
+        ev, open_["receiver"], month + 1
     )
-    hit = open_[covered].copy()
+    hit = open_[covered]
     if hit.empty:
         return empty_findings()
+    hit = _labels(ev, hit)
     hit["enterprise_id"] = hit["sender"]
     hit["period"] = period_text(hit["first"])
     hit["reo_kg"] = hit["reo"]
@@ -120,17 +138,14 @@ def detect_receipt_without_shipment(
 ) -> pd.DataFrame:
     """RECEIPT_WITHOUT_SHIPMENT: a receipt whose sender has uploads for the receiving month and the
     one before, and no such shipment. Period: the (first) receiving month."""
-    shipped, received = shipment_sides(events)
-    orphan = _unmatched(received, shipped)
-    if orphan.empty:
-        return empty_findings()
-    month = orphan["first"]
-    covered = has_upload(events, orphan["sender"], month) & has_upload(
-        events, orphan["sender"], month - 1
-    )
-    hit = orphan[covered].copy()
+    ev = prepare(events)
+    orphan = _unmatched(_side(ev, "receive"), _side(ev, "ship"))
+    month = orphan["first"].to_numpy()
+    covered = has_upload(ev, orphan["sender"], month) & has_upload(ev, orphan["sender"], month - 1)
+    hit = orphan[covered]
     if hit.empty:
         return empty_findings()
+    hit = _labels(ev, hit)
     hit["enterprise_id"] = hit["receiver"]
     hit["period"] = period_text(hit["first"])
     hit["reo_kg"] = hit["reo"]
