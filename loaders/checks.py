@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -60,19 +61,34 @@ class Collector:
         return len(self._items)
 
 
-def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Strict ISO dates: (datetime64[ns] with NaT, bad-shape mask, not-a-real-date mask).
+class ParsedDates(NamedTuple):
+    """parse_dates' result: datetime64[ns] values (NaT where not valid) and the masks of why."""
 
-    Empty cells are NaT and in neither mask. Parsed once per distinct value.
+    dates: np.ndarray
+    bad_shape: np.ndarray  # not YYYY-MM-DD
+    not_real: np.ndarray  # YYYY-MM-DD but no such day (2025-02-30)
+    too_early: np.ndarray  # a real day before FIRST_YEAR
+    too_late: np.ndarray  # a real day after LAST_YEAR (9999-12-31 "forever" in registries)
 
-    >>> d, shape, real = parse_dates(np.array(["2025-02-28", "2025-02-30", "5/3/25", ""], dtype=object))
-    >>> str(d[0])[:10], shape.tolist(), real.tolist()
-    ('2025-02-28', [False, False, True, False], [False, True, False, False])
+
+# The years a datetime64[ns] can hold (beyond them numpy silently wraps around).
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+
+
+def parse_dates(values: np.ndarray) -> ParsedDates:
+    """Strict ISO dates, parsed once per distinct value; empty cells are NaT in no mask.
+
+    >>> p = parse_dates(np.array(["2025-02-28", "2025-02-30", "5/3/25", "9999-12-31", ""],
+    ...                          dtype=object))
+    >>> str(p.dates[0])[:10], p.bad_shape.tolist(), p.not_real.tolist(), p.too_late.tolist()
+    ('2025-02-28', [False, False, True, False, False], [False, True, False, False, False], \
+[False, False, False, True, False])
     """
     codes, uniques = pd.factorize(values)
-    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
-    bad_shape = np.zeros(len(uniques), dtype=bool)
-    not_real = np.zeros(len(uniques), dtype=bool)
+    size = len(uniques)
+    parsed = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    masks = [np.zeros(size, dtype=bool) for _ in range(4)]
+    bad_shape, not_real, too_early, too_late = masks
     for k, text in enumerate(uniques):
         if text == "":
             continue
@@ -80,13 +96,21 @@ def parse_dates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             bad_shape[k] = True
             continue
         try:
-            parsed[k] = np.datetime64(dt.date.fromisoformat(text), "ns")
+            day = dt.date.fromisoformat(text)
         except ValueError:
             not_real[k] = True
-    if len(uniques) == 0:
-        empty = np.zeros(0, dtype=bool)
-        return np.zeros(0, dtype="datetime64[ns]"), empty, empty
-    return parsed[codes], bad_shape[codes], not_real[codes]
+            continue
+        if day.year < FIRST_YEAR:
+            too_early[k] = True
+        elif day.year > LAST_YEAR:
+            too_late[k] = True
+        else:
+            parsed[k] = np.datetime64(day, "ns")
+    if size == 0:
+        codes = np.zeros(0, dtype=np.intp)
+        parsed = np.zeros(1, dtype="datetime64[ns]")
+        masks = [np.zeros(1, dtype=bool) for _ in range(4)]
+    return ParsedDates(parsed[codes], *(mask[codes] for mask in masks))
 
 
 def parse_numbers(values: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ import pandas as pd
 from flowgraph import model
 from flowgraph.errors import InputError, Problem
 from loaders.checks import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Collector,
     codes_in,
     number_problem,
@@ -22,6 +24,7 @@ from loaders.tabular import Table, map_columns, read_table
 
 FILES = ("enterprises.csv", "designations.csv", "quotas.csv")
 _YEAR = re.compile(r"[0-9]{4}")
+_OUTSIDE = f"outside the years {FIRST_YEAR}-{LAST_YEAR}"
 
 
 def read_registry(directory: str | Path) -> model.Registry:
@@ -154,14 +157,19 @@ def _designations(entry, ids: set[str] | None) -> pd.DataFrame:
     dates = {}
     for name in ("valid_from", "valid_to"):
         text = columns[name]
-        parsed, bad_shape, not_real = parse_dates(text)
+        parsed = parse_dates(text)
         out.rows_where(
-            bad_shape,
+            parsed.bad_shape,
             name,
             lambda i, t=text, c=name: f"{c} '{t[i]}' is not an ISO date (YYYY-MM-DD)",
         )
-        out.rows_where(not_real, name, lambda i, t=text, c=name: f"{c} '{t[i]}' is not a real date")
-        dates[name] = parsed
+        out.rows_where(
+            parsed.not_real, name, lambda i, t=text, c=name: f"{c} '{t[i]}' is not a real date"
+        )
+        # valid_to 9999-12-31 is the usual way to write "no end": the same as empty.
+        beyond = parsed.too_early | parsed.too_late if name == "valid_from" else parsed.too_early
+        out.rows_where(beyond, name, lambda i, t=text, c=name: f"{c} '{t[i]}' is {_OUTSIDE}")
+        dates[name] = parsed.dates
     start, end = dates["valid_from"], dates["valid_to"]
     out.rows_where(
         ~np.isnat(start) & ~np.isnat(end) & (end < start),

@@ -15,6 +15,8 @@ import pandas as pd
 
 from flowgraph import model
 from loaders.checks import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Collector,
     codes_in,
     majority,
@@ -182,10 +184,18 @@ def _check_dates(columns, empty, is_stock, out, n) -> tuple[str | None, np.ndarr
     if "date" not in columns:
         return None, np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     text = columns["date"]
-    dates, bad_shape, not_real = parse_dates(text)
+    parsed = parse_dates(text)
+    dates = parsed.dates
     out.rows_where(empty["date"], "date", "date is required")
-    out.rows_where(bad_shape, "date", lambda i: f"date '{text[i]}' is not an ISO date (YYYY-MM-DD)")
-    out.rows_where(not_real, "date", lambda i: f"date '{text[i]}' is not a real date")
+    out.rows_where(
+        parsed.bad_shape, "date", lambda i: f"date '{text[i]}' is not an ISO date (YYYY-MM-DD)"
+    )
+    out.rows_where(parsed.not_real, "date", lambda i: f"date '{text[i]}' is not a real date")
+    out.rows_where(
+        parsed.too_early | parsed.too_late,
+        "date",
+        lambda i: f"date '{text[i]}' is outside the years {FIRST_YEAR}-{LAST_YEAR}",
+    )
     valid = ~np.isnat(dates)
     months = dates.astype("datetime64[M]")
     month = majority(months.view(np.int64), valid)

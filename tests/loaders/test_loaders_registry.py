@@ -150,7 +150,9 @@ def test_designation_rules(tmp_path):
         "E1,mining,L-4,,\n"
         "E1,mining,L-5,2024/01/01,2024-02-30\n"
         "E1,mining,L-6,2024-05-01,2024-04-30\n"
-        "E1,mining,L-7,2024-05-01,2024-05-01\n",
+        "E1,mining,L-7,2024-05-01,2024-05-01\n"
+        "E1,mining,L-8,0999-01-01,0999-12-31\n"
+        "E1,mining,L-9,9999-01-01,\n",
     )
     assert registry_problems(folder) == [
         "designations.csv:2:enterprise_id: enterprise_id 'E9' is not in enterprises.csv",
@@ -160,7 +162,21 @@ def test_designation_rules(tmp_path):
         "designations.csv:6:valid_from: valid_from '2024/01/01' is not an ISO date (YYYY-MM-DD)",
         "designations.csv:6:valid_to: valid_to '2024-02-30' is not a real date",
         "designations.csv:7:valid_to: valid_to 2024-04-30 is before valid_from 2024-05-01",
+        "designations.csv:9:valid_from: valid_from '0999-01-01' is outside the years 1678-2261",
+        "designations.csv:9:valid_to: valid_to '0999-12-31' is outside the years 1678-2261",
+        "designations.csv:10:valid_from: valid_from '9999-01-01' is outside the years 1678-2261",
     ]
+
+
+def test_valid_to_9999_means_open_ended(tmp_path):
+    folder = write_registry(
+        tmp_path / "reg",
+        designations="enterprise_id,activity,licence_no,valid_from,valid_to\n"
+        "E1,mining,L-1,2024-01-01,9999-12-31\n",
+    )
+    designations = read_registry(folder).designations
+    assert designations.loc[0, "valid_to"] is pd.NaT
+    assert designations.loc[0, "valid_from"] == pd.Timestamp("2024-01-01")
 
 
 def test_quota_rules(tmp_path):

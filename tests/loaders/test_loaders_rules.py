@@ -68,6 +68,8 @@ FAILING = {
         {"date": "2025-03-08T10:00"},
         ["up.csv:9:date: date '2025-03-08T10:00' is not an ISO date (YYYY-MM-DD)"],
     ),
+    "date year 1000": (7, {"date": "1000-03-08"}, ["up.csv:9:date: date '1000-03-08' is outside the years 1678-2261"]),
+    "date year 9999": (7, {"date": "9999-03-08"}, ["up.csv:9:date: date '9999-03-08' is outside the years 1678-2261"]),
     "date outside period": (
         7,
         {"date": "2025-04-01"},
