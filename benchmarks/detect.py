@@ -53,6 +53,22 @@ def frames(data: Path) -> tuple:
         return pickle.load(handle)  # noqa: S301 - our own cache file
 
 
+def _agreement(findings, answers_path: Path) -> str:
+    """How the findings compare with the synth answer key (type + SPEC key columns)."""
+    import json
+
+    from flowgraph.model import FINDING_KEYS
+
+    def keys(records):
+        return {(r["type"], *(r[k] for k in FINDING_KEYS[r["type"]])) for r in records}
+
+    lines = answers_path.read_text(encoding="utf-8").splitlines()
+    expected = keys(json.loads(line) for line in lines if line.strip())
+    got = keys(findings.to_dict("records"))
+    missed, extra = len(expected - got), len(got - expected)
+    return f"{len(expected)} expected, {missed} missed, {extra} not in the key"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=100)
@@ -65,9 +81,9 @@ def main() -> None:
     events, registry = frames(data)
     before = peak_rss_mb()
     timings: dict[str, float] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     findings = run_detectors(events, registry, timings=timings)
-    total = time.perf_counter() - started
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
     counts = findings["type"].value_counts()
 
     print(
@@ -81,7 +97,8 @@ def main() -> None:
             f"{detector.type:<26} {timings.get(detector.type, 0.0):>8.2f} "
             f"{int(counts.get(detector.type, 0)):>9,}"
         )
-    print(f"{'total':<26} {total:>8.2f} {len(findings):>9,}")
+    print(f"{'total':<26} {total:>8.2f} {len(findings):>9,}  (CPU {cpu:.2f} s)")
+    print(f"answer key   {_agreement(findings, data / 'answers.jsonl')}")
     print(f"peak memory  {peak_rss_mb():,.0f} MB (after reading the events: {before:,.0f} MB)")
 
 
