@@ -78,7 +78,10 @@ def read_table(
     """
     if raw is None:
         raw = read_bytes(path, file)
-    if str(path).lower().endswith(".xlsx"):
+    suffix = Path(path).suffix.lower()
+    if suffix in (".xls", ".xlsb", ".ods"):
+        raise fatal(file, f"{suffix} workbooks are not supported: save the sheet as .xlsx or .csv")
+    if suffix == ".xlsx":
         from loaders.xlsx import read_xlsx  # openpyxl costs ~100 ms to import; CSV never needs it
 
         return read_xlsx(raw, file)

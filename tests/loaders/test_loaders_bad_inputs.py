@@ -51,6 +51,14 @@ def test_unreadable_file_is_one_clear_problem(write, name, content, expected):
     assert problems(write(name, content), name) == [expected]
 
 
+@pytest.mark.parametrize("suffix", [".xls", ".XLSB", ".ods"])
+def test_other_workbook_formats_are_named(write, suffix):
+    path = write("old" + suffix, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    assert problems(path, "old") == [
+        f"old: {suffix.lower()} workbooks are not supported: save the sheet as .xlsx or .csv"
+    ]
+
+
 def test_xlsx_zip_without_a_workbook(write):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
