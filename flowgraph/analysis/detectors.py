@@ -77,6 +77,20 @@ def select_detectors(
     return [d for d in DETECTORS if d.type in types or d.family in families]
 
 
+def _complete(registry: Registry | None) -> Registry:
+    """The registry with every table present (a missing or column-less table reads as empty)."""
+    empty = Registry.empty()
+    if registry is None:
+        return empty
+    tables = {}
+    for name in ("enterprises", "designations", "quotas"):
+        frame = getattr(registry, name, None)
+        wanted = getattr(empty, name)
+        ok = frame is not None and set(wanted.columns) <= set(frame.columns)
+        tables[name] = frame if ok else wanted
+    return Registry(**tables)
+
+
 def run_detectors(
     events: pd.DataFrame,
     registry: Registry,
@@ -99,6 +113,7 @@ def run_detectors(
     """
     tolerances = tolerances or Tolerances()
     selected = select_detectors(types, families)
+    registry = _complete(registry)
     start = time.perf_counter()
     ev = prepare(events)
     if timings is not None:

@@ -120,3 +120,14 @@ def test_prepare_measures_reo_as_common_and_leaves_the_input_alone():
     assert prepared[REO].tolist() == pytest.approx(reo_kg(events).fillna(0.0).tolist())
     pd.testing.assert_frame_equal(events, before)
     assert prepared["lot_id"].astype(object).tolist() == events["lot_id"].tolist()
+
+
+def test_a_missing_registry_reads_as_empty():
+    found = run_detectors(events_frame(clean_records()), Registry())
+    # Without a registry nobody is designated and every sender is unregistered.
+    assert set(found["type"]) == {
+        "UNDESIGNATED_EXTRACTION",
+        "UNDESIGNATED_SMELTING",
+        "UNDESIGNATED_SUPPLY",
+        "UNTRACEABLE_EXPORT",
+    }
