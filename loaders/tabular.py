@@ -14,7 +14,6 @@ import codecs
 import csv
 import io
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -243,20 +242,21 @@ def _parse_with_floats(
 
 
 def _read_csv_frame(source: io.BytesIO, encoding: str, dtype) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        return pd.read_csv(
-            source,
-            header=None,
-            dtype=dtype,
-            na_filter=False,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            encoding=encoding,
-            encoding_errors="strict",
-            engine="c",
-            low_memory=False,  # one chunk: ~10% faster, no chunk concatenation
-        )
+    # header=None: the header row is data here, so pandas never guesses an index column or
+    # truncates rows (the ParserWarning cases); ragged rows raise ParserError instead. No
+    # warnings.catch_warnings: it is process-global and loads may run in threads.
+    return pd.read_csv(
+        source,
+        header=None,
+        dtype=dtype,
+        na_filter=False,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        encoding=encoding,
+        encoding_errors="strict",
+        engine="c",
+        low_memory=False,  # one chunk: ~10% faster, no chunk concatenation
+    )
 
 
 def _parse_slow(text: str, file: str, skipped: int) -> Table:
