@@ -136,3 +136,26 @@ def test_stock_rows_are_not_flows():
     recs = clean_records() + [ev("stock", "2024-01-31", "M1", "L1", 5000)]
     f = findings(recs)
     assert f["type"].tolist() == ["STOCK_MISMATCH"]
+
+
+def test_a_return_to_the_sender_is_ordinary_flow():
+    # P1 sends 80 kg of L2 back to S1, which ships it out again: no finding anywhere.
+    recs = replace(clean_records(), 8, mass_kg=500)  # P1 exports 500, returns 80
+    recs = replace(recs, 7, mass_kg=580)
+    recs += [
+        ev("ship", "2024-03-06", "P1", "L2", 80, counterparty_id="S1", shipment_id="R-1"),
+        ev("receive", "2024-03-07", "S1", "L2", 80, counterparty_id="P1", shipment_id="R-1"),
+        ev(
+            "export",
+            "2024-03-20",
+            "S1",
+            "L2",
+            80,
+            shipment_id="X-9",
+            country="JP",
+            document_ref="C",
+        ),
+        ev("stock", "2024-03-31", "S1", "L2", 0),
+        ev("stock", "2024-03-31", "P1", "L2", 0),
+    ]
+    assert findings(recs).empty
