@@ -1,0 +1,160 @@
+"""``flowgraph synth``: a realistic synthetic national year with planted anomalies and answer key.
+
+Calibration (../shared/CALIBRATION.md):
+
+- National quotas 2024: mining 270,000 t REO, smelting & separation 254,000 t (Fastmarkets
+  2024-02-06; Reuters 2024-08-20). Each mine/smelter gets a share; clean usage is 98% of it,
+  whatever ``scale`` (scale only changes how many, and how big, the events are).
+- Light (Bayan Obo mixed concentrate, Sichuan bastnaesite) ~93%, ion-adsorption (Jiangxi,
+  Guangxi, Fujian, Guangdong) ~7% (19,150 t); China Northern Rare Earth holds ~70% of mining,
+  China Rare Earth Group the rest of light and most ion-adsorption, Xiamen Tungsten and
+  Guangdong Rare Earth a few thousand tonnes each.
+- Imports 132,931 product t (2024): Myanmar ion-adsorption concentrate and carbonate, Laos
+  carbonate, monazite from Australia, Madagascar, Laos and the US.
+- Exports ~55,431 product t (2024) of oxides, metals and magnets to a dozen countries.
+- Grades: mixed concentrate 45/50/60%, bastnaesite 52-62%, monazite 55-61%, ion-adsorption
+  89-93%; smelting recovery > 92%, separation > 96% (MIIT 2016 industry conditions).
+- Ids: 18-character unified social credit codes (``91150200...`` = Baotou), 18-digit customs
+  declarations, mining licence numbers on extractions.
+
+Layout: ``OUTDIR/registry/{enterprises,designations,quotas}.csv``,
+``OUTDIR/uploads/<enterprise_id>/<YYYY-MM>.csv|.xlsx``, ``OUTDIR/answers.jsonl``.
+
+>>> import tempfile
+>>> from flowgraph.model import FINDING_TYPES
+>>> res = generate(tempfile.mkdtemp(), seed=1, scale=0.05)
+>>> sorted(res.planted) == sorted(FINDING_TYPES)
+True
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowgraph.errors import UsageError
+from flowgraph.model import Registry, registry_from_records
+from flowgraph.synth.flows import NOTES_ZH, Flows
+from flowgraph.synth.oracle import reference_findings
+from flowgraph.synth.plants import Planter
+from flowgraph.synth.sim import FastRng, Sim, month_end_stock
+from flowgraph.synth.world import World, build_world
+from flowgraph.synth.writer import (
+    build_table,
+    events_view,
+    write_answers,
+    write_registry,
+    write_uploads,
+)
+
+__all__ = ["SynthResult", "generate", "build"]
+
+
+@dataclass
+class SynthResult:
+    """What ``generate`` wrote: counts, paths, and the planted findings per type."""
+
+    events: int
+    files: int
+    enterprises: int
+    planted: dict[str, int]
+    outdir: Path
+    findings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    intended: list[dict] = field(repr=False, default_factory=list)
+
+
+@dataclass
+class Built:
+    """The generated year in memory (no files): world, event table, registry, key."""
+
+    world: World
+    table: pd.DataFrame
+    registry: Registry
+    styles: dict[str, dict]
+    intended: list[dict]
+
+
+def _styles(world: World, rng: np.random.Generator) -> dict[str, dict]:
+    """Encodings and header layouts per reporting enterprise (fixed by the seed)."""
+    reporting = [a for a in world.reporting]
+    order = rng.permutation(len(reporting))
+    styles = {}
+    for rank, i in enumerate(order):
+        actor = reporting[i]
+        encoding = "utf-8-sig" if rank < 6 else "gb18030" if rank < 12 else "utf-8"
+        layout = "reversed" if rank in (3, 9, 20) else "upper" if rank in (4, 21) else "spec"
+        actor.meta["encoding"] = encoding
+        styles[actor.eid] = {"encoding": encoding, "layout": layout}
+    return styles
+
+
+def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024) -> Built:
+    """Simulate the year (no files). See :func:`generate`."""
+    if not scale > 0:
+        raise UsageError(f"scale must be > 0, got {scale}")
+    root = np.random.SeedSequence(seed)
+    world_rng, sim_rng, plant_rng, stock_rng = (np.random.default_rng(s) for s in root.spawn(4))
+    world = build_world(world_rng, year)
+    styles = _styles(world, world_rng)
+    sim = Sim(year, FastRng(sim_rng), {a.eid for a in world.reporting})
+    flows = Flows(world, sim, scale)
+    planter = None if clean else Planter(flows, plant_rng, scale)
+    if planter:
+        planter.configure()
+    for m in range(12):
+        if planter:
+            planter.before_month(m)
+        flows.month(m)
+    stock, months = month_end_stock(sim)
+    gb = {eid for eid, s in styles.items() if s["encoding"] == "gb18030"}
+    for row in stock:
+        if stock_rng.random() < 0.6:  # counted stock: small weighing noise (+-0.2%)
+            row[5] = max(0, round(row[5] * (1 + stock_rng.uniform(-0.002, 0.002))))
+        if row[0] in gb and stock_rng.random() < 0.3:
+            row[12] = NOTES_ZH["stock"]
+    periods = [f"{year}-{m + 1:02d}" for m in months]
+    if planter:
+        planter.stock_mismatches(stock, periods)
+    table = build_table(sim.rows + [tuple(r) for r in stock], year)
+    ents, des, quo = world.registry_records()
+    registry = registry_from_records(ents, des, quo)
+    return Built(world, table, registry, styles, planter.intended if planter else [])
+
+
+def generate(
+    outdir: str | Path, *, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024
+) -> SynthResult:
+    """Write a synthetic national year of uploads, the registry and the answer key to ``outdir``.
+
+    ``scale`` 1 gives about 10,000 events, 100 about a million, in the same ~500 files;
+    national tonnages do not depend on it. ``clean`` plants nothing (empty answer key).
+    Deterministic for a seed. Anything already under ``outdir/uploads`` is replaced.
+
+    >>> import tempfile
+    >>> generate(tempfile.mkdtemp(), seed=3, scale=0.05, clean=True).planted
+    {}
+    """
+    built = build(seed=seed, scale=scale, clean=clean, year=year)
+    out = Path(outdir)
+    if (out / "uploads").exists():
+        shutil.rmtree(out / "uploads")
+    out.mkdir(parents=True, exist_ok=True)
+    write_registry(built.world, out)
+    files = write_uploads(built.table, out, built.styles)
+    findings = reference_findings(events_view(built.table), built.registry)
+    write_answers(findings, out / "answers.jsonl")
+    planted = dict(sorted(Counter(findings["type"]).items()))
+    return SynthResult(
+        events=len(built.table),
+        files=len(files),
+        enterprises=built.table["enterprise_id"].nunique(),
+        planted=planted,
+        outdir=out,
+        findings=findings,
+        intended=built.intended,
+    )

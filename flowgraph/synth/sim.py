@@ -1,0 +1,359 @@
+"""The ledger of the synthetic year: holdings per (enterprise, lot) and the events that move them.
+
+Masses are kept in integer tenths of a kilogram so that book stock is exact and what is
+written to the files (one decimal) is what the books say. Days are 0-based day-of-year.
+Every outflow is checked against what the enterprise holds and dated no earlier than the
+holding became available, so the clean world never overdraws or inverts time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import math
+import random
+from collections import defaultdict
+
+import numpy as np
+
+
+class FastRng:
+    """Scalar random draws via :mod:`random` (numpy's per-call overhead dominates otherwise).
+
+    Seeded from a numpy generator, so one seed still fixes everything.
+    """
+
+    def __init__(self, seed_from: np.random.Generator):
+        self.r = random.Random(int(seed_from.integers(0, 2**63)))
+
+    def random(self) -> float:
+        return self.r.random()
+
+    def integers(self, lo: int, hi: int) -> int:
+        """An int in [lo, hi)."""
+        return self.r.randrange(lo, hi)
+
+    def uniform(self, a: float, b: float) -> float:
+        return self.r.uniform(a, b)
+
+    def normal(self, mu: float, sigma: float) -> float:
+        return self.r.gauss(mu, sigma)
+
+    def pick(self, items: list, weights: list[float] | None = None):
+        if weights is None:
+            return items[self.r.randrange(len(items))]
+        return self.r.choices(items, weights=weights)[0]
+
+    def sample(self, items: list, k: int, weights: list[float]) -> list:
+        """k distinct items, drawn with probability proportional to weight."""
+        items, weights, out = list(items), list(weights), []
+        for _ in range(min(k, len(items))):
+            i = self.r.choices(range(len(items)), weights=weights)[0]
+            out.append(items.pop(i))
+            weights.pop(i)
+        return out
+
+    def dirichlet(self, n: int, alpha: float) -> list[float]:
+        g = [self.r.gammavariate(alpha, 1.0) for _ in range(n)]
+        total = sum(g)
+        return [x / total for x in g]
+
+    def permutation(self, n: int) -> list[int]:
+        return self.r.sample(range(n), n)
+
+
+# One event row: (enterprise, type, day, lot, product, mass10, reo_pct, counterparty, shipment,
+# batch, country, document_ref, note)
+Row = tuple
+
+
+class Sim:
+    """Ledger + event log. ``reporting`` = enterprise ids that upload (receipts are recorded)."""
+
+    def __init__(self, year: int, rng: FastRng, reporting: set[str]):
+        self.year = year
+        self.rng = rng
+        self.reporting = reporting
+        starts, ends = [], []
+        day = 0
+        for month in range(1, 13):
+            n = calendar.monthrange(year, month)[1]
+            starts.append(day)
+            ends.append(day + n - 1)
+            day += n
+        self.month_start = starts
+        self.month_end = ends
+        self.last_day = ends[-1]
+        self.rows: list[Row] = []
+        self.hold: dict[str, dict[str, list]] = defaultdict(dict)  # ent -> lot -> [m10, avail]
+        self.pct: dict[str, float] = {}
+        self.product: dict[str, str] = {}
+        self.creator: dict[str, str] = {}
+        self.came_from: dict[tuple[str, str], str] = {}  # (receiver, lot) -> sender
+        self.touched: set[tuple[str, str]] = set()
+        self._seq: dict[str, int] = defaultdict(int)
+        self.noise_on = True
+
+    # ---- identifiers -------------------------------------------------------------------
+    def new_id(self, prefix: str, short: str, day: int) -> str:
+        month = self.month_of(day) + 1
+        key = prefix + short
+        self._seq[key] += 1
+        return f"{prefix}{short}{self.year % 100:02d}{month:02d}{self._seq[key]:05d}"
+
+    def customs_ref(self, port: int, flow: int) -> str:
+        """18-digit customs declaration number: port(4) + year(4) + flow(1) + serial(9)."""
+        self._seq["customs"] += 1
+        serial = self.rng.integers(0, 10**6) * 1000 + self._seq["customs"] % 1000
+        return f"{port:04d}{self.year}{flow}{serial:09d}"
+
+    def month_of(self, day: int) -> int:
+        return max(0, bisect.bisect_right(self.month_start, day) - 1)
+
+    # ---- ledger ------------------------------------------------------------------------
+    def _add(self, ent: str, lot: str, m10: int, avail: int) -> None:
+        held = self.hold[ent].get(lot)
+        if held is None:
+            self.hold[ent][lot] = [m10, avail]
+        else:
+            held[0] += m10
+            held[1] = max(held[1], avail)
+        self.touched.add((ent, lot))
+
+    def take(self, ent: str, lot: str, m10: int) -> None:
+        held = self.hold[ent][lot]
+        if m10 > held[0] or m10 <= 0:
+            raise AssertionError(f"ledger: {ent} takes {m10} of {lot}, holds {held[0]}")
+        held[0] -= m10
+        if held[0] == 0:
+            del self.hold[ent][lot]
+
+    def eligible(self, ent: str, day: int, products: frozenset | set | None = None) -> list:
+        """[(lot, held)] available at ``day`` (oldest first), optionally of given products."""
+        out = [
+            (lot, h)
+            for lot, h in self.hold[ent].items()
+            if h[1] <= day and (products is None or self.product[lot] in products)
+        ]
+        out.sort(key=lambda x: x[1][1])
+        return out
+
+    def emit(self, *row) -> None:
+        self.rows.append(row)
+
+    # ---- events --------------------------------------------------------------------------
+    def create(
+        self,
+        ent: str,
+        short: str,
+        etype: str,
+        day: int,
+        product: str,
+        m10: int,
+        pct: float,
+        *,
+        lot: str | None = None,
+        batch: str | None = None,
+        country: str | None = None,
+        doc: str | None = None,
+        note: str | None = None,
+    ) -> str:
+        lot = lot or self.new_id("L", short, day)
+        if lot not in self.pct:
+            self.pct[lot] = pct
+            self.product[lot] = product
+            self.creator[lot] = ent
+        self.emit(ent, etype, day, lot, product, m10, pct, None, None, batch, country, doc, note)
+        self._add(ent, lot, m10, day)
+        return lot
+
+    def ship(
+        self,
+        ent: str,
+        short: str,
+        lot: str,
+        m10: int,
+        to: str,
+        day: int,
+        *,
+        transit: int | None = None,
+        receive: str | float = "normal",
+        note: str | None = None,
+        take: bool = True,
+    ) -> str:
+        """Ship part of a lot; a reporting receiver records the receipt (weighing noise inside
+        tolerance) unless the receipt would fall after the year. ``receive`` = "none" drops the
+        receipt (planted), a float scales the received mass (planted transit mismatch)."""
+        if take:
+            self.take(ent, lot, m10)
+        shipment = self.new_id("S", short, day)
+        product = self.product[lot]
+        self.emit(ent, "ship", day, lot, product, m10, None, to, shipment, None, None, None, note)
+        if to not in self.reporting or receive == "none":
+            return shipment
+        if transit is None:
+            transit = self.rng.integers(1, 5)
+        arrive = day + transit
+        # A receipt may fall in the shipping month or the next one only.
+        arrive = min(arrive, self.month_end[min(self.month_of(day) + 1, 11)])
+        if arrive > self.last_day:
+            return shipment
+        if isinstance(receive, float):
+            got = max(1, round(m10 * receive))
+        else:
+            got = self.noisy(m10)
+        self.emit(
+            to, "receive", arrive, lot, product, got, None, ent, shipment, None, None, None, None
+        )
+        self._add(to, lot, got, arrive)
+        self.came_from[(to, lot)] = ent
+        return shipment
+
+    def noisy(self, m10: int) -> int:
+        """Weighing noise well inside SPEC tolerance max(0.5%, 1 kg): up to +-0.2%."""
+        if not self.noise_on or self.rng.random() < 0.4:
+            return m10
+        got = round(m10 * (1.0 + self.rng.uniform(-0.002, 0.002)))
+        return max(1, got)
+
+    def receive_only(
+        self, ent: str, lot: str, product: str, m10: int, sender: str, day: int, shipment: str
+    ) -> None:
+        self.product.setdefault(lot, product)
+        self.emit(
+            ent, "receive", day, lot, product, m10, None, sender, shipment, None, None, None, None
+        )
+        self._add(ent, lot, m10, day)
+        self.came_from[(ent, lot)] = sender
+
+    def export(
+        self,
+        ent: str,
+        short: str,
+        lot: str,
+        m10: int,
+        day: int,
+        country: str,
+        doc: str,
+        *,
+        take: bool = True,
+    ) -> str:
+        if take:
+            self.take(ent, lot, m10)
+        shipment = self.new_id("X", short, day)
+        self.emit(
+            ent,
+            "export",
+            day,
+            lot,
+            self.product[lot],
+            m10,
+            None,
+            None,
+            shipment,
+            None,
+            country,
+            doc,
+            None,
+        )
+        return shipment
+
+    def consume(self, ent: str, lot: str, m10: int, day: int, batch: str) -> None:
+        self.take(ent, lot, m10)
+        self.emit(
+            ent,
+            "consume",
+            day,
+            lot,
+            self.product[lot],
+            m10,
+            None,
+            None,
+            None,
+            batch,
+            None,
+            None,
+            None,
+        )
+
+    def loss(self, ent: str, lot: str, m10: int, day: int, note: str) -> None:
+        self.take(ent, lot, m10)
+        self.emit(
+            ent, "loss", day, lot, self.product[lot], m10, None, None, None, None, None, None, note
+        )
+
+    def reo10(self, lot: str, m10: int) -> float:
+        """REO of m10 tenths-of-kg of a lot, in tenths of kg."""
+        return m10 * self.pct[lot] / 100.0
+
+    def split(self, m10: int, parts: int) -> list[int]:
+        """Split a mass into up to ``parts`` positive integer parts (a lot shipped in parts)."""
+        parts = max(1, min(parts, m10))
+        if parts == 1:
+            return [m10]
+        weights = self.rng.dirichlet(parts, 4.0)
+        cuts, acc = [0], 0.0
+        for w in weights[:-1]:
+            acc += w
+            cuts.append(math.floor(acc * m10))
+        cuts.append(m10)
+        return [b - a for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+SIGN = {
+    "extract": 1,
+    "import": 1,
+    "produce": 1,
+    "receive": 1,
+    "ship": -1,
+    "export": -1,
+    "consume": -1,
+    "loss": -1,
+}
+
+
+def month_end_stock(sim: Sim) -> tuple[list[list], list[int]]:
+    """Book stock of every (enterprise, lot) held at each month end after it first appears.
+
+    Returns stock rows (same layout as event rows, mass = book stock in tenths of kg, exact)
+    and their month index. Vectorised: one pass over the events, a holdings x 12 matrix.
+    """
+    if not sim.rows:
+        return [], []
+    cols = list(zip(*sim.rows, strict=True))
+    ent = np.array(cols[0], dtype=object)
+    lot = np.array(cols[3], dtype=object)
+    sign = np.array([SIGN[t] for t in cols[1]], dtype=np.int64)
+    m10 = np.array(cols[5], dtype=np.int64)
+    month = np.searchsorted(np.array(sim.month_start), np.array(cols[2]), side="right") - 1
+    keys = np.char.add(np.char.add(ent.astype(str), "|"), lot.astype(str))
+    uniq, hid = np.unique(keys, return_inverse=True)
+    grid = np.zeros((len(uniq), 12), dtype=np.int64)
+    np.add.at(grid, (hid, month), sign * m10)
+    first = np.full(len(uniq), 12)
+    np.minimum.at(first, hid, month)
+    book = grid.cumsum(axis=1)
+    mask = (book > 0) & (np.arange(12)[None, :] >= first[:, None])
+    h_idx, m_idx = np.nonzero(mask)
+    rows, months = [], []
+    for h, m in zip(h_idx.tolist(), m_idx.tolist(), strict=True):
+        e, lt = uniq[h].split("|")
+        rows.append(
+            [
+                e,
+                "stock",
+                sim.month_end[m],
+                lt,
+                sim.product.get(lt),
+                int(book[h, m]),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
+        months.append(m)
+    return rows, months

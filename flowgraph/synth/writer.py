@@ -1,0 +1,186 @@
+"""Turn the ledger's rows into the SPEC §1 event table and write registry, uploads and key.
+
+Uploads are mostly UTF-8, some UTF-8 with BOM, some GB18030 (with Chinese notes), a few
+different header layouts (column order is free, header case is free) and the smallest few
+files as XLSX (openpyxl is slow, so only small ones).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowgraph.model import EVENT_COLUMNS, FINDING_COLUMNS, UPLOAD_COLUMNS
+from flowgraph.synth.world import World
+
+FIELDS = (
+    "enterprise_id",
+    "event_type",
+    "day",
+    "lot_id",
+    "product",
+    "m10",
+    "reo_pct",
+    "counterparty_id",
+    "shipment_id",
+    "batch_id",
+    "country",
+    "document_ref",
+    "note",
+)
+
+
+def build_table(rows: list, year: int) -> pd.DataFrame:
+    """Event table (EVENT_COLUMNS, typed as the stores return it) plus ``mass_text``,
+    sorted by enterprise, date and emission order, with event ids and source rows."""
+    cols = list(zip(*rows, strict=True))
+    frame = pd.DataFrame(
+        {name: pd.Series(col, dtype="object") for name, col in zip(FIELDS, cols, strict=True)}
+    )
+    day = np.asarray(cols[2], dtype=np.int64)
+    m10 = np.asarray(cols[5], dtype=np.int64)
+    days = np.datetime64(f"{year}-01-01") + np.arange(367).astype("timedelta64[D]")
+    frame["date"] = days[day].astype("datetime64[ns]")
+    date_text = days.astype(str)
+    frame["date_text"] = date_text[day].astype(object)
+    frame["period"] = date_text.astype("<U7")[day].astype(object)
+    frame["day"] = day
+    frame["mass_kg"] = m10 / 10.0
+    frame["mass_text"] = np.char.add(
+        np.char.add((m10 // 10).astype(str), "."), (m10 % 10).astype(str)
+    ).astype(object)
+    frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
+    frame["order"] = np.arange(len(frame))
+    frame = frame.sort_values(["enterprise_id", "day", "order"], kind="stable")
+    seq = frame.groupby(["enterprise_id", "period"]).cumcount().to_numpy() + 1
+    frame["event_id"] = (
+        "EV"
+        + frame["period"].str.replace("-", "", regex=False)
+        + "-"
+        + pd.Series(seq, index=frame.index).map("{:05d}".format)
+    )
+    frame["source_row"] = seq + 1
+    frame["upload_id"] = frame.groupby(["enterprise_id", "period"]).ngroup() + 1
+    frame = frame.reset_index(drop=True)
+    for c in FIELDS:
+        if c not in ("day", "m10", "reo_pct"):
+            frame[c] = frame[c].where(frame[c].notna(), None)
+    return frame
+
+
+def events_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The EVENT_COLUMNS view of a built table (what a store would return)."""
+    return table[list(EVENT_COLUMNS)]
+
+
+def write_registry(world: World, outdir: Path) -> list[Path]:
+    ents, des, quo = world.registry_records()
+    folder = outdir / "registry"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, records in (("enterprises", ents), ("designations", des), ("quotas", quo)):
+        path = folder / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)
+        paths.append(path)
+    return paths
+
+
+def _text_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """All upload columns as text, computed once for the whole table (vectorised)."""
+    text = pd.DataFrame(index=table.index)
+    pct = table["reo_pct"]
+    pct_text = pd.Series("", index=table.index, dtype=object)
+    has = pct.notna()
+    pct_text[has] = pct[has].map("{:.2f}".format)
+    for c in UPLOAD_COLUMNS:
+        if c == "date":
+            text[c] = table["date_text"]
+        elif c == "mass_kg":
+            text[c] = table["mass_text"]
+        elif c == "reo_pct":
+            text[c] = pct_text
+        else:
+            text[c] = table[c].fillna("")
+    return text
+
+
+def write_uploads(
+    table: pd.DataFrame, outdir: Path, styles: dict[str, dict], xlsx_files: int = 3
+) -> list[Path]:
+    """One file per (enterprise, month): ``uploads/<enterprise_id>/<YYYY-MM>.csv|.xlsx``.
+
+    ``styles[enterprise_id]`` = {"encoding": ..., "layout": "spec"|"reversed"|"upper"}.
+    """
+    paths = []
+    text_all = _text_frame(table)
+    keys = table["enterprise_id"].astype(str) + "/" + table["period"].astype(str)
+    starts = np.flatnonzero(np.r_[True, keys.to_numpy()[1:] != keys.to_numpy()[:-1]])
+    bounds = list(zip(starts, np.r_[starts[1:], len(table)], strict=True))
+    sizes = sorted(range(len(bounds)), key=lambda i: (bounds[i][1] - bounds[i][0], i))
+    as_xlsx = set(sizes[:xlsx_files])
+    for i, (lo, hi) in enumerate(bounds):
+        ent, period = table["enterprise_id"].iat[lo], table["period"].iat[lo]
+        folder = outdir / "uploads" / ent
+        folder.mkdir(parents=True, exist_ok=True)
+        style = styles.get(ent, {})
+        if i in as_xlsx:
+            path = folder / f"{period}.xlsx"
+            _write_xlsx(table.iloc[lo:hi], path)
+            paths.append(path)
+            continue
+        text = text_all.iloc[lo:hi]
+        layout = style.get("layout", "spec")
+        if layout == "reversed":
+            text = text[list(reversed(UPLOAD_COLUMNS))]
+        elif layout == "upper":
+            text = text.set_axis([c.upper() for c in text.columns], axis=1)
+        path = folder / f"{period}.csv"
+        text.to_csv(path, index=False, encoding=style.get("encoding", "utf-8"), lineterminator="\n")
+        paths.append(path)
+    return paths
+
+
+def _write_xlsx(part: pd.DataFrame, path: Path) -> None:
+    """XLSX with real date cells and number cells (SPEC allows either)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "flows"
+    sheet.append(list(UPLOAD_COLUMNS))
+    for r in part.itertuples(index=False):
+        values = []
+        for c in UPLOAD_COLUMNS:
+            v = getattr(r, c)
+            if c == "date":
+                v = date(v.year, v.month, v.day)
+            elif c in ("mass_kg", "reo_pct"):
+                v = None if v != v else float(v)
+            values.append(v)
+        sheet.append(values)
+    book.save(path)
+
+
+def write_answers(findings: pd.DataFrame, path: Path) -> None:
+    """answers.jsonl: one finding per line, SPEC §5 keys, null where n/a."""
+    with path.open("w", encoding="utf-8") as fh:
+        for rec in findings.to_dict("records"):
+            clean = {}
+            for c in FINDING_COLUMNS:
+                v = rec.get(c)
+                if v is None or (isinstance(v, float) and v != v):
+                    v = None
+                elif c == "year":
+                    v = int(v)
+                elif c == "reo_kg":
+                    v = round(float(v), 3)
+                clean[c] = v
+            fh.write(json.dumps(clean, ensure_ascii=False) + "\n")
