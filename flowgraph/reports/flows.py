@@ -37,9 +37,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on, reo_kg
+from flowgraph.analysis.common import designated_on
 from flowgraph.errors import UsageError
-from flowgraph.model import PRODUCTS, Registry
+from flowgraph.model import Registry
+from flowgraph.reports.flowlegs import EPS_KG, KIND, Coded, Legs, Nodes, encode, group_ids
 
 BY_CHOICES = ("role", "enterprise", "province", "group")
 PRODUCT_FAMILIES = ("mineral", "compound", "metal", "downstream")
@@ -94,10 +95,6 @@ FLOW_COLUMNS = (
     "lots",
 )
 
-_EPS_KG = 1e-6  # below this a balance is float noise, not a flow
-_FAMILY = {code: p.family for code, p in PRODUCTS.items()}
-_SIGN = {"extract": 1, "import": 1, "produce": 1, "receive": 1}
-_SIGN.update({"ship": -1, "export": -1, "consume": -1, "loss": -1})
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -175,17 +172,6 @@ def _holders(registry: Registry, enterprise_ids: pd.Index, by: str) -> pd.DataFr
     return pd.DataFrame({"stage": stage, "label": label.astype(str)}, index=ent.index)
 
 
-def _legs(
-    src: object, dst: object, src_ent: object, dst_ent: object, lot: object, reo, untraceable=False
-) -> pd.DataFrame:
-    """A leg frame; scalars broadcast. ``untraceable`` forces the whole leg untraceable."""
-    frame = pd.DataFrame(
-        {"src": src, "dst": dst, "src_ent": src_ent, "dst_ent": dst_ent, "lot_id": lot, "reo": reo}
-    )
-    frame["forced"] = untraceable
-    return frame
-
-
 def flow_table(
     events: pd.DataFrame,
     registry: Registry,
@@ -232,174 +218,125 @@ def flow_table(
     if top is not None and int(top) < 1:
         raise UsageError(f"--top must be >= 1, got {top}")
     bounds = window_bounds(period, year)
-    ev = events[events["event_type"].isin(list(_SIGN))].reset_index(drop=True)
-    reo = reo_kg(events).reindex(events.index)
-    reo = reo[events["event_type"].isin(list(_SIGN))].fillna(0.0).to_numpy()
-    ev = ev.assign(reo=reo)
     if shares is None:
         from flowgraph.analysis.lineage import lot_shares
 
         shares = lot_shares(events, registry)
-    share_of = shares.astype("float64").clip(0.0, 1.0)
-
-    reporters = set(events["enterprise_id"].dropna().unique())
+    c = encode(events)
+    n = len(c.kind)
     if bounds is None:
-        in_win = np.ones(len(ev), dtype=bool)
-        before = np.zeros(len(ev), dtype=bool)
+        in_win, before = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     else:
-        in_win = ((ev["period"] >= bounds[0]) & (ev["period"] <= bounds[1])).to_numpy()
-        before = (ev["period"] < bounds[0]).to_numpy()
-    if product_family is not None:
-        from flowgraph.analysis.lineage import lot_products
-
-        fam = lot_products(ev).map(_FAMILY)
-        fam_ok = (fam == product_family).to_numpy()
-    else:
-        fam_ok = np.ones(len(ev), dtype=bool)
+        first, last = (int(b[:4]) * 12 + int(b[5:7]) - 1 for b in bounds)
+        in_win, before = (c.month >= first) & (c.month <= last), c.month < first
+    fam_ok = np.ones(n, dtype=bool) if product_family is None else c.family == product_family
     if province is not None:
         ents = registry.enterprises
-        scope = set(ents.loc[ents["province"] == province, "enterprise_id"])
-        in_scope = ev["enterprise_id"].isin(scope).to_numpy()
+        scope_ent = c.ent_ids.isin(ents.loc[ents["province"] == province, "enterprise_id"])
     else:
-        scope = None
-        in_scope = np.ones(len(ev), dtype=bool)
-    etype = ev["event_type"].to_numpy()
-    base = fam_ok & in_scope
-    now = base & in_win
-    legs: list[pd.DataFrame] = []
+        scope_ent = np.ones(len(c.ent_ids), dtype=bool)
+    scope_ent = np.append(scope_ent, False)  # code -1 (no enterprise) is never inside
+    reporters = np.append(c.ent_ids.isin(events["enterprise_id"].dropna().unique()), False)
+    in_scope = scope_ent[c.ent]
+    now = fam_ok & in_scope & in_win
+    nodes, legs = Nodes(), Legs()
 
     # Origins: extractions and imports in the window.
-    rows = ev[now & (etype == "extract")]
-    ok = designated_on(registry, rows["enterprise_id"], rows["date"], "mining")
-    legs.append(
-        _legs(
-            np.where(ok, DESIGNATED_MINE, U_EXTRACTION),
-            None,
-            None,
-            rows["enterprise_id"].to_numpy(),
-            rows["lot_id"].to_numpy(),
-            rows["reo"].to_numpy(),
-        )
-    )
-    rows = ev[now & (etype == "import")]
+    rows = np.flatnonzero(now & c.mask("extract"))
+    sub = events.iloc[c.rows[rows]]
+    ok = designated_on(registry, sub["enterprise_id"], sub["date"], "mining")
+    src = np.where(ok, nodes.code(DESIGNATED_MINE), nodes.code(U_EXTRACTION))
+    legs.add(src=src, dst_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
+    rows = np.flatnonzero(now & c.mask("import"))
+    sub = events.iloc[c.rows[rows]]
     documented = (
-        rows["country"].astype("object").fillna("").astype(str).str.strip().ne("")
-        & rows["document_ref"].astype("object").fillna("").astype(str).str.strip().ne("")
+        sub["country"].astype("object").fillna("").astype(str).str.strip().ne("")
+        & sub["document_ref"].astype("object").fillna("").astype(str).str.strip().ne("")
     ).to_numpy()
-    legs.append(
-        _legs(
-            np.where(documented, IMPORT, U_IMPORT),
-            None,
-            None,
-            rows["enterprise_id"].to_numpy(),
-            rows["lot_id"].to_numpy(),
-            rows["reo"].to_numpy(),
-        )
-    )
-    legs.extend(_batch_legs(ev, now, in_win & in_scope, product_family))
-    legs.extend(_shipment_legs(ev, fam_ok, in_win, scope, reporters))
+    src = np.where(documented, nodes.code(IMPORT), nodes.code(U_IMPORT))
+    legs.add(src=src, dst_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
 
-    # Exports and declared losses.
-    rows = ev[now & (etype == "export")]
-    country = rows["country"].astype("object").fillna("unknown").astype(str)
-    legs.append(
-        _legs(
-            None,
-            (EXPORT_PREFIX + country).to_numpy(),
-            rows["enterprise_id"].to_numpy(),
-            None,
-            rows["lot_id"].to_numpy(),
-            rows["reo"].to_numpy(),
-        )
-    )
-    rows = ev[now & (etype == "loss")]
-    legs.append(
-        _legs(
-            None,
-            LOSSES,
-            rows["enterprise_id"].to_numpy(),
-            None,
-            rows["lot_id"].to_numpy(),
-            rows["reo"].to_numpy(),
-        )
-    )
-    legs.extend(_account_legs(ev, base, in_win, before))
+    _batch_legs(c, legs, nodes, now, in_win & in_scope, product_family)
+    _shipment_legs(c, legs, nodes, fam_ok, in_win, scope_ent, reporters, province is not None)
 
-    table = pd.concat([leg for leg in legs if len(leg)], ignore_index=True)
-    return _aggregate(table, registry, share_of, by=by, top=top)
+    # Exports (by country) and declared losses.
+    rows = np.flatnonzero(now & c.mask("export"))
+    country = events["country"].iloc[c.rows[rows]].astype("object").fillna("unknown").astype(str)
+    dst = nodes.codes((EXPORT_PREFIX + country).to_numpy())
+    legs.add(dst=dst, src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
+    rows = np.flatnonzero(now & c.mask("loss"))
+    legs.add(dst=nodes.code(LOSSES), src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
+    _account_legs(c, legs, nodes, fam_ok & in_scope, in_win, before)
+
+    share = shares.astype("float64").clip(0.0, 1.0).reindex(c.lot_ids).fillna(0.0).to_numpy()
+    return _aggregate(legs.frame(), nodes, c, registry, share, by=by, top=top)
 
 
 def _batch_legs(
-    ev: pd.DataFrame, now: np.ndarray, scoped: np.ndarray, product_family: str | None
-) -> list[pd.DataFrame]:
+    c: Coded, legs: Legs, nodes: Nodes, now: np.ndarray, scoped: np.ndarray, family: str | None
+) -> None:
     """Gains and losses of batches (and family changes when filtering by family)."""
-    etype = ev["event_type"].to_numpy()
-    is_batch = np.isin(etype, ["consume", "produce"]) & ev["batch_id"].notna().to_numpy()
-    rows = ev[scoped & is_batch].copy()
-    if rows.empty:
-        return []
-    rows["in_family"] = now[scoped & is_batch]
-    key = ["enterprise_id", "batch_id"]
-    mixed = rows.groupby(key)["in_family"].transform("all") == False  # noqa: E712
-    rows = rows[rows["in_family"]]
-    mixed = mixed[rows.index]
-    legs = []
-    if product_family is not None and mixed.any():
-        cross = rows[mixed]
-        cons = cross[cross["event_type"] == "consume"]
-        prod = cross[cross["event_type"] == "produce"]
-        legs.append(
-            _legs(None, TO_FAMILIES, cons["enterprise_id"], None, cons["lot_id"], cons["reo"])
+    rows = np.flatnonzero(scoped & c.mask("consume", "produce") & (c.batch >= 0))
+    if len(rows) == 0:
+        return
+    group, n_groups = group_ids(c.ent[rows], c.batch[rows])
+    in_family = now[rows]
+    mixed = (np.bincount(group, weights=~in_family, minlength=n_groups) > 0)[group]
+    consume = c.kind[rows] == KIND["consume"]
+    reo = c.reo[rows]
+    if family is not None:
+        cross = in_family & mixed
+        cons, prod = rows[cross & consume], rows[cross & ~consume]
+        legs.add(dst=nodes.code(TO_FAMILIES), src_ent=c.ent[cons], lot=c.lot[cons], reo=c.reo[cons])
+        legs.add(
+            src=nodes.code(FROM_FAMILIES), dst_ent=c.ent[prod], lot=c.lot[prod], reo=c.reo[prod]
         )
-        legs.append(
-            _legs(FROM_FAMILIES, None, None, prod["enterprise_id"], prod["lot_id"], prod["reo"])
-        )
-    rows = rows[~mixed]
-    if rows.empty:
-        return legs
-    rows = rows.assign(
-        c=np.where(rows["event_type"] == "consume", rows["reo"], 0.0),
-        p=np.where(rows["event_type"] == "produce", rows["reo"], 0.0),
-    )
-    totals = rows.groupby(key)[["c", "p"]].transform("sum")
-    diff = totals["p"] - totals["c"]
+    pure = in_family & ~mixed
+    cons_w = np.where(pure & consume, reo, 0.0)
+    prod_w = np.where(pure & ~consume, reo, 0.0)
+    consumed = np.bincount(group, weights=cons_w, minlength=n_groups)[group]
+    produced = np.bincount(group, weights=prod_w, minlength=n_groups)[group]
+    diff = produced - consumed
     # Gains are spread over the batch's outputs, losses over its inputs, by REO, so each leg
     # keeps its lot (for the lot counts and the shares of the losses).
-    gain = rows[(rows["event_type"] == "produce") & (diff > _EPS_KG)]
-    g = diff[gain.index] * gain["p"] / totals.loc[gain.index, "p"]
-    legs.append(_legs(U_GAIN, None, None, gain["enterprise_id"], gain["lot_id"], g, True))
-    loss = rows[(rows["event_type"] == "consume") & (diff < -_EPS_KG) & (totals["c"] > 0)]
-    lost = -diff[loss.index] * loss["c"] / totals.loc[loss.index, "c"]
-    legs.append(_legs(None, LOSSES, loss["enterprise_id"], None, loss["lot_id"], lost))
-    return legs
+    gain = pure & ~consume & (diff > EPS_KG) & (produced > 0)
+    g = diff[gain] * reo[gain] / produced[gain]
+    legs.add(
+        src=nodes.code(U_GAIN), dst_ent=c.ent[rows[gain]], lot=c.lot[rows[gain]], reo=g, forced=True
+    )
+    loss = pure & consume & (diff < -EPS_KG) & (consumed > 0)
+    lost = -diff[loss] * reo[loss] / consumed[loss]
+    legs.add(dst=nodes.code(LOSSES), src_ent=c.ent[rows[loss]], lot=c.lot[rows[loss]], reo=lost)
 
 
 def _shipment_legs(
-    ev: pd.DataFrame,
+    c: Coded,
+    legs: Legs,
+    nodes: Nodes,
     fam_ok: np.ndarray,
     in_win: np.ndarray,
-    scope: set | None,
-    reporters: set,
-) -> list[pd.DataFrame]:
+    scope_ent: np.ndarray,
+    reporters: np.ndarray,
+    bordered: bool,
+) -> None:
     """Legs of ship/receive pairs: matched, unmatched, across the window and the province."""
-    etype = ev["event_type"].to_numpy()
-    key = ["sender", "receiver", "shipment_id", "lot_id"]
+    key = ["sender", "receiver", "shipment", "lot"]
 
     def side(kind: str, own: str, other: str) -> pd.DataFrame:
-        rows = ev[fam_ok & (etype == kind)]
+        rows = np.flatnonzero(fam_ok & c.mask(kind))
         frame = pd.DataFrame(
             {
-                own: rows["enterprise_id"].astype("object").fillna(""),
-                other: rows["counterparty_id"].astype("object").fillna(""),
-                "shipment_id": rows["shipment_id"].astype("object").fillna(""),
-                "lot_id": rows["lot_id"],
-                "reo": rows["reo"],
-                "win": in_win[fam_ok & (etype == kind)],
-                "period": rows["period"],
+                own: c.ent[rows],
+                other: c.cp[rows],
+                "shipment": c.shipment[rows],
+                "lot": c.lot[rows],
+                "reo": c.reo[rows],
+                "win": in_win[rows],
+                "month": c.month[rows],
             }
         )
         return frame.groupby(key, sort=False).agg(
-            reo=("reo", "sum"), win=("win", "max"), period=("period", "min")
+            reo=("reo", "sum"), win=("win", "max"), month=("month", "min")
         )
 
     shipped = side("ship", "sender", "receiver")
@@ -408,135 +345,154 @@ def _shipment_legs(
         received, how="outer", left_index=True, right_index=True, suffixes=("_s", "_r")
     ).reset_index()
     if pairs.empty:
-        return []
-    s = pairs["reo_s"].fillna(0.0)
-    r = pairs["reo_r"].fillna(0.0)
-    has_s, has_r = pairs["reo_s"].notna(), pairs["reo_r"].notna()
-    inside = (
-        (lambda e: pd.Series(True, index=e.index)) if scope is None else (lambda e: e.isin(scope))
-    )
-    send_in = has_s & pairs["win_s"].fillna(False).astype(bool) & inside(pairs["sender"])
-    recv_in = has_r & pairs["win_r"].fillna(False).astype(bool) & inside(pairs["receiver"])
+        return
+    sender, receiver = pairs["sender"].to_numpy(), pairs["receiver"].to_numpy()
+    lot = pairs["lot"].to_numpy()
+    has_s, has_r = pairs["reo_s"].notna().to_numpy(), pairs["reo_r"].notna().to_numpy()
+    s, r = pairs["reo_s"].fillna(0.0).to_numpy(), pairs["reo_r"].fillna(0.0).to_numpy()
+    win_s = pairs["win_s"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    win_r = pairs["win_r"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    send_in = has_s & win_s & scope_ent[sender]
+    recv_in = has_r & win_r & scope_ent[receiver]
     both = send_in & recv_in
-    legs = []
-    m = pairs[both]
-    legs.append(_legs(None, None, m["sender"], m["receiver"], m["lot_id"], np.minimum(s, r)[both]))
-    over = both & (s - r > _EPS_KG)
-    legs.append(
-        _legs(None, TRANSIT_OUT, pairs["sender"][over], None, pairs["lot_id"][over], (s - r)[over])
+    legs.add(
+        src_ent=sender[both], dst_ent=receiver[both], lot=lot[both], reo=np.minimum(s, r)[both]
     )
-    under = both & (r - s > _EPS_KG)
-    legs.append(
-        _legs(
-            UNMATCHED, None, None, pairs["receiver"][under], pairs["lot_id"][under], (r - s)[under]
-        )
-    )
+    over = both & (s - r > EPS_KG)
+    legs.add(dst=nodes.code(TRANSIT_OUT), src_ent=sender[over], lot=lot[over], reo=(s - r)[over])
+    under = both & (r - s > EPS_KG)
+    legs.add(src=nodes.code(UNMATCHED), dst_ent=receiver[under], lot=lot[under], reo=(r - s)[under])
 
     only_s = send_in & ~recv_in
-    silent = ~pairs["receiver"].isin(reporters)
-    outside = (
-        ~inside(pairs["receiver"]) if scope is not None else pd.Series(False, index=pairs.index)
+    silent = ~reporters[receiver]
+    outside = ~scope_ent[receiver] if bordered else np.zeros(len(pairs), dtype=bool)
+    target = np.select(
+        [silent & ~has_r, outside],
+        [nodes.code(DOMESTIC), nodes.code(TO_PROVINCES)],
+        default=nodes.code(TRANSIT_OUT),
     )
-    target = np.select([silent & ~has_r, outside], [DOMESTIC, TO_PROVINCES], default=TRANSIT_OUT)
-    legs.append(
-        _legs(
-            None,
-            target[only_s.to_numpy()],
-            pairs["sender"][only_s],
-            None,
-            pairs["lot_id"][only_s],
-            s[only_s],
-        )
-    )
+    legs.add(dst=target[only_s], src_ent=sender[only_s], lot=lot[only_s], reo=s[only_s])
     only_r = recv_in & ~send_in
-    from_out = (
-        ~inside(pairs["sender"]) if scope is not None else pd.Series(False, index=pairs.index)
+    from_out = ~scope_ent[sender] if bordered else np.zeros(len(pairs), dtype=bool)
+    month_s = pairs["month_s"].fillna(10**9).to_numpy()
+    month_r = pairs["month_r"].fillna(-1).to_numpy()
+    earlier = has_s & (month_s < month_r) & ~win_s
+    source = np.select(
+        [from_out & has_s, earlier],
+        [nodes.code(FROM_PROVINCES), nodes.code(TRANSIT_IN)],
+        default=nodes.code(UNMATCHED),
     )
-    earlier = has_s & (pairs["period_s"].fillna("9999-99") < pairs["period_r"].fillna(""))
-    earlier = earlier & ~pairs["win_s"].fillna(False).astype(bool)
-    source = np.select([from_out & has_s, earlier], [FROM_PROVINCES, TRANSIT_IN], default=UNMATCHED)
-    legs.append(
-        _legs(
-            source[only_r.to_numpy()],
-            None,
-            None,
-            pairs["receiver"][only_r],
-            pairs["lot_id"][only_r],
-            r[only_r],
-        )
-    )
-    return legs
+    legs.add(src=source[only_r], dst_ent=receiver[only_r], lot=lot[only_r], reo=r[only_r])
 
 
 def _account_legs(
-    ev: pd.DataFrame, base: np.ndarray, in_win: np.ndarray, before: np.ndarray
-) -> list[pd.DataFrame]:
+    c: Coded, legs: Legs, nodes: Nodes, base: np.ndarray, in_win: np.ndarray, before: np.ndarray
+) -> None:
     """Opening stock, closing (book) stock and overdrawn lots per (enterprise, lot)."""
-    sign = ev["event_type"].map(_SIGN).to_numpy(dtype="float64")
-    signed = sign * ev["reo"].to_numpy()
-    frame = pd.DataFrame(
-        {
-            "enterprise_id": ev["enterprise_id"],
-            "lot_id": ev["lot_id"],
-            "before": np.where(base & before, signed, 0.0),
-            "now": np.where(base & in_win, signed, 0.0),
-            "keep": base & (in_win | before),
-        }
-    )
-    acc = (
-        frame[frame["keep"]]
-        .groupby(["enterprise_id", "lot_id"], sort=False)[["before", "now"]]
-        .sum()
-    )
-    acc = acc.reset_index()
-    opening = acc["before"].clip(lower=0.0)
-    closing = opening + acc["now"]
-    legs = []
-    o = acc[opening > _EPS_KG]
-    legs.append(_legs(OPENING, None, None, o["enterprise_id"], o["lot_id"], opening[o.index]))
-    c = acc[closing > _EPS_KG]
-    legs.append(_legs(None, CLOSING, c["enterprise_id"], None, c["lot_id"], closing[c.index]))
-    d = acc[closing < -_EPS_KG]
-    legs.append(
-        _legs(U_UNKNOWN, None, None, d["enterprise_id"], d["lot_id"], -closing[d.index], True)
-    )
-    return legs
+    rows = np.flatnonzero(base & (in_win | before))
+    if len(rows) == 0:
+        return
+    inflow = [KIND[t] for t in ("extract", "import", "produce", "receive")]
+    sign = np.where(np.isin(c.kind[rows], inflow), 1.0, -1.0)
+    signed = sign * c.reo[rows]
+    group, n_groups = group_ids(c.ent[rows], c.lot[rows])
+    opening = np.bincount(group, weights=np.where(before[rows], signed, 0.0), minlength=n_groups)
+    net = np.bincount(group, weights=np.where(in_win[rows], signed, 0.0), minlength=n_groups)
+    first = np.full(n_groups, -1, dtype=np.int64)
+    first[group[::-1]] = rows[::-1]  # one row per group, for its enterprise and lot codes
+    ent, lot = c.ent[first], c.lot[first]
+    opening = np.clip(opening, 0.0, None)
+    closing = opening + net
+    o = opening > EPS_KG
+    legs.add(src=nodes.code(OPENING), dst_ent=ent[o], lot=lot[o], reo=opening[o])
+    k = closing > EPS_KG
+    legs.add(dst=nodes.code(CLOSING), src_ent=ent[k], lot=lot[k], reo=closing[k])
+    d = closing < -EPS_KG
+    legs.add(src=nodes.code(U_UNKNOWN), dst_ent=ent[d], lot=lot[d], reo=-closing[d], forced=True)
 
 
 def _aggregate(
-    legs: pd.DataFrame, registry: Registry, share_of: pd.Series, *, by: str, top: int | None
+    legs: dict[str, np.ndarray],
+    nodes: Nodes,
+    c: Coded,
+    registry: Registry,
+    share: np.ndarray,
+    *,
+    by: str,
+    top: int | None,
 ) -> pd.DataFrame:
-    ent_ids = pd.Index(pd.concat([legs["src_ent"], legs["dst_ent"]]).dropna().unique())
-    holders = _holders(registry, ent_ids, by)
+    used = np.unique(np.concatenate([legs["src_ent"], legs["dst_ent"]]))
+    used = used[used >= 0]
+    holders = _holders(registry, pd.Index(c.ent_ids[used], dtype="object"), by)
     if top is not None:
-        holders = _fold_top(holders, legs, int(top))
-    src = legs["src"].astype("object").fillna(legs["src_ent"].map(holders["label"]))
-    dst = legs["dst"].astype("object").fillna(legs["dst_ent"].map(holders["label"]))
+        inflow = np.bincount(
+            np.maximum(legs["dst_ent"], 0),
+            weights=np.where(legs["dst_ent"] >= 0, legs["reo"], 0.0),
+            minlength=len(c.ent_ids),
+        )
+        outflow = np.bincount(
+            np.maximum(legs["src_ent"], 0),
+            weights=np.where(legs["src_ent"] >= 0, legs["reo"], 0.0),
+            minlength=len(c.ent_ids),
+        )
+        through = pd.Series((inflow + outflow)[used], index=holders.index)
+        holders = _fold_top(holders, through, int(top))
+    # Node ids: holder labels first, then fixed nodes.
+    label_codes, labels = pd.factorize(holders["label"])
+    ent_node = np.full(len(c.ent_ids) + 1, -1, dtype=np.int64)
+    ent_node[used] = label_codes
+    fixed_names = list(nodes.names)
+    fixed_node = np.arange(len(fixed_names), dtype=np.int64) + len(labels)
     if top is not None:
-        dst = _fold_exports(dst, legs["reo"], int(top))
-    share = legs["lot_id"].map(share_of).fillna(0.0)
-    traceable = np.where(legs["forced"].astype(bool), 0.0, legs["reo"] * share)
-    flows = pd.DataFrame(
-        {
-            "source": src,
-            "target": dst,
-            "reo": legs["reo"].astype("float64"),
-            "traceable": traceable,
-            "lot_id": legs["lot_id"],
-        }
+        fixed_node = _fold_exports(fixed_names, fixed_node, legs, int(top), nodes)
+        fixed_names = list(nodes.names)
+    names = list(labels) + fixed_names
+    src = np.where(
+        legs["src"] >= 0,
+        fixed_node[np.maximum(legs["src"], 0)] if len(fixed_node) else -1,
+        ent_node[legs["src_ent"]],
     )
-    flows = flows[(flows["source"] != flows["target"]) & (flows["reo"] > _EPS_KG)]
-    out = (
-        flows.groupby(["source", "target"], sort=False)
-        .agg(reo=("reo", "sum"), traceable=("traceable", "sum"), lots=("lot_id", "nunique"))
-        .reset_index()
+    dst = np.where(
+        legs["dst"] >= 0,
+        fixed_node[np.maximum(legs["dst"], 0)] if len(fixed_node) else -1,
+        ent_node[legs["dst_ent"]],
+    )
+    reo = legs["reo"]
+    lot = legs["lot"]
+    traceable = np.where(
+        legs["forced"], 0.0, reo * np.where(lot >= 0, share[np.maximum(lot, 0)], 0.0)
+    )
+    keep = (src != dst) & (reo > EPS_KG)
+    src, dst, reo, lot, traceable = src[keep], dst[keep], reo[keep], lot[keep], traceable[keep]
+    pair, n_pairs = group_ids(src, dst)
+    if n_pairs == 0:
+        return pd.DataFrame({col: pd.Series(dtype="object") for col in FLOW_COLUMNS})
+    total = np.bincount(pair, weights=reo, minlength=n_pairs)
+    trace = np.bincount(pair, weights=traceable, minlength=n_pairs)
+    counted = lot >= 0
+    lots_of_pair, _ = group_ids(pair[counted], lot[counted])
+    distinct = np.zeros(n_pairs, dtype=np.int64)
+    if counted.any():
+        first_of = np.unique(lots_of_pair, return_index=True)[1]
+        np.add.at(distinct, pair[counted][first_of], 1)
+    head = np.full(n_pairs, -1, dtype=np.int64)
+    head[pair[::-1]] = np.arange(len(pair))[::-1]
+    name_arr = np.array(names, dtype=object)
+    out = pd.DataFrame(
+        {
+            "source": name_arr[src[head]],
+            "target": name_arr[dst[head]],
+            "reo": total,
+            "traceable": trace,
+            "lots": distinct,
+        }
     )
     stage_of = dict(zip(holders["label"], holders["stage"], strict=False))
     stage_of.update({name: "origin" for name in ORIGINS})
     stage_of.update({name: "sink" for name in SINKS})
 
-    def stage(names: pd.Series) -> pd.Series:
-        mapped = names.map(stage_of)
+    def stage(values: pd.Series) -> pd.Series:
+        mapped = values.map(stage_of)
         return mapped.where(mapped.notna(), "sink")  # export: XX
 
     out["source_stage"] = stage(out["source"])
@@ -553,11 +509,8 @@ def _aggregate(
     return out[list(FLOW_COLUMNS)].reset_index(drop=True)
 
 
-def _fold_top(holders: pd.DataFrame, legs: pd.DataFrame, top: int) -> pd.DataFrame:
-    """Keep the ``top`` labels of each stage by REO received; fold the rest into "other STAGE"."""
-    inflow = legs.dropna(subset=["dst_ent"]).groupby("dst_ent")["reo"].sum()
-    outflow = legs.dropna(subset=["src_ent"]).groupby("src_ent")["reo"].sum()
-    through = inflow.reindex(holders.index).fillna(0.0) + outflow.reindex(holders.index).fillna(0.0)
+def _fold_top(holders: pd.DataFrame, through: pd.Series, top: int) -> pd.DataFrame:
+    """Keep the ``top`` labels of each stage by REO through them; fold the rest into "other"."""
     per_label = through.groupby([holders["stage"], holders["label"]]).sum().reset_index(name="t")
     per_label = per_label.sort_values(["stage", "t", "label"], ascending=[True, False, True])
     per_label["rank"] = per_label.groupby("stage").cumcount()
@@ -568,14 +521,23 @@ def _fold_top(holders: pd.DataFrame, legs: pd.DataFrame, top: int) -> pd.DataFra
     return folded
 
 
-def _fold_exports(targets: pd.Series, reo: pd.Series, top: int) -> pd.Series:
-    is_export = targets.astype(str).str.startswith(EXPORT_PREFIX)
-    if not is_export.any():
-        return targets
-    totals = reo[is_export].groupby(targets[is_export]).sum().sort_values(ascending=False)
-    keep = set(totals.index[:top])
-    fold = is_export & ~targets.isin(keep)
-    return targets.where(~fold, EXPORT_PREFIX + "other")
+def _fold_exports(
+    names: list[str], fixed_node: np.ndarray, legs: dict, top: int, nodes: Nodes
+) -> np.ndarray:
+    """Point the export nodes beyond the ``top`` countries (by REO) at "export: other"."""
+    exports = [i for i, name in enumerate(names) if name.startswith(EXPORT_PREFIX)]
+    if len(exports) <= top:
+        return fixed_node
+    dst = legs["dst"]
+    totals = np.bincount(
+        np.maximum(dst, 0), weights=np.where(dst >= 0, legs["reo"], 0.0), minlength=len(names)
+    )
+    ranked = sorted(exports, key=lambda i: (-totals[i], names[i]))
+    other = nodes.code(EXPORT_PREFIX + "other")
+    fixed_node = np.append(fixed_node, fixed_node.max() + 1)  # the new "other" node
+    for i in ranked[top:]:
+        fixed_node[i] = fixed_node[other]
+    return fixed_node
 
 
 def node_balance(table: pd.DataFrame) -> pd.DataFrame:

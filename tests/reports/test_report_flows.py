@@ -203,3 +203,21 @@ def test_bad_options_are_usage_errors():
         flow_table(ev, reg, hand_shares(), period="2024-03", year=2023)
     with pytest.raises(UsageError, match="family"):
         flow_table(ev, reg, hand_shares(), product_family="gold")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_coded_reo_and_family_agree_with_the_shared_helpers(seed):
+    from flowgraph.analysis.common import reo_kg
+    from flowgraph.analysis.lineage import lot_products
+    from flowgraph.model import PRODUCTS
+    from flowgraph.reports.flowlegs import FLOW_TYPES, encode
+
+    events, _, _ = random_events(seed)
+    coded = encode(events)
+    flow = events[events.event_type.isin(FLOW_TYPES)]
+    assert list(coded.rows) == list(flow.index)
+    expected = reo_kg(events)[flow.index].fillna(0.0).to_numpy()
+    assert coded.reo == pytest.approx(expected)
+    products = lot_products(events)[flow.index]
+    family = [PRODUCTS[p].family if isinstance(p, str) else None for p in products]
+    assert list(coded.family) == family

@@ -1,0 +1,199 @@
+"""The legs of the flow table (see flows.py for the rules), computed over integer codes.
+
+Every text key (lot, enterprise, shipment, batch, period) is factorised once, so grouping and
+matching work on int64 arrays: a million events take seconds, not minutes. A *leg* is one
+(lot, source, target) amount of REO in kg; a source or target is either an enterprise code
+(``src_ent`` / ``dst_ent`` >= 0) or a fixed node code (``src`` / ``dst`` >= 0, see Nodes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from flowgraph.model import CREATING_TYPES, PRODUCTS
+
+EPS_KG = 1e-6  # below this a balance is float noise, not a flow
+_TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
+_FAMILY = {code: p.family for code, p in PRODUCTS.items()}
+FLOW_TYPES = ("extract", "import", "produce", "receive", "ship", "export", "consume", "loss")
+_SIGN = {t: (1.0 if t in ("extract", "import", "produce", "receive") else -1.0) for t in FLOW_TYPES}
+
+
+def codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """int64 codes (-1 for null) and the distinct values."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    c, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(c, dtype=np.int64), pd.Index(
+        np.asarray(uniques, dtype=object), dtype="object"
+    )
+
+
+class Nodes:
+    """Names of the fixed (non-enterprise) nodes, coded in order of first use."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        if name not in self._index:
+            self._index[name] = len(self.names)
+            self.names.append(name)
+        return self._index[name]
+
+    def codes(self, names: np.ndarray) -> np.ndarray:
+        if len(names) == 0:
+            return np.zeros(0, dtype=np.int64)
+        uniq, inverse = np.unique(np.asarray(names, dtype=str), return_inverse=True)
+        return np.array([self.code(u) for u in uniq], dtype=np.int64)[inverse]
+
+
+@dataclass
+class Coded:
+    """The flow rows of an event table as arrays (one entry per flow row)."""
+
+    kind: np.ndarray  # event_type code, see KIND
+    ent: np.ndarray  # enterprise code
+    cp: np.ndarray  # counterparty code (same code space as ent), -1 when null
+    lot: np.ndarray
+    shipment: np.ndarray
+    batch: np.ndarray
+    month: np.ndarray  # year * 12 + month - 1
+    reo: np.ndarray  # kg REO (SPEC §1)
+    family: np.ndarray  # product family of the row's lot (object)
+    ent_ids: pd.Index
+    lot_ids: pd.Index
+    rows: np.ndarray  # position of each flow row in the event table
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        return np.isin(self.kind, [KIND[k] for k in kinds])
+
+
+KIND = {t: i for i, t in enumerate(FLOW_TYPES)}
+
+
+def encode(events: pd.DataFrame) -> Coded:
+    """Code the flow rows of ``events`` (every type but stock).
+
+    Text columns are factorised whole and the codes then taken, which is much cheaper than
+    copying a million rows of Python strings.
+    """
+    kind_all = events["event_type"].map(KIND).fillna(-1).to_numpy(dtype=np.int64)
+    keep = np.flatnonzero(kind_all >= 0)
+    n = len(keep)
+
+    def col(name: str) -> np.ndarray:
+        return codes(events[name])[0][keep]
+
+    ent_codes, ent_ids = codes(
+        pd.concat([events["enterprise_id"], events["counterparty_id"]], ignore_index=True)
+    )
+    ent = ent_codes[: len(events)][keep]
+    cp = ent_codes[len(events) :][keep]
+    lot_all, lot_ids = codes(events["lot_id"])
+    lot = lot_all[keep]
+    kind = kind_all[keep]
+    pcode, periods = codes(events["period"])
+    pmonth = np.array(
+        [int(p[:4]) * 12 + int(p[5:7]) - 1 if isinstance(p, str) else -1 for p in periods] + [-1],
+        dtype=np.int64,
+    )
+    month = pmonth[pcode[keep]]
+    # The lot's REO % and product come from its earliest creating event (SPEC §1).
+    creating = np.isin(kind, [KIND[t] for t in CREATING_TYPES]) & (lot >= 0)
+    date = events["date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)[keep]
+    upload = events["upload_id"].to_numpy()[keep]
+    source_row = events["source_row"].to_numpy()[keep]
+    order = np.lexsort((source_row, upload, date))
+    own_pct = events["reo_pct"].to_numpy(dtype="float64")[keep]
+    prod_all, products = codes(events["product"])
+    prod = prod_all[keep]
+    lot_pct = _first_per_lot(order, creating & ~np.isnan(own_pct), lot, own_pct, len(lot_ids))
+    lot_prod = _first_per_lot(
+        order, creating & (prod >= 0), lot, prod.astype("float64"), len(lot_ids)
+    )
+    safe_lot = np.maximum(lot, 0)
+    pct = np.where(lot >= 0, lot_pct[safe_lot], np.nan)
+    pct = np.where(np.isnan(pct), own_pct, pct)
+    typical = np.array([_TYPICAL.get(p, np.nan) for p in products] + [np.nan], dtype="float64")
+    pct = np.where(np.isnan(pct), typical[prod], pct)  # prod == -1 picks the trailing NaN
+    reo = np.nan_to_num(events["mass_kg"].to_numpy(dtype="float64")[keep] * pct / 100.0)
+    lp = np.where(lot >= 0, lot_prod[safe_lot], np.nan)
+    lp = np.where(np.isnan(lp), prod, lp).astype(np.int64)
+    families = np.array([_FAMILY.get(p) for p in products] + [None], dtype=object)
+    return Coded(
+        kind=kind,
+        ent=ent,
+        cp=cp,
+        lot=lot,
+        shipment=col("shipment_id"),
+        batch=col("batch_id"),
+        month=month if n else np.zeros(0, dtype=np.int64),
+        reo=reo,
+        family=families[lp],  # lp == -1 picks the trailing None
+        ent_ids=ent_ids,
+        lot_ids=lot_ids,
+        rows=keep,
+    )
+
+
+def _first_per_lot(order, eligible, lot, values, n_lots) -> np.ndarray:
+    rows = order[eligible[order]]
+    out = np.full(n_lots + 1, np.nan)  # one spare so an empty table still indexes
+    if len(rows):
+        lots, first = np.unique(lot[rows], return_index=True)
+        out[lots] = values[rows[first]]
+    return out
+
+
+class Legs:
+    """Accumulates legs as arrays; ``frame()`` concatenates them."""
+
+    def __init__(self) -> None:
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add(self, *, lot, reo, src=-1, dst=-1, src_ent=-1, dst_ent=-1, forced=False) -> None:
+        lot = np.asarray(lot, dtype=np.int64)
+        n = len(lot)
+        if n == 0:
+            return
+
+        def full(value, dtype):
+            arr = np.asarray(value, dtype=dtype)
+            return np.full(n, arr, dtype=dtype) if arr.ndim == 0 else arr
+
+        self.parts.append(
+            {
+                "src": full(src, np.int64),
+                "dst": full(dst, np.int64),
+                "src_ent": full(src_ent, np.int64),
+                "dst_ent": full(dst_ent, np.int64),
+                "lot": lot,
+                "reo": full(reo, np.float64),
+                "forced": full(forced, bool),
+            }
+        )
+
+    def frame(self) -> dict[str, np.ndarray]:
+        keys = ("src", "dst", "src_ent", "dst_ent", "lot", "reo", "forced")
+        if not self.parts:
+            return {
+                k: np.zeros(
+                    0, dtype=bool if k == "forced" else np.float64 if k == "reo" else np.int64
+                )
+                for k in keys
+            }
+        return {k: np.concatenate([p[k] for p in self.parts]) for k in keys}
+
+
+def group_ids(*columns: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense group id per row for the combination of int64 columns (any range, no overflow)."""
+    if len(columns[0]) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    frame = pd.DataFrame({i: np.asarray(c, dtype=np.int64) for i, c in enumerate(columns)})
+    ids = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
+    return ids, int(ids.max()) + 1
