@@ -17,7 +17,7 @@ def synth_dir(scale: float, seed: int = 1) -> Path:
     if not (target / "answers.jsonl").exists():
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "flowgraph.cli.main", "synth", str(target),
+            [sys.executable, "-m", "flowgraph", "synth", str(target),
              "--seed", str(seed), "--scale", f"{scale:g}"],
             check=True,
         )  # fmt: skip

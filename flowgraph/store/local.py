@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE INDEX IF NOT EXISTS uploads_current ON uploads(enterprise_id, period)
     WHERE superseded_by IS NULL;
 CREATE INDEX IF NOT EXISTS uploads_sha ON uploads(sha256) WHERE superseded_by IS NULL;
--- One row per upload: its validated events as an Arrow IPC stream (zstd). Row-wise inserts
+-- One row per upload: its validated events as an Arrow IPC stream (lz4). Row-wise inserts
 -- of 18 columns cost ~6 us/event in sqlite3 and capped loading near 100k events/s; a blob per
 -- file writes at >1M events/s and reads back a national year in about a second (README).
 CREATE TABLE IF NOT EXISTS upload_events (
