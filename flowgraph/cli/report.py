@@ -102,7 +102,11 @@ def sankey(
         filters.append(f"province {province}")
     title = f"Rare-earth flows, {window} ({', '.join(filters)})"
     write_sankey_html(
-        table, path, title=title, period=window, uploads=upload_count(events, period, year)
+        table,
+        path,
+        title=title,
+        period=window,
+        uploads=upload_count(events, period, year, registry, province),
     )
     origin = table[table["source_stage"] == "origin"]
     click.echo(

@@ -124,12 +124,29 @@ def window_label(period: str | None = None, year: int | None = None) -> str:
     return "all periods"
 
 
-def upload_count(events: pd.DataFrame, period: str | None = None, year: int | None = None) -> int:
-    """Number of uploads whose events fall in the window: an upload is (enterprise_id, period)."""
+def upload_count(
+    events: pd.DataFrame,
+    period: str | None = None,
+    year: int | None = None,
+    registry: Registry | None = None,
+    province: str | None = None,
+) -> int:
+    """Number of uploads behind the window (and the province's enterprises, given the registry):
+    an upload is (enterprise_id, period).
+
+    >>> from flowgraph.model import events_frame
+    >>> ev = events_frame([{"enterprise_id": e, "date": d, "event_type": "stock", "lot_id": "L",
+    ...     "mass_kg": 1} for e, d in [("A", "2024-01-31"), ("A", "2024-02-29"), ("B", "2024-02-29")]])
+    >>> upload_count(ev), upload_count(ev, period="2024-02")
+    (3, 2)
+    """
     bounds = window_bounds(period, year)
     ev = events
     if bounds is not None:
         ev = ev[(ev["period"] >= bounds[0]) & (ev["period"] <= bounds[1])]
+    if province is not None and registry is not None:
+        ents = registry.enterprises
+        ev = ev[ev["enterprise_id"].isin(ents.loc[ents["province"] == province, "enterprise_id"])]
     return int(ev[["enterprise_id", "period"]].drop_duplicates().shape[0])
 
 

@@ -145,6 +145,7 @@ def test_window_opening_stock_and_transit_from_earlier():
     assert ("processor", "smelter-separator") in _links(year)
     assert upload_count(ev, period="2024-04") == 1
     assert upload_count(ev, year=2024) == 7
+    assert upload_count(ev, year=2024, registry=hand_registry(), province="Jiangxi") == 4
 
 
 def test_province_and_family_filters_cross_their_borders():
