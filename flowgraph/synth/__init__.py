@@ -40,6 +40,7 @@ import pandas as pd
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry, registry_from_records
 from flowgraph.synth.flows import NOTES_ZH, Flows
+from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.oracle import reference_findings
 from flowgraph.synth.plants import Planter
 from flowgraph.synth.sim import FastRng, Sim, month_end_stock
@@ -98,15 +99,20 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
     if not scale > 0:
         raise UsageError(f"scale must be > 0, got {scale}")
     root = np.random.SeedSequence(seed)
-    world_rng, sim_rng, plant_rng, stock_rng = (np.random.default_rng(s) for s in root.spawn(4))
+    world_rng, sim_rng, plant_rng, stock_rng, near_rng = (
+        np.random.default_rng(s) for s in root.spawn(5)
+    )
     world = build_world(world_rng, year)
     styles = _styles(world, world_rng)
     sim = Sim(year, FastRng(sim_rng), {a.eid for a in world.reporting})
     flows = Flows(world, sim, scale)
+    near = NearMisses(flows, near_rng)
+    near.configure()
     planter = None if clean else Planter(flows, plant_rng, scale)
     if planter:
         planter.configure()
     for m in range(12):
+        near.before_month(m)
         if planter:
             planter.before_month(m)
         flows.month(m)
@@ -118,7 +124,9 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
         if row[0] in gb and stock_rng.random() < 0.3:
             row[12] = NOTES_ZH["stock"]
     periods = [f"{year}-{m + 1:02d}" for m in months]
+    near.stock_edges(stock)
     if planter:
+        planter.busy_lots |= near.busy_lots
         planter.stock_mismatches(stock, periods)
     table = build_table(sim.rows + [tuple(r) for r in stock], year)
     ents, des, quo = world.registry_records()

@@ -277,7 +277,7 @@ def _supply(ev: pd.DataFrame, registry: Registry, recvs: pd.DataFrame) -> list[d
             _f(
                 "UNDESIGNATED_SUPPLY",
                 period=r["period"],
-                enterprise_id=r["ent"],
+                enterprise_id=r["cp"],
                 shipment_id=sid,
                 reo_kg=r["reo"],
                 detail=why,
@@ -417,7 +417,9 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
 def _cycles(ev: pd.DataFrame) -> list[dict]:
     rows = ev[ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna()]
     cons = rows[rows["event_type"] == "consume"][["batch_id", "lot_id"]]
-    prod = rows[rows["event_type"] == "produce"][["batch_id", "lot_id", "reo", "period"]]
+    prod = rows[rows["event_type"] == "produce"][
+        ["batch_id", "lot_id", "reo", "period", "enterprise_id"]
+    ]
     edges = cons.merge(prod, on="batch_id", suffixes=("_in", "_out"))
     graph = nx.DiGraph()
     graph.add_edges_from(zip(edges["lot_id_in"], edges["lot_id_out"], strict=True))
@@ -434,6 +436,7 @@ def _cycles(ev: pd.DataFrame) -> list[dict]:
             _f(
                 "LINEAGE_CYCLE",
                 period=made["period"].max(),
+                enterprise_id=made["enterprise_id"].iloc[0] if len(made) else None,
                 lot_id=min(comp),
                 reo_kg=made["reo"].sum(),
                 detail=f"lots {', '.join(sorted(comp))} derive from each other",

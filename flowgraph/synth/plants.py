@@ -171,7 +171,7 @@ class Planter:
 
     def plant_transit_mismatch(self, m: int) -> bool:
         """4-7% of a concentrate shipment vanishes between mine and smelter."""
-        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS)
+        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS, min_m10=20_000)
         if mine is None:
             return False
         to = self.smelter_of(mine.pool)
@@ -190,7 +190,7 @@ class Planter:
 
     def plant_unconfirmed_shipment(self, m: int) -> bool:
         """A mine ships concentrate to a smelter that never records it."""
-        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS)
+        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS, min_m10=20_000)
         if mine is None:
             return False
         to = self.smelter_of(mine.pool)
@@ -202,7 +202,7 @@ class Planter:
 
     def plant_receipt_without_shipment(self, m: int) -> bool:
         """A smelter books concentrate 'from' a mine that never shipped it (a real lot id)."""
-        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS)
+        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS, min_m10=20_000)
         if mine is None:
             return False
         to = self.smelter_of(mine.pool)
@@ -241,7 +241,8 @@ class Planter:
     def plant_duplicate_lot(self, m: int) -> bool:
         """A mine books a new extraction under an old lot number."""
         sim = self.sim
-        mines = [x for x in self.f.mines if x.designated_to is None and x.short not in QUOTA_MINES]
+        skip = {*QUOTA_MINES, "CRM6"}  # CRM6: the near-miss mine at 99.95% of its quota
+        mines = [x for x in self.f.mines if x.designated_to is None and x.short not in skip]
         mine = mines[int(self.rng.integers(len(mines)))]
         old = [
             lot for lot, who in sim.creator.items() if who == mine.eid and lot not in self.busy_lots
@@ -358,7 +359,7 @@ class Planter:
     def plant_undesignated_smelting(self, m: int) -> bool:
         """A metal maker (no smelting designation) buys concentrate and cracks it itself."""
         sim = self.sim
-        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS)
+        mine, lot, held = self.find("mine", m, MINERAL_PRODUCTS, min_m10=20_000)
         if mine is None:
             return False
         metals = self.f.w.by_kind("metal")
