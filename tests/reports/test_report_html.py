@@ -241,3 +241,17 @@ def test_cli_report_help():
     for sub in ("sankey", "findings"):
         result = CliRunner().invoke(cli, ["report", sub, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_cli_reports_on_an_empty_store(tmp_path):
+    db = str(tmp_path / "empty.db")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--store", db, "report", "sankey", "-o", str(tmp_path / "s.html")])
+    assert result.exit_code == 0, result.output
+    assert "0 links" in result.output
+    assert "No flows in this selection" in (tmp_path / "s.html").read_text("utf-8")
+    result = runner.invoke(
+        cli, ["--store", db, "report", "findings", "-o", str(tmp_path / "f.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "No events loaded" in (tmp_path / "f.html").read_text("utf-8")
