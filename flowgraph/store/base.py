@@ -20,6 +20,7 @@ class LoadResult:
     status: str
     events: int
     revision: int
+    upload_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from flowgraph.model import (
 )
 from flowgraph.store import eventcodec
 from flowgraph.store.base import LoadResult, RegistryResult
+from flowgraph.store.idkeys import EnterpriseKeys
 
 SCHEMA_VERSION = 1
 
@@ -106,9 +107,9 @@ class LocalStore:
     def __init__(self, connection: sqlite3.Connection, uri: str):
         self.connection = connection
         self.uri = uri
-        # upload_id -> (event ids, batch ids): stored uploads never change, so this cache stays
-        # valid and makes the cross-upload check O(events) over a whole load.
-        self._key_cache: dict[int, tuple[frozenset, frozenset]] = {}
+        # enterprise_id -> ids in its current uploads, so the cross-upload check of a load is
+        # O(events); checked against the uploads table on every save (see _keys).
+        self._key_cache: dict[str, EnterpriseKeys] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> LocalStore:
@@ -155,6 +156,7 @@ class LocalStore:
             db.execute("ROLLBACK")
         else:
             db.execute("COMMIT")
+            self._remember_keys(upload, result.upload_id)
         return result
 
     def _save_upload(self, upload: Upload) -> LoadResult:
@@ -168,6 +170,7 @@ class LocalStore:
             return LoadResult(
                 upload.file_name, *upload.identity, "unchanged", len(upload.events), current[2]
             )
+        self._check_cross_upload(upload)
         (last_revision,) = db.execute(
             "SELECT COALESCE(MAX(revision), 0) FROM uploads WHERE enterprise_id = ? AND period = ?",
             upload.identity,
@@ -189,49 +192,56 @@ class LocalStore:
             db.execute(
                 "UPDATE uploads SET superseded_by = ? WHERE upload_id = ?", (upload_id, current[0])
             )
-        self._check_cross_upload(upload)
         db.execute(
             "INSERT INTO upload_events (upload_id, format, data) VALUES (?, ?, ?)",
             (upload_id, eventcodec.FORMAT, eventcodec.encode_events(upload.events)),
         )
         status = "superseded" if current is not None else "loaded"
         return LoadResult(
-            upload.file_name, *upload.identity, status, len(upload.events), last_revision + 1
+            upload.file_name,
+            *upload.identity,
+            status,
+            len(upload.events),
+            last_revision + 1,
+            upload_id,
         )
 
-    def _current_keys(self, enterprise_id: str, other_than_period: str) -> dict[str, tuple]:
-        """period -> (event ids, batch ids) of the enterprise's other current uploads (cached)."""
-        rows = self.connection.execute(
-            "SELECT upload_id, period FROM uploads "
-            "WHERE enterprise_id = ? AND superseded_by IS NULL AND period <> ?",
-            (enterprise_id, other_than_period),
-        ).fetchall()
-        keys = {}
-        for upload_id, period in rows:
-            if upload_id not in self._key_cache:
+    def _keys(self, enterprise_id: str) -> EnterpriseKeys:
+        """The enterprise's ids in current uploads; rebuilt from the blobs if another process
+        (or a rolled-back transaction) changed which uploads are current."""
+        current = dict(
+            self.connection.execute(
+                "SELECT upload_id, period FROM uploads "
+                "WHERE enterprise_id = ? AND superseded_by IS NULL",
+                (enterprise_id,),
+            ).fetchall()
+        )
+        keys = self._key_cache.get(enterprise_id)
+        if keys is None or keys.uploads != current:
+            keys = EnterpriseKeys()
+            for upload_id, period in current.items():
                 (blob,) = self.connection.execute(
                     "SELECT data FROM upload_events WHERE upload_id = ?", (upload_id,)
                 ).fetchone()
                 columns = eventcodec.decode_columns(blob, ["event_id", "batch_id"])
-                self._key_cache[upload_id] = (
-                    frozenset(columns["event_id"]),
-                    frozenset(b for b in columns["batch_id"] if b is not None),
-                )
-            keys[period] = self._key_cache[upload_id]
+                keys.add(upload_id, period, columns["event_id"], columns["batch_id"])
+            self._key_cache[enterprise_id] = keys
         return keys
 
     def _check_cross_upload(self, upload: Upload) -> None:
         """SPEC §1: event ids are unique per enterprise across current uploads; a batch lives in one."""
-        others = self._current_keys(upload.enterprise_id, upload.period)
-        if not others:
-            return
+        keys = self._keys(upload.enterprise_id)
         events = upload.events
         problems = []
-        for position, (column, what) in enumerate(
-            (("event_id", "event_id"), ("batch_id", "batch"))
+        for column, kind, what in (
+            ("event_id", "event", "event_id"),
+            ("batch_id", "batch", "batch"),
         ):
-            owner = {key: period for period, ids in sorted(others.items()) for key in ids[position]}
-            clashing = events[events[column].isin(owner.keys())]
+            values = events[column].dropna().unique()
+            clashes = keys.clashes(upload.period, values, kind)
+            if not clashes:
+                continue
+            clashing = events[events[column].isin(list(clashes))]
             for row, value in zip(clashing["source_row"], clashing[column], strict=True):
                 problems.append(
                     Problem(
@@ -239,12 +249,18 @@ class LocalStore:
                         int(row),
                         column,
                         f"{what} {value!r} is already used by {upload.enterprise_id} in its "
-                        f"{owner[value]} upload",
+                        f"{clashes[value]} upload",
                     )
                 )
         if problems:
             problems.sort(key=lambda p: (p.row, p.column))
             raise InputError(problems)
+
+    def _remember_keys(self, upload: Upload, upload_id: int) -> None:
+        keys = self._key_cache.get(upload.enterprise_id)
+        if keys is not None:
+            keys.drop_period(upload.period)
+            keys.add(upload_id, upload.period, upload.events["event_id"], upload.events["batch_id"])
 
     def uploads(self, include_history: bool = False) -> pd.DataFrame:
         where = "" if include_history else "WHERE superseded_by IS NULL"

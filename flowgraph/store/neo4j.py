@@ -179,7 +179,8 @@ class Neo4jStore:
 
     def _save_upload(self, tx: neo4j.ManagedTransaction, upload: Upload, rows) -> LoadResult:
         ent, period = upload.identity
-        history = tx.run(q.CURRENT_UPLOAD, ent=ent, period=period).data()
+        state = tx.run(q.UPLOAD_STATE, ent=ent, period=period).single()
+        history = state["history"]
         current = next((h for h in history if h["current"]), None)
         count = len(upload.events)
         if current is not None and current["sha256"] == upload.sha256:
@@ -187,44 +188,52 @@ class Neo4jStore:
                 upload.file_name, ent, period, "unchanged", count, current["revision"]
             )
         others = {
-            r["period"]: (frozenset(r["event_ids"] or ()), frozenset(r["batch_ids"] or ()))
-            for r in tx.run(q.OTHER_CURRENT_KEYS, ent=ent, period=period)
+            o["period"]: (frozenset(o["event_ids"] or ()), frozenset(o["batch_ids"] or ()))
+            for o in state["others"]
         }
         problems = cross_upload_problems(upload, others)
         if problems:
             raise InputError(problems)
         revision = max((h["revision"] for h in history), default=0) + 1
-        upload_id = tx.run(q.NEXT_UPLOAD_ID).single()["value"]
         old = current["upload_id"] if current is not None else None
+        props = upload_props(upload, 0, revision, _now())
+        size = self.batch_size
+        rounds = max((len(r) for r in rows.values()), default=0)
+        upload_id = None
+        for start in range(0, max(rounds, 1), size):
+            chunk = {
+                f"rows_{kind}": part
+                for kind in q.EVENT_TYPES
+                if (part := rows.get(kind, [])[start : start + size])
+            }
+            kinds = tuple(name[len("rows_") :] for name in chunk)
+            if upload_id is None:
+                statement = q.create_upload_statement(kinds)
+                record = tx.run(statement, ent=ent, props=props, old=old, **chunk).single()
+                upload_id = record["uid"]
+            else:
+                tx.run(q.more_events_statement(kinds), ent=ent, uid=upload_id, **chunk).consume()
         if old is not None:
-            shipments = [
-                r["props"]["shipment_id"]
-                for kind in ("ship", "receive")
-                for r in rows.get(kind, [])
-            ]
-            tx.run(q.ARCHIVE_ENTERPRISE_EVENTS, old=old, ent=ent).consume()
-            tx.run(q.ARCHIVE_YIELDED, old=old, ent=ent).consume()
-            tx.run(q.ARCHIVE_INPUT_TO, old=old, ent=ent).consume()
-            old_shipments = [
-                s["id"]
-                for s in tx.run(
-                    "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
-                    "WHERE ev.shipment_id IS NOT NULL RETURN DISTINCT ev.shipment_id AS id",
-                    old=old,
-                )
-            ]
-            tx.run(q.DROP_EMPTY_BATCHES, ent=ent).consume()
-            gone = sorted(set(old_shipments) - set(shipments))
-            tx.run(q.DROP_EMPTY_SHIPMENTS, shipments=gone).consume()
-        props = upload_props(upload, upload_id, revision, _now())
-        tx.run(q.CREATE_UPLOAD, ent=ent, props=props, old=old).consume()
-        for event_type, type_rows in rows.items():
-            for row in type_rows:
-                row["props"]["upload_id"] = upload_id
-            for chunk in chunks(type_rows, self.batch_size):
-                tx.run(q.WRITE_EVENTS[event_type], ent=ent, rows=chunk).consume()
+            self._retire(tx, ent, old, rows)
         status = "superseded" if old is not None else "loaded"
         return LoadResult(upload.file_name, ent, period, status, count, revision)
+
+    @staticmethod
+    def _retire(tx: neo4j.ManagedTransaction, ent: str, old: int, rows) -> None:
+        """Move a superseded upload's event relationships to history; drop emptied nodes."""
+        tx.run(q.ARCHIVE_ENTERPRISE_EVENTS, old=old, ent=ent).consume()
+        tx.run(q.ARCHIVE_YIELDED, old=old, ent=ent).consume()
+        tx.run(q.ARCHIVE_INPUT_TO, old=old, ent=ent).consume()
+        old_shipments = [
+            record["id"]
+            for record in tx.run(
+                "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
+                "WHERE ev.shipment_id IS NOT NULL RETURN DISTINCT ev.shipment_id AS id",
+                old=old,
+            )
+        ]
+        tx.run(q.DROP_EMPTY_BATCHES, ent=ent).consume()
+        tx.run(q.DROP_EMPTY_SHIPMENTS, shipments=old_shipments).consume()
 
     def uploads(self, include_history: bool = False) -> pd.DataFrame:
         columns = [

@@ -6,6 +6,8 @@ parameters), every value travels in parameters. See docs/neo4j-model.md for the 
 
 from __future__ import annotations
 
+from functools import cache
+
 # Uniqueness constraints (Community edition supports single-property uniqueness). Created with
 # IF NOT EXISTS before the first write, so MERGE on these keys is index-backed and race-free.
 CONSTRAINTS: tuple[str, ...] = (
@@ -57,49 +59,71 @@ _BATCH = (
     "MERGE (b:Batch {key: row.batch_key}) ON CREATE SET b.id = row.batch, b.enterprise_id = $ent "
     "MERGE (e)-[:RAN]->(b) "
 )
-_HEAD = "MATCH (e:Enterprise {id: $ent}) UNWIND $rows AS row "
 
-# event_type -> one UNWIND statement writing a batch of that type's rows.
-WRITE_EVENTS: dict[str, str] = {
-    "extract": _HEAD + _CREATED_LOT + "CREATE (e)-[r:EXTRACTED]->(l) SET r = row.props",
-    "import": _HEAD + _CREATED_LOT + "CREATE (e)-[r:IMPORTED]->(l) SET r = row.props",
-    "ship": _HEAD
-    + _LOT
+
+def _body(kind: str, text: str) -> str:
+    return f"CALL {{ WITH e, uid UNWIND $rows_{kind} AS row {text} }} "
+
+
+_SET = "SET r = row.props, r.upload_id = uid"
+# event_type -> the statement part writing that type's rows (parameter $rows_<type>), inside a
+# statement that has bound `e` (the uploading Enterprise) and `uid` (the upload id).
+_EVENT_BODIES: dict[str, str] = {
+    "extract": _CREATED_LOT + f"CREATE (e)-[r:EXTRACTED]->(l) {_SET}",
+    "import": _CREATED_LOT + f"CREATE (e)-[r:IMPORTED]->(l) {_SET}",
+    "ship": _LOT
     + "MERGE (s:Shipment {id: row.shipment}) MERGE (c:Enterprise {id: row.counterparty}) "
-    "CREATE (e)-[r:SENT]->(s) SET r = row.props "
+    f"CREATE (e)-[r:SENT]->(s) {_SET} "
     "MERGE (s)-[:TO]->(c) MERGE (s)-[:CARRIES]->(l)",
-    "receive": _HEAD
-    + _LOT
+    "receive": _LOT
     + "MERGE (s:Shipment {id: row.shipment}) MERGE (c:Enterprise {id: row.counterparty}) "
-    "CREATE (e)-[r:RECEIVED]->(s) SET r = row.props "
+    f"CREATE (e)-[r:RECEIVED]->(s) {_SET} "
     "MERGE (s)-[:FROM]->(c) MERGE (s)-[:CARRIES]->(l)",
-    "export": _HEAD + _LOT + "CREATE (e)-[r:EXPORTED]->(l) SET r = row.props",
-    "consume": _HEAD + _LOT + _BATCH + "CREATE (l)-[r:INPUT_TO]->(b) SET r = row.props",
-    "produce": _HEAD + _CREATED_LOT + _BATCH + "CREATE (b)-[r:YIELDED]->(l) SET r = row.props",
-    "loss": _HEAD + _LOT + "CREATE (e)-[r:LOST]->(l) SET r = row.props",
-    "stock": _HEAD + _LOT + "CREATE (e)-[r:HELD]->(l) SET r = row.props",
+    "export": _LOT + f"CREATE (e)-[r:EXPORTED]->(l) {_SET}",
+    "consume": _LOT + _BATCH + f"CREATE (l)-[r:INPUT_TO]->(b) {_SET}",
+    "produce": _CREATED_LOT + _BATCH + f"CREATE (b)-[r:YIELDED]->(l) {_SET}",
+    "loss": _LOT + f"CREATE (e)-[r:LOST]->(l) {_SET}",
+    "stock": _LOT + f"CREATE (e)-[r:HELD]->(l) {_SET}",
 }
 
-CURRENT_UPLOAD = (
-    "MATCH (u:Upload {enterprise_id: $ent, period: $period}) "
-    "RETURN u.upload_id AS upload_id, u.sha256 AS sha256, u.revision AS revision, "
-    "u.current AS current ORDER BY u.revision DESC"
-)
-OTHER_CURRENT_KEYS = (
-    "MATCH (u:Upload {enterprise_id: $ent}) WHERE u.current AND u.period <> $period "
-    "RETURN u.period AS period, u.event_ids AS event_ids, u.batch_ids AS batch_ids"
-)
-NEXT_UPLOAD_ID = (
-    "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
-    "RETURN c.value AS value"
-)
-CREATE_UPLOAD = (
-    "MERGE (e:Enterprise {id: $ent}) "
-    "CREATE (u:Upload) SET u = $props "
-    "CREATE (e)-[:UPLOADED]->(u) "
-    "WITH u OPTIONAL MATCH (old:Upload {upload_id: $old}) "
-    "FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | "
-    "  SET o.current = false, o.superseded_by = u.upload_id CREATE (u)-[:SUPERSEDES]->(o))"
+
+@cache
+def create_upload_statement(kinds: tuple[str, ...]) -> str:
+    """One round trip per upload file: take the next upload id, create the (:Upload), retire the
+    one it supersedes and write the rows of each event type in ``kinds`` ($rows_<type>).
+
+    Only the types present are included: Neo4j caches a plan per statement text, and a fixed
+    statement fed empty lists would be re-planned for each new mix of parameter types.
+    """
+    return (
+        "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
+        "WITH c.value AS uid "
+        "MERGE (e:Enterprise {id: $ent}) "
+        "CREATE (u:Upload) SET u = $props, u.upload_id = uid "
+        "CREATE (e)-[:UPLOADED]->(u) "
+        "WITH e, u, uid OPTIONAL MATCH (old:Upload {upload_id: $old}) "
+        "FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | "
+        "  SET o.current = false, o.superseded_by = uid CREATE (u)-[:SUPERSEDES]->(o)) "
+        "WITH e, uid " + "".join(_body(k, _EVENT_BODIES[k]) for k in kinds) + "RETURN uid"
+    )
+
+
+@cache
+def more_events_statement(kinds: tuple[str, ...]) -> str:
+    """Further 10k-row batches of a large upload, in the same transaction."""
+    return "MATCH (e:Enterprise {id: $ent}) WITH e, $uid AS uid " + "".join(
+        _body(k, _EVENT_BODIES[k]) for k in kinds
+    )
+
+
+EVENT_TYPES = tuple(_EVENT_BODIES)
+
+# The identity's history and the enterprise's other current uploads' keys, in one round trip.
+UPLOAD_STATE = (
+    "OPTIONAL MATCH (u:Upload {enterprise_id: $ent, period: $period}) "
+    "WITH collect(u {.upload_id, .sha256, .revision, .current}) AS history "
+    "OPTIONAL MATCH (o:Upload {enterprise_id: $ent}) WHERE o.current AND o.period <> $period "
+    "RETURN history, collect(o {.period, .event_ids, .batch_ids}) AS others"
 )
 # Supersession: the old upload's event relationships leave the current graph but stay in
 # history as (:Upload)-[:RECORDED]->(:Event) nodes with the same properties.

@@ -178,3 +178,23 @@ def test_findings_run_replaced(store):
     store.save_findings(findings)
     store.save_findings(findings.assign(lot_id="L10"))
     assert store.findings()["lot_id"].tolist() == ["L10"]
+
+
+def test_id_check_sees_uploads_made_through_another_connection(tmp_path):
+    path = tmp_path / "shared.db"
+    first, second = LocalStore.open(path), LocalStore.open(path)
+    try:
+        first.save_upload(make_upload(period="2024-03", sha="a" * 64, ids=("e1",)))
+        second.save_upload(make_upload(period="2024-04", sha="b" * 64, ids=("e2",)))
+        with pytest.raises(InputError, match="'e2' is already used .* 2024-04 upload"):
+            first.save_upload(make_upload(period="2024-05", sha="c" * 64, ids=("e2",)))
+    finally:
+        first.close()
+        second.close()
+
+
+def test_superseded_ids_are_free_again(store):
+    store.save_upload(make_upload(period="2024-03", sha="a" * 64, ids=("e1", "e2")))
+    store.save_upload(make_upload(period="2024-03", sha="b" * 64, ids=("e1",)))
+    result = store.save_upload(make_upload(period="2024-04", sha="c" * 64, ids=("e2",)))
+    assert result.status == "loaded"

@@ -1,0 +1,47 @@
+"""Which event and batch ids each enterprise already uses in its current uploads (SPEC §1).
+
+Kept in memory by the embedded store and updated after each commit, so checking a new upload
+costs O(its rows), not O(everything the enterprise ever uploaded).
+
+>>> keys = EnterpriseKeys()
+>>> keys.add(1, "2024-03", ["e1", "e2"], ["B1"])
+>>> keys.clashes("2024-04", ["e2", "e3"], "event")
+{'e2': '2024-03'}
+>>> keys.clashes("2024-03", ["e2"], "event")   # a revision of March may reuse March's ids
+{}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class EnterpriseKeys:
+    uploads: dict[int, str] = field(default_factory=dict)  # current upload_id -> period
+    event: dict[str, str] = field(default_factory=dict)  # event_id -> period
+    batch: dict[str, str] = field(default_factory=dict)  # batch_id -> period
+
+    def clashes(self, period: str, ids: Iterable[str], kind: str) -> dict[str, str]:
+        """ids already used in *another* period's current upload, with that period."""
+        owner = self.event if kind == "event" else self.batch
+        found = {}
+        for key in ids:
+            used_in = owner.get(key)
+            if used_in is not None and used_in != period:
+                found[key] = used_in
+        return found
+
+    def add(
+        self, upload_id: int, period: str, event_ids: Iterable[str], batch_ids: Iterable
+    ) -> None:
+        self.uploads[upload_id] = period
+        self.event.update(dict.fromkeys(event_ids, period))
+        self.batch.update(dict.fromkeys((b for b in batch_ids if b is not None), period))
+
+    def drop_period(self, period: str) -> None:
+        """Forget the upload of ``period`` (it has just been superseded)."""
+        self.uploads = {u: p for u, p in self.uploads.items() if p != period}
+        self.event = {k: p for k, p in self.event.items() if p != period}
+        self.batch = {k: p for k, p in self.batch.items() if p != period}
