@@ -121,20 +121,19 @@ def run_naive(store: Neo4jStore, uploads: list[Upload], limit: int) -> tuple[int
     started = time.perf_counter()
     with store.driver.session(database=store.database) as session:
         for number, upload in enumerate(uploads, start=1):
-            for kind, rows in event_rows(upload.events, number).items():
-                for row in rows:
-                    session.run(
-                        NAIVE[kind],
-                        ent=upload.enterprise_id,
-                        lot=row["lot"],
-                        shipment=row["shipment"],
-                        counterparty=row["counterparty"],
-                        batch_key=row["batch_key"],
-                        props=row["props"],
-                    ).consume()
-                    done += 1
-                    if done >= limit:
-                        return done, time.perf_counter() - started
+            for row in event_rows(upload.events, number):
+                session.run(
+                    NAIVE[row["kind"]],
+                    ent=upload.enterprise_id,
+                    lot=row["lot"],
+                    shipment=row["shipment"],
+                    counterparty=row["counterparty"],
+                    batch_key=row["batch_key"],
+                    props=row["props"],
+                ).consume()
+                done += 1
+                if done >= limit:
+                    return done, time.perf_counter() - started
     return done, time.perf_counter() - started
 
 

@@ -197,22 +197,15 @@ class Neo4jStore:
         revision = max((h["revision"] for h in history), default=0) + 1
         old = current["upload_id"] if current is not None else None
         props = upload_props(upload, 0, revision, _now())
-        size = self.batch_size
-        rounds = max((len(r) for r in rows.values()), default=0)
         upload_id = None
-        for start in range(0, max(rounds, 1), size):
-            chunk = {
-                f"rows_{kind}": part
-                for kind in q.EVENT_TYPES
-                if (part := rows.get(kind, [])[start : start + size])
-            }
-            kinds = tuple(name[len("rows_") :] for name in chunk)
+        for chunk in chunks(rows, self.batch_size):
             if upload_id is None:
-                statement = q.create_upload_statement(kinds)
-                record = tx.run(statement, ent=ent, props=props, old=old, **chunk).single()
+                record = tx.run(
+                    q.CREATE_UPLOAD_WITH_EVENTS, ent=ent, props=props, old=old, rows=chunk
+                ).single()
                 upload_id = record["uid"]
             else:
-                tx.run(q.more_events_statement(kinds), ent=ent, uid=upload_id, **chunk).consume()
+                tx.run(q.WRITE_MORE_EVENTS, ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:
             self._retire(tx, ent, old, rows)
         status = "superseded" if old is not None else "loaded"

@@ -9,8 +9,8 @@ a server.
 ...     "enterprise_id": "E1", "lot_id": "L1", "product": "BAST_CONC", "mass_kg": 10,
 ...     "reo_pct": 60, "document_ref": "M-1"}])
 >>> rows = event_rows(ev, upload_id=4)
->>> rows["extract"][0]["lot"], rows["extract"][0]["props"]["upload_id"]
-('L1', 4)
+>>> rows[0]["kind"], rows[0]["lot"], rows[0]["props"]["upload_id"]
+('extract', 'L1', 4)
 """
 
 from __future__ import annotations
@@ -49,14 +49,15 @@ def _clean(value: object) -> object:
     return value
 
 
-def event_rows(events: pd.DataFrame, upload_id: int) -> dict[str, list[dict]]:
-    """Rows per event type: ``props`` (every event column, the relationship's properties) plus
-    the node keys the write statement merges on (lot, shipment, counterparty, batch_key).
+def event_rows(events: pd.DataFrame, upload_id: int) -> list[dict]:
+    """One row per event, in file order: ``kind`` (event type), ``props`` (every event column,
+    the relationship's properties) and the node keys the write statement merges on (lot,
+    shipment, counterparty, batch_key).
     """
     frame = events.reindex(columns=list(EVENT_COLUMNS))
     dates = [d.date() for d in pd.to_datetime(frame["date"])]
     records = frame.drop(columns=["date", "upload_id"]).to_dict("records")
-    out: dict[str, list[dict]] = {}
+    out: list[dict] = []
     for record, date in zip(records, dates, strict=True):
         props = {k: v for k, v in ((k, _clean(v)) for k, v in record.items()) if v is not None}
         props["date"] = date
@@ -65,8 +66,9 @@ def event_rows(events: pd.DataFrame, upload_id: int) -> dict[str, list[dict]]:
         product = props.get("product")
         known = PRODUCTS.get(product) if product else None
         batch = props.get("batch_id")
-        out.setdefault(props["event_type"], []).append(
+        out.append(
             {
+                "kind": props["event_type"],
                 "props": props,
                 "lot": props["lot_id"],
                 "product": product,

@@ -6,8 +6,6 @@ parameters), every value travels in parameters. See docs/neo4j-model.md for the 
 
 from __future__ import annotations
 
-from functools import cache
-
 # Uniqueness constraints (Community edition supports single-property uniqueness). Created with
 # IF NOT EXISTS before the first write, so MERGE on these keys is index-backed and race-free.
 CONSTRAINTS: tuple[str, ...] = (
@@ -62,12 +60,12 @@ _BATCH = (
 
 
 def _body(kind: str, text: str) -> str:
-    return f"CALL {{ WITH e, uid UNWIND $rows_{kind} AS row {text} }} "
+    return f"CALL {{ WITH e, uid, row WITH e, uid, row WHERE row.kind = '{kind}' {text} }} "
 
 
 _SET = "SET r = row.props, r.upload_id = uid"
-# event_type -> the statement part writing that type's rows (parameter $rows_<type>), inside a
-# statement that has bound `e` (the uploading Enterprise) and `uid` (the upload id).
+# event_type -> the statement part writing a row of that type, inside a statement that has
+# bound `e` (the uploading Enterprise), `uid` (the upload id) and `row`.
 _EVENT_BODIES: dict[str, str] = {
     "extract": _CREATED_LOT + f"CREATE (e)-[r:EXTRACTED]->(l) {_SET}",
     "import": _CREATED_LOT + f"CREATE (e)-[r:IMPORTED]->(l) {_SET}",
@@ -87,34 +85,26 @@ _EVENT_BODIES: dict[str, str] = {
 }
 
 
-@cache
-def create_upload_statement(kinds: tuple[str, ...]) -> str:
-    """One round trip per upload file: take the next upload id, create the (:Upload), retire the
-    one it supersedes and write the rows of each event type in ``kinds`` ($rows_<type>).
-
-    Only the types present are included: Neo4j caches a plan per statement text, and a fixed
-    statement fed empty lists would be re-planned for each new mix of parameter types.
-    """
-    return (
-        "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
-        "WITH c.value AS uid "
-        "MERGE (e:Enterprise {id: $ent}) "
-        "CREATE (u:Upload) SET u = $props, u.upload_id = uid "
-        "CREATE (e)-[:UPLOADED]->(u) "
-        "WITH e, u, uid OPTIONAL MATCH (old:Upload {upload_id: $old}) "
-        "FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | "
-        "  SET o.current = false, o.superseded_by = uid CREATE (u)-[:SUPERSEDES]->(o)) "
-        "WITH e, uid " + "".join(_body(k, _EVENT_BODIES[k]) for k in kinds) + "RETURN uid"
-    )
-
-
-@cache
-def more_events_statement(kinds: tuple[str, ...]) -> str:
-    """Further 10k-row batches of a large upload, in the same transaction."""
-    return "MATCH (e:Enterprise {id: $ent}) WITH e, $uid AS uid " + "".join(
-        _body(k, _EVENT_BODIES[k]) for k in kinds
-    )
-
+_ALL_BODIES = "".join(_body(kind, text) for kind, text in _EVENT_BODIES.items())
+# One round trip per upload file: take the next upload id, create the (:Upload), retire the one
+# it supersedes, and write the file's rows ($rows, each with its `kind`). One fixed statement
+# text for every file, so Neo4j plans it once (a text per mix of event types was re-planned
+# for each new mix, at up to a second each).
+CREATE_UPLOAD_WITH_EVENTS = (
+    "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
+    "WITH c.value AS uid "
+    "MERGE (e:Enterprise {id: $ent}) "
+    "CREATE (u:Upload) SET u = $props, u.upload_id = uid "
+    "CREATE (e)-[:UPLOADED]->(u) "
+    "WITH e, u, uid OPTIONAL MATCH (old:Upload {upload_id: $old}) "
+    "FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | "
+    "  SET o.current = false, o.superseded_by = uid CREATE (u)-[:SUPERSEDES]->(o)) "
+    "WITH e, uid CALL { WITH e, uid UNWIND $rows AS row " + _ALL_BODIES + "} RETURN uid"
+)
+# Further 10k-row batches of a large upload, in the same transaction.
+WRITE_MORE_EVENTS = (
+    "MATCH (e:Enterprise {id: $ent}) WITH e, $uid AS uid UNWIND $rows AS row " + _ALL_BODIES
+)
 
 EVENT_TYPES = tuple(_EVENT_BODIES)
 
