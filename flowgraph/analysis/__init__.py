@@ -9,11 +9,14 @@ import pandas as pd
 from flowgraph.config import Tolerances
 
 
-def run_detectors(*args, **kwargs) -> pd.DataFrame:
-    """See :func:`flowgraph.analysis.detectors.run_detectors` (imported lazily)."""
-    from flowgraph.analysis.detectors import run_detectors as _run
+def __getattr__(name: str):
+    # run_detectors / DETECTORS load the detector modules on first use, so importing one
+    # analysis (lineage for `flowgraph trace`) does not import them all.
+    if name in ("run_detectors", "DETECTORS", "Detector"):
+        from flowgraph.analysis import detectors
 
-    return _run(*args, **kwargs)
+        return getattr(detectors, name)
+    raise AttributeError(f"module 'flowgraph.analysis' has no attribute {name!r}")
 
 
 def detect(
