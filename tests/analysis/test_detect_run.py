@@ -131,3 +131,15 @@ def test_a_missing_registry_reads_as_empty():
         "UNDESIGNATED_SUPPLY",
         "UNTRACEABLE_EXPORT",
     }
+
+
+def test_text_columns_as_pandas_strings_give_the_same_findings():
+    from flowgraph.model import TEXT_COLUMNS
+
+    events = events_frame(_dirty())
+    as_str = events.copy()
+    for column in TEXT_COLUMNS:
+        as_str[column] = as_str[column].astype("str")
+    pd.testing.assert_frame_equal(
+        run_detectors(as_str, registry()), run_detectors(events, registry())
+    )
