@@ -217,4 +217,9 @@ def run_read(store, text: str, params: dict[str, Any], label: str = "query") -> 
                 f"{label} tried to write; named queries run read-only ({e.message})"
             ) from e
         raise UsageError(f"{label} failed: {e.message}") from e
-    return pd.DataFrame(rows, columns=list(keys))
+    frame = pd.DataFrame(rows, columns=list(keys))
+    for column in frame.columns:  # text columns: None stays None (not NaN) for JSON and tests
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+    return frame
