@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from flowgraph.analysis.detectors import run_detectors
+from flowgraph.cli.main import cli
+from flowgraph.ingest import load_files, load_registry
 from flowgraph.model import FINDING_KEYS
+from flowgraph.store.local import LocalStore
 from flowgraph.synth import generate
 from loaders import find_upload_files, read_registry, read_upload
 
@@ -43,11 +47,11 @@ def dirty(tmp_path_factory):
     generate(outdir, seed=3, scale=0.3)
     answers = [json.loads(line) for line in (outdir / "answers.jsonl").read_text().splitlines()]
     events, registry = _load(outdir)
-    return answers, run_detectors(events, registry)
+    return answers, run_detectors(events, registry), outdir
 
 
 def test_every_answer_is_found_and_nothing_else(dirty):
-    answers, found = dirty
+    answers, found, _ = dirty
     expected, got = _keyed(answers), _keyed(found.to_dict("records"))
     assert len(expected) >= 16
     assert set(got) - set(expected) == set(), "found but not in the answer key"
@@ -55,12 +59,12 @@ def test_every_answer_is_found_and_nothing_else(dirty):
 
 
 def test_every_type_is_planted(dirty):
-    answers, _ = dirty
+    answers, _, _ = dirty
     assert {a["type"] for a in answers} == set(FINDING_KEYS)
 
 
 def test_reo_kg_within_one_percent(dirty):
-    answers, found = dirty
+    answers, found, _ = dirty
     expected, got = _keyed(answers), _keyed(found.to_dict("records"))
     for key, answer in expected.items():
         assert got[key]["reo_kg"] == pytest.approx(answer["reo_kg"], rel=0.01, abs=1e-3), key
@@ -71,3 +75,24 @@ def test_clean_year_gives_no_finding(tmp_path):
     events, registry = _load(tmp_path)
     found = run_detectors(events, registry)
     assert found.empty, found[["type", "period", "detail"]].to_string()
+
+
+def test_cli_on_the_local_store_reports_the_answer_key(dirty, tmp_path, monkeypatch):
+    answers, _, outdir = dirty
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLOWGRAPH_STORE", raising=False)
+    store = LocalStore.open(tmp_path / "s.db")
+    load_registry(store, outdir / "registry")
+    load_files(store, [outdir / "uploads"])
+    store.close()
+    result = CliRunner().invoke(
+        cli, ["--store", str(tmp_path / "s.db"), "detect", "--format", "jsonl"]
+    )
+    assert result.exit_code == 0, result.output
+    reported = [json.loads(line) for line in result.output.splitlines()]
+    assert set(_keyed(reported)) == set(_keyed(answers))
+    saved = LocalStore.open(tmp_path / "s.db")
+    try:
+        assert len(saved.findings()) == len(reported)
+    finally:
+        saved.close()
