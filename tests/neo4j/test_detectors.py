@@ -114,3 +114,25 @@ def test_detect_findings_identical_on_synth_data(store, tmp_path):
     assert len(from_neo) > 0  # synth plants anomalies
     compare_all(store)
     local.close()
+
+
+def test_cli_detect_on_neo4j_prints_what_the_embedded_store_prints(store, tmp_path):
+    from click.testing import CliRunner
+    from neo4j_scenario import URI
+
+    from flowgraph.cli.main import cli
+
+    local_path = tmp_path / "fg.db"
+    local = LocalStore.open(local_path)
+    for target in (store, local):
+        scenario.load(target)
+    local.close()
+    runner = CliRunner()
+    on_neo4j = runner.invoke(cli, ["--store", URI, "detect", "--format", "jsonl"])
+    on_local = runner.invoke(cli, ["--store", str(local_path), "detect", "--format", "jsonl"])
+    assert on_neo4j.exit_code == 0, on_neo4j.output
+    assert on_neo4j.output == on_local.output
+    lines = on_neo4j.output.strip().splitlines()
+    assert len(lines) >= 10
+    found = store.driver.execute_query("MATCH (f:Finding) RETURN count(f)").records[0][0]
+    assert found == len(lines)
