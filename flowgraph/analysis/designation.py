@@ -62,7 +62,7 @@ def smelting_batches(events: pd.DataFrame) -> pd.DataFrame:
     )
     out = rows.groupby(keys, sort=False).agg(
         date=("date", "min"),
-        month=(MONTH, "min"),
+        month=(MONTH, "max"),
         consumed=("consumed", "sum"),
         produced=("produced", "sum"),
     )
