@@ -79,24 +79,33 @@ KIND = {t: i for i, t in enumerate(FLOW_TYPES)}
 def encode(events: pd.DataFrame) -> Coded:
     """Code the flow rows of ``events`` (every type but stock).
 
-    Text columns are factorised whole and the codes then taken, which is much cheaper than
-    copying a million rows of Python strings.
+    Text columns are factorised (over the rows that use them) and the codes then taken,
+    which is much cheaper than copying a million rows of Python strings.
     """
     kind_all = events["event_type"].map(KIND).fillna(-1).to_numpy(dtype=np.int64)
     keep = np.flatnonzero(kind_all >= 0)
     n = len(keep)
 
-    def col(name: str) -> np.ndarray:
-        return codes(events[name])[0][keep]
+    kind = kind_all[keep]
 
-    ent_codes, ent_ids = codes(
-        pd.concat([events["enterprise_id"], events["counterparty_id"]], ignore_index=True)
-    )
-    ent = ent_codes[: len(events)][keep]
-    cp = ent_codes[len(events) :][keep]
+    def sub_codes(name: str, *kinds: str) -> tuple[np.ndarray, pd.Index]:
+        """Codes of a column that only ``kinds`` rows use: factorise just those rows."""
+        where = np.flatnonzero(np.isin(kind, [KIND[k] for k in kinds]))
+        out = np.full(n, -1, dtype=np.int64)
+        out[where], uniques = codes(events[name].array.take(keep[where]))
+        return out, uniques
+
+    ent_all, ent_known = codes(events["enterprise_id"])
+    ent = ent_all[keep]
+    # Counterparties share the enterprise code space: new names are numbered after the
+    # enterprises, names already known keep the enterprise's code.
+    cp_raw, cp_names = sub_codes("counterparty_id", "ship", "receive")
+    cp_new = cp_names[~cp_names.isin(ent_known)]
+    ent_ids = pd.Index(np.concatenate([ent_known.to_numpy(), cp_new.to_numpy()]), dtype="object")
+    cp_map = np.append(ent_ids.get_indexer(cp_names), -1)
+    cp = cp_map[cp_raw]
     lot_all, lot_ids = codes(events["lot_id"])
     lot = lot_all[keep]
-    kind = kind_all[keep]
     pcode, periods = codes(events["period"])
     pmonth = np.array(
         [int(p[:4]) * 12 + int(p[5:7]) - 1 if isinstance(p, str) else -1 for p in periods] + [-1],
@@ -130,8 +139,8 @@ def encode(events: pd.DataFrame) -> Coded:
         ent=ent,
         cp=cp,
         lot=lot,
-        shipment=col("shipment_id"),
-        batch=col("batch_id"),
+        shipment=sub_codes("shipment_id", "ship", "receive", "export")[0],
+        batch=sub_codes("batch_id", "consume", "produce")[0],
         month=month if n else np.zeros(0, dtype=np.int64),
         reo=reo,
         family=families[lp],  # lp == -1 picks the trailing None
