@@ -11,6 +11,7 @@ magnets 94-98% (MIIT norms: smelting > 92%, separation > 96%).
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -334,13 +335,13 @@ class Flows:
             made += m10 * pct / 100
         return batch, made / 10.0, lots
 
-    def gather(self, cands: list, day: int, need10: float, max_lots: int = 8) -> list:
+    def gather(self, cands: deque, day: int, need10: float, max_lots: int = 8) -> list:
         """FIFO inputs worth ``need10`` REO (tenths of kg) from ``cands`` = eligible holdings
         sorted by availability (exhausted ones are dropped from the front as we go)."""
         sim = self.sim
         chosen = []
         while cands and cands[0][1][0] == 0:
-            cands.pop(0)
+            cands.popleft()
         for lot, held in cands:
             if need10 <= 0 or len(chosen) >= max_lots or held[1] > day:
                 break
@@ -361,14 +362,14 @@ class Flows:
             budget = max(0.0, remaining) / (12 - m) / 0.95  # kg REO to consume this month
             n = self.n(6, math.sqrt(s.size / 2.6))
             profile = LIGHT_PROFILE if s.pool == "light" else ION_PROFILE
-            cands = sim.eligible(s.eid, end, MINERAL_PRODUCTS)
+            cands = deque(sim.eligible(s.eid, end, MINERAL_PRODUCTS))
             for day in sorted(self.day_in(m, 12, 27) for _ in range(n)):
                 inputs = self.gather(cands, day, budget / n * 10)
                 if inputs:
                     _, made, _ = self.run_batch(s, day, inputs, rng.uniform(0.925, 0.975), profile)
                     self.smelt_done[s.short] += made
             if s.pool == "ion":  # separation of imported carbonate (not smelting: no mineral)
-                cands = sim.eligible(s.eid, end, {"MIXED_CARBONATE"})
+                cands = deque(sim.eligible(s.eid, end, {"MIXED_CARBONATE"}))
                 for day in sorted(self.day_in(m, 12, 27) for _ in range(self.n(2))):
                     inputs = self.gather(cands, day, 1e12, 50)
                     if inputs:

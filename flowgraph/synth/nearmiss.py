@@ -84,10 +84,11 @@ class NearMisses(Planter):
                 receive=0.991,
             )
 
-    def stock_edges(self, stock: list[list]) -> None:
-        """One month-end count 0.4% below book (tolerance 0.5%)."""
-        for row in stock:
+    def stock_edges(self, stock: list[list]) -> int | None:
+        """One month-end count 0.4% below book (tolerance 0.5%); returns its index."""
+        for i, row in enumerate(stock):
             if row[5] >= 20_000 and row[3] not in self.busy_lots:
                 row[5] = round(row[5] * 0.996)
                 self.busy_lots.add(row[3])
-                return
+                return i
+        return None

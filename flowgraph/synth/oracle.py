@@ -169,7 +169,14 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         r_out=("r_out", "sum"),
         period=("period", "max"),
     )
-    bad = g[g["m_out"] > g["m_in"] * (1 + tol.overdraw_pct / 100)]
+    factor = 1 + tol.overdraw_pct / 100
+    bad = g[g["m_out"] > g["m_in"] * factor]
+    # period: the first month whose running month-end totals are over (few lots: a loop).
+    for ent, lot in bad.index:
+        rows = work[(work["enterprise_id"] == ent) & (work["lot_id"] == lot)]
+        monthly = rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()
+        over = monthly.index[monthly["m_out"] > monthly["m_in"] * factor]
+        bad.loc[(ent, lot), "period"] = over[0]
     return [
         _f(
             "LOT_OVERDRAWN",
@@ -184,17 +191,8 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
 
 
 def _shipments(ev: pd.DataFrame, registry: Registry, uploads: set, tol: Tolerances) -> list:
-    agg = dict(
-        ent=("enterprise_id", "first"),
-        cp=("counterparty_id", "first"),
-        mass=("mass_kg", "sum"),
-        reo=("reo", "sum"),
-        period=("period", "min"),
-        prod=("prod", "first"),
-        lot=("lot_id", "first"),
-    )
-    ships = ev[ev["event_type"] == "ship"].groupby("shipment_id").agg(**agg)
-    recvs = ev[ev["event_type"] == "receive"].groupby("shipment_id").agg(**agg)
+    ships = _per_shipment(ev[ev["event_type"] == "ship"])
+    recvs = _per_shipment(ev[ev["event_type"] == "receive"])
     out = []
     both = ships.merge(recvs, left_index=True, right_index=True, suffixes=("_s", "_r"))
     diff = (both["mass_s"] - both["mass_r"]).abs()
@@ -240,6 +238,28 @@ def _shipments(ev: pd.DataFrame, registry: Registry, uploads: set, tol: Toleranc
         )
     out += _supply(ev, registry, recvs)
     return out
+
+
+def _per_shipment(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per shipment_id: masses summed, the rest from its first row."""
+    first = rows.drop_duplicates("shipment_id").set_index("shipment_id")
+    frame = pd.DataFrame(
+        {
+            "ent": first["enterprise_id"],
+            "cp": first["counterparty_id"],
+            "period": first["period"],
+            "prod": first["prod"],
+            "lot": first["lot_id"],
+        }
+    )
+    if len(first) == len(rows):
+        frame["mass"] = first["mass_kg"]
+        frame["reo"] = first["reo"]
+    else:
+        sums = rows.groupby("shipment_id")[["mass_kg", "reo"]].sum()
+        frame["mass"] = sums["mass_kg"]
+        frame["reo"] = sums["reo"]
+    return frame
 
 
 def _has_uploads(ent: pd.Series, period: pd.Series, uploads: set, other) -> np.ndarray:
@@ -421,6 +441,14 @@ def _cycles(ev: pd.DataFrame) -> list[dict]:
         ["batch_id", "lot_id", "reo", "period", "enterprise_id"]
     ]
     edges = cons.merge(prod, on="batch_id", suffixes=("_in", "_out"))
+    # Only lots with both a parent and a child can sit on a cycle: peel the rest off first.
+    while not edges.empty:
+        keep = edges["lot_id_in"].isin(edges["lot_id_out"]) & edges["lot_id_out"].isin(
+            edges["lot_id_in"]
+        )
+        if keep.all():
+            break
+        edges = edges[keep]
     graph = nx.DiGraph()
     graph.add_edges_from(zip(edges["lot_id_in"], edges["lot_id_out"], strict=True))
     out = []
@@ -468,7 +496,7 @@ def lot_shares(ev: pd.DataFrame, registry: Registry) -> pd.Series:
         lots[np.minimum(k_lot, len(lots) - 1)] == cons["lot_id"].astype(str).to_numpy()
     )
     k_reo = cons["reo"].to_numpy(dtype=float)
-    nb = len(batches)
+    nb = max(len(batches), 1)  # a dummy slot keeps indexing valid when there is no batch
     made = np.bincount(p_batch[is_prod], weights=c_reo[is_prod], minlength=nb)
     used = np.bincount(k_batch, weights=k_reo, minlength=nb)
     denom = np.maximum(made, used)

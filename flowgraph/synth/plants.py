@@ -14,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from flowgraph.model import MINERAL_PRODUCTS
-from flowgraph.synth.flows import ION_PROFILE, LIGHT_PROFILE, MAGNET_OXIDES, METAL_OF, Flows
+from flowgraph.synth.flows import (
+    ION_PROFILE,
+    LIGHT_PROFILE,
+    MAGNET_OXIDES,
+    METAL_OF,
+    METALS,
+    Flows,
+)
 from flowgraph.synth.world import Actor
 
 # Month windows (0-based) in which each story may run.
@@ -33,6 +40,7 @@ WINDOWS = {
     "UNDESIGNATED_SMELTING": range(1, 12),
     "UNDESIGNATED_SUPPLY": range(1, 12),
 }
+COMPOUNDS = frozenset(ION_PROFILE) | frozenset(LIGHT_PROFILE) | METALS
 QUOTA_MINES = ["CRM5", "NRM3", "XTM8"]
 QUOTA_SMELTERS = ["CRS2", "NRS4", "GDS1"]
 
@@ -76,6 +84,7 @@ class Planter:
             f.smelt_target[short] = s.smelting_quota_t * 1000 * 1.06
             alloc = f.mineral_alloc[s.pool]
             alloc.w[alloc.keys.index(s.eid)] *= 1.12
+            self.pending.setdefault(11, []).append("SMELTING_TOP_UP:" + short)
             self.want("QUOTA_EXCEEDED", enterprise_id=s.eid, year=self.year, activity="smelting")
 
     def want(self, kind: str, **key) -> None:
@@ -85,6 +94,9 @@ class Planter:
     def before_month(self, m: int) -> None:
         """Run the stories due this month; one that finds no material retries next month."""
         for kind in self.pending.pop(m, []):
+            if kind.startswith("SMELTING_TOP_UP:"):
+                self.smelting_top_up(m, self.a[kind.split(":")[1]])
+                continue
             done = getattr(self, "plant_" + kind.lower())(m)
             if not done and m < 11:
                 self.pending.setdefault(m + 1, []).append(kind)
@@ -93,7 +105,16 @@ class Planter:
         return self.sim.month_start[m] + offset
 
     def find(self, kind: str, m: int, products=None, min_m10: int = 100) -> tuple:
-        """A random (actor, lot, held) of ``kind`` with stock available before month m."""
+        """A random (actor, lot, held) of ``kind`` with stock available before month m.
+
+        ``kind`` may list fallbacks ("metal|magnet"): small worlds hold little stock."""
+        for one in kind.split("|"):
+            found = self._find(one, m, products, min_m10)
+            if found[0] is not None:
+                return found
+        return None, None, None
+
+    def _find(self, kind: str, m: int, products, min_m10: int) -> tuple:
         sim = self.sim
         actors = self.f.w.by_kind(kind)
         order = self.rng.permutation(len(actors))
@@ -127,13 +148,42 @@ class Planter:
         return cands[int(self.rng.integers(len(cands)))]
 
     # ---- stories ----------------------------------------------------------------------------
+    def smelting_top_up(self, m: int, smelter: Actor) -> None:
+        """December: an importer's extra lot takes the smelter to >= 103% of its quota
+        whatever its supply was (small worlds are supply-limited)."""
+        sim = self.sim
+        short = smelter.short
+        missing = smelter.smelting_quota_t * 1000 * 1.03 - self.f.smelt_done[short]
+        if missing <= 0:
+            return
+        ion = smelter.pool == "ion"
+        imp = self.a["IMP1" if ion else "IMP2"]
+        product = "ION_ADS_CONC" if ion else "MONAZITE_CONC"
+        pct = 91.0 if ion else 58.0
+        d = self.day(m, 1)
+        m10 = round(missing / 0.93 * 100 / pct * 10) + 1
+        lot = sim.create(
+            imp.eid,
+            imp.short,
+            "import",
+            d,
+            product,
+            m10,
+            pct,
+            country="MM" if ion else "AU",
+            doc=sim.customs_ref(7208, 0),
+        )
+        self.busy_lots.add(lot)
+        sim.ship(imp.eid, imp.short, lot, m10, smelter.eid, d, transit=1)
+        self._smelt_and_dump(smelter, lot, d + 3)
+
     def plant_transform_gain(self, m: int) -> bool:
         """A metal maker's batch yields 6-12% more REO than went in; the metal is sold at home."""
-        actor, lot, held = self.find("metal", m, MAGNET_OXIDES)
+        actor, lot, held = self.find("metal|magnet", m, MAGNET_OXIDES | METALS)
         if actor is None:
             return False
         d = self.day(m, 3)
-        product = METAL_OF[self.sim.product[lot]]
+        product = METAL_OF.get(self.sim.product[lot], "NDFEB_MAGNET")
         batch, _, outs = self.f.run_batch(
             actor, d, [(lot, held[0] // 2)], self.rng.uniform(1.06, 1.12), {product: 1.0}
         )
@@ -158,7 +208,7 @@ class Planter:
 
     def plant_lot_overdrawn(self, m: int) -> bool:
         """A trader sells a lot whole and then sells 25-35% more of it."""
-        actor, lot, held = self.find("trader", m)
+        actor, lot, held = self.find("trader|exporter", m)
         if actor is None:
             return False
         d = self.day(m, 2)
@@ -280,8 +330,10 @@ class Planter:
         else:
             return False
         exporter = exporters[int(self.rng.integers(len(exporters)))]
-        d = self.day(m, 2)
-        sim.ship(smelter.eid, smelter.short, lot, max(1, held[0] // 2), exporter.eid, d, transit=3)
+        # Dated the 1st: any receipt of this lot the normal flows book later this month is
+        # dated after it, and earlier receipts would be in sim.touched.
+        d = self.day(m, 0)
+        sim.ship(smelter.eid, smelter.short, lot, held[0], exporter.eid, d, transit=3)
         got = sim.hold[exporter.eid][lot][0]
         sim.export(exporter.eid, exporter.short, lot, got, d, "KR", sim.customs_ref(4200, 1))
         self.want("TIME_INVERSION", enterprise_id=exporter.eid, lot_id=lot)
@@ -290,14 +342,14 @@ class Planter:
     def plant_lineage_cycle(self, m: int) -> bool:
         """Remelting on paper: metal lot A -> B -> A (with some oxide C), all on one day."""
         sim = self.sim
-        actor, c_lot, held = self.find("metal", m, MAGNET_OXIDES, min_m10=200_000)
+        actor, c_lot, held = self.find("metal|magnet|trader", m, COMPOUNDS, min_m10=20_000)
         if actor is None:
             return False
         d = self.day(m, 4)
         a_lot, b_lot = sim.new_id("L", actor.short, d), sim.new_id("L", actor.short, d)
         b1, b2 = sim.new_id("B", actor.short, d), sim.new_id("B", actor.short, d)
         pa, pb, pc = 116.0, 115.5, sim.pct[c_lot]
-        a1 = int(self.rng.integers(5_000, 15_000))  # tenths of kg
+        a1 = min(int(self.rng.integers(5_000, 15_000)), held[0] // 3)  # tenths of kg
         r1, r2 = 0.98, 0.97
         b = round(a1 * pa * r1 / pb)
         a2 = 2 * a1

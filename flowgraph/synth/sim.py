@@ -15,6 +15,7 @@ import random
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 
 
 class FastRng:
@@ -31,7 +32,7 @@ class FastRng:
 
     def integers(self, lo: int, hi: int) -> int:
         """An int in [lo, hi)."""
-        return self.r.randrange(lo, hi)
+        return lo + int(self.r.random() * (hi - lo))
 
     def uniform(self, a: float, b: float) -> float:
         return self.r.uniform(a, b)
@@ -326,8 +327,8 @@ def month_end_stock(sim: Sim) -> tuple[list[list], list[int]]:
     sign = np.array([SIGN[t] for t in cols[1]], dtype=np.int64)
     m10 = np.array(cols[5], dtype=np.int64)
     month = np.searchsorted(np.array(sim.month_start), np.array(cols[2]), side="right") - 1
-    keys = np.char.add(np.char.add(ent.astype(str), "|"), lot.astype(str))
-    uniq, hid = np.unique(keys, return_inverse=True)
+    keys = pd.Series(ent, dtype=object) + "|" + pd.Series(lot, dtype=object)
+    hid, uniq = pd.factorize(keys)
     grid = np.zeros((len(uniq), 12), dtype=np.int64)
     np.add.at(grid, (hid, month), sign * m10)
     first = np.full(len(uniq), 12)
