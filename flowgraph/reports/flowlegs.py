@@ -68,6 +68,7 @@ class Coded:
     ent_ids: pd.Index
     lot_ids: pd.Index
     rows: np.ndarray  # position of each flow row in the event table
+    reporters: np.ndarray  # per enterprise code (+1 spare for -1): has rows of its own
 
     def mask(self, *kinds: str) -> np.ndarray:
         return np.isin(self.kind, [KIND[k] for k in kinds])
@@ -82,7 +83,8 @@ def encode(events: pd.DataFrame) -> Coded:
     Text columns are factorised (over the rows that use them) and the codes then taken,
     which is much cheaper than copying a million rows of Python strings.
     """
-    kind_all = events["event_type"].map(KIND).fillna(-1).to_numpy(dtype=np.int64)
+    type_codes, type_names = codes(events["event_type"])
+    kind_all = np.array([KIND.get(t, -1) for t in type_names] + [-1], dtype=np.int64)[type_codes]
     keep = np.flatnonzero(kind_all >= 0)
     n = len(keep)
 
@@ -147,6 +149,7 @@ def encode(events: pd.DataFrame) -> Coded:
         ent_ids=ent_ids,
         lot_ids=lot_ids,
         rows=keep,
+        reporters=np.arange(len(ent_ids) + 1) < len(ent_known),
     )
 
 

@@ -189,7 +189,7 @@ def flow_table(
     else:
         scope_ent = np.ones(len(c.ent_ids), dtype=bool)
     scope_ent = np.append(scope_ent, False)  # code -1 (no enterprise) is never inside
-    reporters = np.append(c.ent_ids.isin(events["enterprise_id"].dropna().unique()), False)
+    reporters = c.reporters
     in_scope = scope_ent[c.ent]
     now = fam_ok & in_scope & in_win
     nodes, legs = Nodes(), Legs()
