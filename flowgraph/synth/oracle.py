@@ -25,6 +25,7 @@ from flowgraph.analysis.common import designated_on, lot_reo_pct, reo_kg
 from flowgraph.config import Tolerances
 from flowgraph.model import (
     CREATING_TYPES,
+    FAMILIES,
     FINDING_COLUMNS,
     FINDING_TYPES,
     MINERAL_PRODUCTS,
@@ -32,7 +33,9 @@ from flowgraph.model import (
     Registry,
 )
 
-_SORT = ["type", "enterprise_id", "lot_id", "shipment_id", "batch_id", "period", "activity"]
+# Order of the key: family and type in SPEC §5 table order, then key columns, then period
+# (the order `flowgraph detect` prints, so the two files diff line by line).
+_SORT = ["shipment_id", "batch_id", "enterprise_id", "lot_id", "year", "activity", "period"]
 
 
 def _f(kind: str, **values) -> dict:
@@ -83,8 +86,10 @@ def reference_findings(
     frame = pd.DataFrame(out, columns=list(FINDING_COLUMNS))
     if frame.empty:
         return frame.astype({"reo_kg": "float64"})
-    keys = frame[_SORT].astype("object").where(frame[_SORT].notna(), "").astype(str)
-    order = keys.sort_values(_SORT).index
+    keys = frame[_SORT].astype("object").map(lambda v: "" if v is None or v != v else str(v))
+    keys["_f"] = frame["family"].map(FAMILIES.index)
+    keys["_t"] = frame["type"].map(list(FINDING_TYPES).index)
+    order = keys.sort_values(["_f", "_t", *_SORT], kind="stable").index
     return frame.loc[order].reset_index(drop=True)
 
 
