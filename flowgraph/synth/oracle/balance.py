@@ -1,0 +1,159 @@
+"""Mass balance rules: batches (gain, loss, undesignated smelting), overdrawn lots, stock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flowgraph.analysis.common import designated_on
+from flowgraph.config import Tolerances
+from flowgraph.model import (
+    CREATING_TYPES,
+    OUTFLOW_TYPES,
+    Registry,
+)
+from flowgraph.synth.oracle.common import _f, _period_number, _smelting_batches
+
+
+def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict]:
+    rows = ev[ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna()]
+    if rows.empty:
+        return []
+    sums = rows.pivot_table(
+        index="batch_id", columns="event_type", values="reo", aggfunc="sum", fill_value=0.0
+    )
+    for col in ("consume", "produce"):
+        if col not in sums:
+            sums[col] = 0.0
+    info = rows.groupby("batch_id").agg(
+        ent=("enterprise_id", "first"), period=("period", "max"), date=("date", "min")
+    )
+    sums = sums.join(info)
+    out = []
+    flagged = (sums["produce"] > sums["consume"] * tol.gain_ratio) | (
+        sums["produce"] < sums["consume"] * tol.loss_ratio
+    )
+    for batch, r in sums[flagged].iterrows():
+        c, p = r["consume"], r["produce"]
+        ratio = f"{100 * p / c:.1f}%" if c > 0 else "REO from nothing"
+        if p > c * tol.gain_ratio:
+            out.append(
+                _f(
+                    "TRANSFORM_GAIN",
+                    period=r["period"],
+                    enterprise_id=r["ent"],
+                    batch_id=batch,
+                    reo_kg=p - c,
+                    detail=f"batch yields {ratio} of its REO input",
+                )
+            )
+        elif p < c * tol.loss_ratio:
+            out.append(
+                _f(
+                    "TRANSFORM_LOSS",
+                    period=r["period"],
+                    enterprise_id=r["ent"],
+                    batch_id=batch,
+                    reo_kg=c - p,
+                    detail=f"batch yields only {ratio} of its REO input",
+                )
+            )
+    smelting = sums.loc[sums.index.intersection(_smelting_batches(ev))]
+    if not smelting.empty:
+        ok = designated_on(registry, smelting["ent"], smelting["date"], "smelting")
+        for batch, r in smelting[~ok].iterrows():
+            out.append(
+                _f(
+                    "UNDESIGNATED_SMELTING",
+                    period=r["period"],
+                    enterprise_id=r["ent"],
+                    batch_id=batch,
+                    reo_kg=r["produce"],
+                    detail="mineral product smelted by an enterprise not designated for smelting",
+                )
+            )
+    return out
+
+
+def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
+    inflow = ev["event_type"].isin(CREATING_TYPES | {"receive"})
+    outflow = ev["event_type"].isin(OUTFLOW_TYPES)
+    work = ev[inflow | outflow].assign(
+        m_in=np.where(inflow, ev["mass_kg"], 0.0)[inflow | outflow],
+        m_out=np.where(outflow, ev["mass_kg"], 0.0)[inflow | outflow],
+        r_in=np.where(inflow, ev["reo"], 0.0)[inflow | outflow],
+        r_out=np.where(outflow, ev["reo"], 0.0)[inflow | outflow],
+    )
+    g = work.groupby(["enterprise_id", "lot_id"]).agg(
+        m_in=("m_in", "sum"),
+        m_out=("m_out", "sum"),
+        r_in=("r_in", "sum"),
+        r_out=("r_out", "sum"),
+        period=("period", "max"),
+    )
+    factor = 1 + tol.overdraw_pct / 100
+    bad = g[g["m_out"] > g["m_in"] * factor]
+    # period: the first month whose running month-end totals are over (few lots: a loop).
+    for ent, lot in bad.index:
+        rows = work[(work["enterprise_id"] == ent) & (work["lot_id"] == lot)]
+        monthly = rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()
+        over = monthly.index[monthly["m_out"] > monthly["m_in"] * factor]
+        bad.loc[(ent, lot), "period"] = over[0]
+    return [
+        _f(
+            "LOT_OVERDRAWN",
+            period=r["period"],
+            enterprise_id=ent,
+            lot_id=lot,
+            reo_kg=r["r_out"] - r["r_in"],
+            detail=f"outflows {r['m_out']:.1f} kg exceed inflows {r['m_in']:.1f} kg",
+        )
+        for (ent, lot), r in bad.iterrows()
+    ]
+
+
+def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
+    stock = ev[ev["event_type"] == "stock"]
+    if stock.empty:
+        return []
+    decl = (
+        stock.groupby(["enterprise_id", "lot_id", "period"])
+        .agg(declared=("mass_kg", "sum"), reo=("reo", "sum"))
+        .reset_index()
+    )
+    sign = ev["event_type"].map(
+        lambda t: (
+            1.0 if t in CREATING_TYPES or t == "receive" else -1.0 if t in OUTFLOW_TYPES else 0.0
+        )
+    )
+    flows = ev.assign(signed=ev["mass_kg"] * sign)[sign != 0]
+    per = flows.groupby(["enterprise_id", "lot_id", "period"])["signed"].sum().reset_index()
+    per["pn"] = _period_number(per["period"])
+    per = per.sort_values("pn")
+    per["book"] = per.groupby(["enterprise_id", "lot_id"])["signed"].cumsum()
+    decl["pn"] = _period_number(decl["period"])
+    decl = decl.sort_values("pn")
+    merged = pd.merge_asof(
+        decl,
+        per[["enterprise_id", "lot_id", "pn", "book"]],
+        on="pn",
+        by=["enterprise_id", "lot_id"],
+    )
+    merged["book"] = merged["book"].fillna(0.0)
+    diff = (merged["declared"] - merged["book"]).abs()
+    bad = merged[diff > np.maximum(tol.stock_pct / 100 * merged["book"].abs(), tol.stock_min_kg)]
+    out = []
+    for _, r in bad.iterrows():
+        pct = r["reo"] / r["declared"] if r["declared"] > 0 else 0.0
+        d = abs(r["declared"] - r["book"])
+        out.append(
+            _f(
+                "STOCK_MISMATCH",
+                period=r["period"],
+                enterprise_id=r["enterprise_id"],
+                lot_id=r["lot_id"],
+                reo_kg=d * pct if pct else 0.0,
+                detail=f"declared {r['declared']:.1f} kg, book {r['book']:.1f} kg",
+            )
+        )
+    return out

@@ -1,0 +1,251 @@
+"""Lot and lineage rules: unknown/duplicate lots, time inversion, cycles, shares, quotas."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from flowgraph.analysis.common import designated_on
+from flowgraph.config import Tolerances
+from flowgraph.model import (
+    CREATING_TYPES,
+    OUTFLOW_TYPES,
+    Registry,
+)
+from flowgraph.synth.oracle.common import _f, _smelting_batches, _valid_origin
+
+
+def _lots(ev: pd.DataFrame) -> list[dict]:
+    out = []
+    created = ev[ev["event_type"].isin(CREATING_TYPES)].sort_values(
+        ["date", "upload_id", "source_row"], kind="stable"
+    )
+    counts = created.groupby("lot_id").size()
+    for lot in counts[counts > 1].index:
+        rows = created[created["lot_id"] == lot]
+        second = rows.iloc[1]
+        out.append(
+            _f(
+                "DUPLICATE_LOT",
+                period=second["period"],
+                enterprise_id=second["enterprise_id"],
+                lot_id=lot,
+                reo_kg=rows["reo"].iloc[1:].sum(),
+                detail=f"lot created {len(rows)} times",
+            )
+        )
+    used = ev[ev["event_type"].isin(["receive", "consume", "ship", "export"])]
+    unknown = used[~used["lot_id"].isin(set(created["lot_id"]))]
+    if not unknown.empty:
+        kinds = unknown["event_type"]
+        per = (
+            unknown.assign(
+                r_in=np.where(kinds == "receive", unknown["reo"], 0.0),
+                r_out=np.where(kinds != "receive", unknown["reo"], 0.0),
+            )
+            .groupby(["lot_id", "enterprise_id"])
+            .agg(r_in=("r_in", "sum"), r_out=("r_out", "sum"))
+        )
+        size = per.max(axis=1).groupby(level="lot_id").max()
+        first = unknown.sort_values("date", kind="stable").drop_duplicates("lot_id")
+        for _, r in first.iterrows():
+            out.append(
+                _f(
+                    "UNKNOWN_LOT",
+                    period=r["period"],
+                    enterprise_id=r["enterprise_id"],
+                    lot_id=r["lot_id"],
+                    reo_kg=size[r["lot_id"]],
+                    detail="lot used but never created by an extract, import or produce",
+                )
+            )
+    # Time inversion: first outflow before the first creation or receipt, per enterprise.
+    inflow = ev[ev["event_type"].isin(CREATING_TYPES | {"receive"})]
+    first_in = inflow.groupby(["enterprise_id", "lot_id"])["date"].min().rename("first_in")
+    outs = ev[ev["event_type"].isin(OUTFLOW_TYPES)].join(first_in, on=["enterprise_id", "lot_id"])
+    early = outs[outs["date"] < outs["first_in"]]
+    for (ent, lot), grp in early.groupby(["enterprise_id", "lot_id"]):
+        out.append(
+            _f(
+                "TIME_INVERSION",
+                period=grp["period"].min(),
+                enterprise_id=ent,
+                lot_id=lot,
+                reo_kg=grp["reo"].sum(),
+                detail=f"outflow on {grp['date'].min():%Y-%m-%d} before first inflow on "
+                f"{grp['first_in'].iloc[0]:%Y-%m-%d}",
+            )
+        )
+    return out
+
+
+def _cycles(ev: pd.DataFrame) -> list[dict]:
+    rows = ev[ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna()]
+    cons = rows[rows["event_type"] == "consume"][["batch_id", "lot_id"]]
+    prod = rows[rows["event_type"] == "produce"][
+        ["batch_id", "lot_id", "reo", "period", "enterprise_id"]
+    ]
+    edges = cons.merge(prod, on="batch_id", suffixes=("_in", "_out"))
+    # Only lots with both a parent and a child can sit on a cycle: peel the rest off first.
+    while not edges.empty:
+        keep = edges["lot_id_in"].isin(edges["lot_id_out"]) & edges["lot_id_out"].isin(
+            edges["lot_id_in"]
+        )
+        if keep.all():
+            break
+        edges = edges[keep]
+    graph = nx.DiGraph()
+    graph.add_edges_from(zip(edges["lot_id_in"], edges["lot_id_out"], strict=True))
+    out = []
+    for comp in nx.strongly_connected_components(graph):
+        if len(comp) == 1:
+            (node,) = comp
+            if not graph.has_edge(node, node):
+                continue
+        inside = edges[edges["lot_id_in"].isin(comp) & edges["lot_id_out"].isin(comp)]
+        batches = set(inside["batch_id"])
+        made = prod[prod["batch_id"].isin(batches) & prod["lot_id"].isin(comp)]
+        out.append(
+            _f(
+                "LINEAGE_CYCLE",
+                period=made["period"].max(),
+                enterprise_id=made["enterprise_id"].iloc[0] if len(made) else None,
+                lot_id=min(comp),
+                reo_kg=made["reo"].sum(),
+                detail=f"lots {', '.join(sorted(comp))} derive from each other",
+            )
+        )
+    return out
+
+
+def lot_shares(ev: pd.DataFrame, registry: Registry) -> pd.Series:
+    """Traceable REO share of every created lot (SPEC §5 Origins, haircut rule).
+
+    Lots created by a valid origin have share 1, other extracts/imports 0; a batch's outputs
+    get sum(consumed REO x input share) / max(consumed, produced). Iterated to a fixed point
+    (exact after as many rounds as the longest chain; converges on cycles too).
+    """
+    created = ev[ev["event_type"].isin(CREATING_TYPES)]
+    cons = ev[(ev["event_type"] == "consume") & ev["batch_id"].notna()]
+    lots, lot_codes = np.unique(created["lot_id"].astype(str).to_numpy(), return_inverse=True)
+    batch_ids = pd.concat([created["batch_id"], cons["batch_id"]]).dropna().astype(str)
+    batches = np.unique(batch_ids.to_numpy())
+    c_reo = created["reo"].to_numpy(dtype=float)
+    is_prod = (created["event_type"] == "produce").to_numpy() & created["batch_id"].notna()
+    p_batch = np.searchsorted(batches, created["batch_id"].fillna("").astype(str).to_numpy())
+    p_batch = np.where(is_prod, p_batch, 0)
+    base = _valid_origin(created, registry).astype(float)
+    k_batch = np.searchsorted(batches, cons["batch_id"].astype(str).to_numpy())
+    k_lot = np.searchsorted(lots, cons["lot_id"].astype(str).to_numpy())
+    k_known = (k_lot < len(lots)) & (
+        lots[np.minimum(k_lot, len(lots) - 1)] == cons["lot_id"].astype(str).to_numpy()
+    )
+    k_reo = cons["reo"].to_numpy(dtype=float)
+    nb = max(len(batches), 1)  # a dummy slot keeps indexing valid when there is no batch
+    made = np.bincount(p_batch[is_prod], weights=c_reo[is_prod], minlength=nb)
+    used = np.bincount(k_batch, weights=k_reo, minlength=nb)
+    denom = np.maximum(made, used)
+    weight = np.clip(c_reo, 1e-12, None)
+    wsum = np.bincount(lot_codes, weights=weight, minlength=len(lots))
+    share = np.zeros(len(lots))
+    for _ in range(500):
+        inp = np.where(k_known, share[np.minimum(k_lot, len(lots) - 1)], 0.0) * k_reo
+        bshare = np.divide(
+            np.bincount(k_batch, weights=inp, minlength=nb),
+            denom,
+            out=np.zeros(nb),
+            where=denom > 0,
+        )
+        row = np.where(is_prod, bshare[p_batch], base)
+        new = np.bincount(lot_codes, weights=row * weight, minlength=len(lots)) / wsum
+        if np.allclose(new, share, atol=1e-12, rtol=0):
+            share = new
+            break
+        share = new
+    return pd.Series(share, index=lots)
+
+
+def _untraceable_exports(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict]:
+    out = []
+    ext = ev[ev["event_type"] == "extract"]
+    if not ext.empty:
+        ok = designated_on(registry, ext["enterprise_id"], ext["date"], "mining")
+        bad = ext[~ok]
+        for (ent, lot), grp in bad.groupby(["enterprise_id", "lot_id"]):
+            out.append(
+                _f(
+                    "UNDESIGNATED_EXTRACTION",
+                    period=grp["period"].min(),
+                    enterprise_id=ent,
+                    lot_id=lot,
+                    reo_kg=grp["reo"].sum(),
+                    detail="extraction by an enterprise not designated for mining",
+                )
+            )
+    exports = ev[ev["event_type"] == "export"]
+    if exports.empty:
+        return out
+    share = lot_shares(ev, registry)
+    untr = 1.0 - exports["lot_id"].map(share).fillna(0.0)
+    per = (
+        exports.assign(u=untr * exports["reo"])
+        .groupby("shipment_id")
+        .agg(
+            reo=("reo", "sum"),
+            u=("u", "sum"),
+            ent=("enterprise_id", "first"),
+            period=("period", "min"),
+            lot=("lot_id", "first"),
+        )
+    )
+    frac = (per["u"] / per["reo"].where(per["reo"] > 0)).fillna(1.0)
+    for sid, r in per[frac > tol.untraceable_export_share].iterrows():
+        out.append(
+            _f(
+                "UNTRACEABLE_EXPORT",
+                period=r["period"],
+                enterprise_id=r["ent"],
+                lot_id=r["lot"],
+                shipment_id=sid,
+                reo_kg=r["u"],
+                detail=f"{100 * frac[sid]:.1f}% of the exported REO is untraceable",
+            )
+        )
+    return out
+
+
+def _quotas(ev: pd.DataFrame, registry: Registry) -> list[dict]:
+    out = []
+    if registry.quotas.empty:
+        return out
+    smelting = _smelting_batches(ev)
+    year = ev["date"].dt.year
+    sources = {
+        "mining": ev["event_type"] == "extract",
+        "smelting": (ev["event_type"] == "produce") & ev["batch_id"].isin(smelting),
+    }
+    for _, q in registry.quotas.iterrows():
+        mask = sources.get(q["activity"])
+        if mask is None:
+            continue
+        rows = ev[mask & (ev["enterprise_id"] == q["enterprise_id"]) & (year == q["year"])]
+        rows = rows.sort_values("date", kind="stable")
+        limit = q["quota_t_reo"] * 1000.0
+        cum = rows["reo"].cumsum()
+        if cum.empty or cum.iloc[-1] <= limit:
+            continue
+        crossed = rows["period"][cum > limit].iloc[0]
+        out.append(
+            _f(
+                "QUOTA_EXCEEDED",
+                period=crossed,
+                enterprise_id=q["enterprise_id"],
+                year=int(q["year"]),
+                activity=q["activity"],
+                reo_kg=cum.iloc[-1] - limit,
+                detail=f"{q['activity']} {cum.iloc[-1] / 1000:.1f} t REO against a quota "
+                f"of {q['quota_t_reo']:.1f} t",
+            )
+        )
+    return out
