@@ -39,7 +39,8 @@ import pandas as pd
 
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry, registry_from_records
-from flowgraph.synth.flows import NOTES_ZH, Flows
+from flowgraph.synth.catalog import NOTES_ZH
+from flowgraph.synth.flows import Flows
 from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.oracle import reference_findings
 from flowgraph.synth.plants import Planter

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from flowgraph.model import MINERAL_PRODUCTS
-from flowgraph.synth.flows import LIGHT_PROFILE, MAGNET_OXIDES, METAL_OF, Flows
+from flowgraph.synth.catalog import LIGHT_PROFILE, MAGNET_OXIDES, METAL_OF
+from flowgraph.synth.flows import Flows
 from flowgraph.synth.plants import Planter
 
 QUOTA_EDGE_MINE = "CRM6"  # mined to 99.95% of its quota

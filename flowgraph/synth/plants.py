@@ -14,14 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from flowgraph.model import MINERAL_PRODUCTS
-from flowgraph.synth.flows import (
-    ION_PROFILE,
-    LIGHT_PROFILE,
-    MAGNET_OXIDES,
-    METAL_OF,
-    METALS,
-    Flows,
-)
+from flowgraph.synth.catalog import ION_PROFILE, LIGHT_PROFILE, MAGNET_OXIDES, METAL_OF, METALS
+from flowgraph.synth.flows import Flows
 from flowgraph.synth.world import Actor
 
 # Month windows (0-based) in which each story may run.
