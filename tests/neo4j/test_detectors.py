@@ -15,14 +15,17 @@ from flowgraph.store.local import LocalStore
 pytestmark = pytest.mark.neo4j
 
 CYPHER_DETECTORS = sorted(n for n in list_queries() if n.startswith("detect_"))
-COMPARED = ["period", "enterprise_id", "lot_id", "shipment_id", "batch_id"]
+COMPARED = ["period", "enterprise_id", "lot_id", "shipment_id", "batch_id", "activity"]
 
 
 def _keyed(frame: pd.DataFrame) -> set[tuple]:
     rows = frame[COMPARED].astype(object).where(frame[COMPARED].notna(), None)
+    years = [None if pd.isna(y) else int(y) for y in frame["year"]]
     return {
-        (*row, round(float(reo), 6))
-        for row, reo in zip(rows.itertuples(index=False, name=None), frame["reo_kg"], strict=True)
+        (*row, year, round(float(reo), 6))
+        for row, year, reo in zip(
+            rows.itertuples(index=False, name=None), years, frame["reo_kg"], strict=True
+        )
     }
 
 
@@ -41,7 +44,7 @@ def compare_all(store) -> dict[str, int]:
 
 
 def test_there_are_cypher_detectors():
-    assert len(CYPHER_DETECTORS) >= 8
+    assert len(CYPHER_DETECTORS) >= 9
 
 
 def test_cypher_detectors_equal_python_on_planted_scenario(store):
@@ -55,6 +58,7 @@ def test_cypher_detectors_equal_python_on_planted_scenario(store):
         "DUPLICATE_LOT",
         "UNKNOWN_LOT",
         "UNDESIGNATED_EXTRACTION",
+        "QUOTA_EXCEEDED",
     ):
         assert sizes[finding_type] >= 1, finding_type
 
@@ -62,23 +66,24 @@ def test_cypher_detectors_equal_python_on_planted_scenario(store):
 def _near_misses() -> list:
     """Every threshold met exactly or a window not covered: no finding from either engine."""
     mine = [
-        ev("1", "extract", "2024-05-02", "M1", "N1", 1000, product="BAST_CONC", reo_pct=60,
+        # 1000 kg REO: exactly M1's 1 t mining quota.
+        ev("1", "extract", "2024-05-02", "M1", "N1", 1000, product="BAST_CONC", reo_pct=100,
            document_ref="MIN-1"),
         ev("2", "ship", "2024-05-03", "M1", "N1", 1000, counterparty_id="S1", shipment_id="NS1"),
     ]  # fmt: skip
     smelter = [
         # 0.5% of 1000 kg short: exactly at the tolerance.
         ev("1", "receive", "2024-05-04", "S1", "N1", 995, counterparty_id="M1", shipment_id="NS1"),
-        # 600 kg REO in, 603 out: recovery exactly 1.005.
+        # 500 kg REO in, 502.5 out: recovery exactly 1.005.
         ev("2", "consume", "2024-05-05", "S1", "N1", 500, batch_id="NB1"),
-        ev("3", "produce", "2024-05-06", "S1", "N2", 301.5, product="ND_OXIDE", reo_pct=100,
+        ev("3", "produce", "2024-05-06", "S1", "N2", 502.5, product="ND_OXIDE", reo_pct=100,
            batch_id="NB1"),
-        # 297 kg REO in, 252.45 out: recovery exactly 0.85.
+        # 495 kg REO in, 420.75 out: recovery exactly 0.85.
         ev("4", "consume", "2024-05-07", "S1", "N1", 495, batch_id="NB2"),
-        ev("5", "produce", "2024-05-08", "S1", "N3", 252.45, product="ND_OXIDE", reo_pct=100,
+        ev("5", "produce", "2024-05-08", "S1", "N3", 420.75, product="ND_OXIDE", reo_pct=100,
            batch_id="NB2"),
         # T1 has no June upload: an unconfirmed shipment cannot be called yet.
-        ev("6", "ship", "2024-05-20", "S1", "N2", 301.5, counterparty_id="T1", shipment_id="NS2"),
+        ev("6", "ship", "2024-05-20", "S1", "N2", 502.5, counterparty_id="T1", shipment_id="NS2"),
     ]  # fmt: skip
     trader = [ev("1", "stock", "2024-05-31", "T1", "N9", 0, product="ND_OXIDE")]
     return [make_upload(mine, "m1.csv"), make_upload(smelter, "s1.csv"), make_upload(trader)]
