@@ -2,7 +2,7 @@
 // and activity produced more REO in that calendar year than the quota (quota rows of one year
 // and activity add up). Mining counts extracts; smelting counts the produce rows of batches that
 // consume a mineral product. period = the month the running total first went over; reo_kg =
-// the year's excess. Held equal to flowgraph.analysis (tests/neo4j/test_detectors.py).
+// the year's excess. Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
 MATCH (e:Enterprise)-[:HAS_QUOTA]->(q:Quota {current: true})
 WITH e, q.year AS year, q.activity AS activity, sum(q.quota_t_reo) * 1000.0 AS quota_kg

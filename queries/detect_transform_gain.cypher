@@ -1,6 +1,6 @@
 // Detector TRANSFORM_GAIN in Cypher (SPEC §5): a batch whose REO produced exceeds its REO
 // consumed x gain_ratio; reo_kg = produced - consumed; period = the month of its latest row.
-// Held equal to flowgraph.analysis (tests/neo4j/test_detectors.py).
+// Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // @param gain_ratio float = 1.005 tolerance (SPEC default)
 // @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
 MATCH (b:Batch)

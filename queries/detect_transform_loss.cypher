@@ -1,6 +1,6 @@
 // Detector TRANSFORM_LOSS in Cypher (SPEC §5): a batch whose REO produced is below its REO
 // consumed x loss_ratio; reo_kg = consumed - produced; period = the month of its latest row.
-// Held equal to flowgraph.analysis (tests/neo4j/test_detectors.py).
+// Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // @param loss_ratio float = 0.85 tolerance (SPEC default)
 // @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
 MATCH (b:Batch)
