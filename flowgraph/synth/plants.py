@@ -33,6 +33,7 @@ WINDOWS = {
     "UNDESIGNATED_EXTRACTION": range(9, 12),  # after the Shaoguan mine's designation lapsed
     "UNDESIGNATED_SMELTING": range(1, 12),
     "UNDESIGNATED_SUPPLY": range(1, 12),
+    "UNDESIGNATED_SUPPLY_RESALE": range(2, 12),
 }
 COMPOUNDS = frozenset(ION_PROFILE) | frozenset(LIGHT_PROFILE) | METALS
 QUOTA_MINES = ["CRM5", "NRM3", "XTM8"]
@@ -425,6 +426,39 @@ class Planter:
         )
         batch = self._smelt_and_dump(maker, lot, d + 3)
         self.want("UNDESIGNATED_SMELTING", batch_id=batch)
+        return True
+
+    def plant_undesignated_supply_resale(self, m: int) -> bool:
+        """A trader sells a smelter concentrate of a real mine lot it never received (laundered
+        ore under a legitimate lot number): also LOT_OVERDRAWN at the trader."""
+        sim = self.sim
+        mines = {x.eid for x in self.f.mines}
+        lots = [
+            lot
+            for lot, who in sim.creator.items()
+            if who in mines and lot not in self.busy_lots and sim.product[lot] != "ION_ADS_CONC"
+        ]
+        if not lots:
+            return False
+        lot = lots[int(self.rng.integers(len(lots)))]
+        self.busy_lots.add(lot)
+        traders = self.f.w.by_kind("trader")
+        trader = traders[int(self.rng.integers(len(traders)))]
+        if (trader.eid, lot) in sim.touched:
+            return False
+        to = self.smelter_of("light")
+        shipment = sim.ship(
+            trader.eid,
+            trader.short,
+            lot,
+            int(self.rng.integers(50_000, 150_000)),
+            to.eid,
+            self.day(m, 5),
+            transit=2,
+            take=False,
+        )
+        self.want("UNDESIGNATED_SUPPLY", shipment_id=shipment)
+        self.want("LOT_OVERDRAWN", enterprise_id=trader.eid, lot_id=lot)
         return True
 
     def plant_undesignated_supply(self, m: int) -> bool:
