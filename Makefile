@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/flowgraph synth $(DEMO)/data --seed 7 --scale 1
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db registry load $(DEMO)/data/registry
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db load --quiet $(DEMO)/data/uploads
-	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db uploads | tail -n 5
+	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db uploads --summary
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db detect --year 2024
 
 ## test: lint, format check and the whole test suite

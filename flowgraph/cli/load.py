@@ -56,6 +56,31 @@ def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
         click.get_current_context().exit(2)
 
 
+def store_summary(store) -> list[str]:
+    """A few lines on what a store holds: uploads, enterprises, months, events by type, registry."""
+    current, history = store.uploads(), store.uploads(include_history=True)
+    registry = store.registry()
+    lines = [f"store {store.uri}"]
+    if current.empty:
+        lines.append("no uploads loaded")
+    else:
+        lines.append(
+            f"{len(current):,} current uploads ({len(history) - len(current):,} superseded kept in "
+            f"history) from {current['enterprise_id'].nunique():,} enterprises, "
+            f"{current['period'].min()} to {current['period'].max()}"
+        )
+        by_type = store.events()["event_type"].value_counts()
+        lines.append(
+            f"{int(by_type.sum()):,} events: "
+            + ", ".join(f"{count:,} {kind}" for kind, count in by_type.items())
+        )
+    lines.append(
+        f"registry: {len(registry.enterprises):,} enterprises, "
+        f"{len(registry.designations):,} designations, {len(registry.quotas):,} quotas"
+    )
+    return lines
+
+
 class _NoBar:
     def __enter__(self):
         return self
@@ -69,16 +94,23 @@ class _NoBar:
 
 @click.command()
 @click.option("--history", is_flag=True, help="Include superseded uploads.")
+@click.option("--summary", is_flag=True, help="What the store holds, in a few lines.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @pass_app
-def uploads(app: AppContext, history: bool, fmt: str) -> None:
+def uploads(app: AppContext, history: bool, summary: bool, fmt: str) -> None:
     """List the loaded uploads (current ones, or all revisions with --history).
 
     \b
     Example:
       flowgraph uploads --history
+      flowgraph uploads --summary
     """
-    frame = app.store().uploads(include_history=history)
+    store = app.store()
+    if summary:
+        for line in store_summary(store):
+            click.echo(line)
+        return
+    frame = store.uploads(include_history=history)
     if fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     elif fmt == "json":

@@ -184,3 +184,15 @@ def test_uploads_lists_history(run, tmp_path):
     current = run("uploads", "--format", "csv").output.splitlines()
     history = run("uploads", "--history", "--format", "csv").output.splitlines()
     assert len(current) == 2 and len(history) == 3
+
+
+def test_uploads_summary(run, tmp_path):
+    write(tmp_path / "a.csv", GOOD)
+    write(tmp_path / "b.csv", FIXED)
+    run("load", "a.csv", "b.csv")
+    lines = run("uploads", "--summary").output.splitlines()
+    assert lines[1:] == [
+        "1 current uploads (1 superseded kept in history) from 1 enterprises, 2024-03 to 2024-03",
+        "1 events: 1 extract",
+        "registry: 0 enterprises, 0 designations, 0 quotas",
+    ]
