@@ -20,6 +20,12 @@ Calibration (../shared/CALIBRATION.md):
 Layout: ``OUTDIR/registry/{enterprises,designations,quotas}.csv``,
 ``OUTDIR/uploads/<enterprise_id>/<YYYY-MM>.csv|.xlsx``, ``OUTDIR/answers.jsonl``.
 
+How: :mod:`.world` (registry, actors) -> :mod:`.flows` on the :mod:`.sim` ledger (normal
+months) + :mod:`.plants` (one scripted story per finding type, 1-3 each by scale) +
+:mod:`.nearmiss` (just inside every tolerance, also in the clean world) -> month-end stock ->
+:mod:`.writer`. The key is computed from the events by :mod:`.oracle`, an implementation of
+SPEC §5 independent of ``flowgraph.analysis``; tests hold it equal to the planted stories.
+
 >>> import tempfile
 >>> from flowgraph.model import FINDING_TYPES
 >>> res = generate(tempfile.mkdtemp(), seed=1, scale=0.05)
