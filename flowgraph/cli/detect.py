@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.options import format_option, parse_key_values, parse_period
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a month like 2024-03", ctx, param)
-    return value
-
-
-def _tolerances(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
-    out: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", ctx, param)
-        out[name.strip()] = value.strip()
-    return out
 
 
 @click.command()
-@click.option("--period", metavar="YYYY-MM", callback=_period, help="Only findings of this month.")
+@click.option(
+    "--period", metavar="YYYY-MM", callback=parse_period, help="Only findings of this month."
+)
 @click.option("--year", type=click.IntRange(1900, 2999), help="Only findings of this year.")
 @click.option(
     "--type",
@@ -46,20 +29,14 @@ def _tolerances(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     type=click.Choice(list(FAMILIES), case_sensitive=False),
     help="Run only this family of types (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "jsonl", "csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here.")
 @click.option(
     "--tolerance",
     "tolerance",
     multiple=True,
     metavar="NAME=VALUE",
-    callback=_tolerances,
+    callback=parse_key_values,
     help="Override a tolerance, e.g. transit_min_kg=5 (repeatable).",
 )
 @pass_app

@@ -10,6 +10,7 @@ import pandas as pd
 
 from flowgraph.analysis.burndown import quota_burndown
 from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.options import format_option
 
 _AS_OF = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")
 
@@ -65,13 +66,7 @@ def render_table(table: pd.DataFrame) -> str:
     callback=_as_of,
     help="Count only events up to this month or day.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "csv", "json")
 @pass_app
 def quota(app: AppContext, year: int | None, as_of: str | None, fmt: str) -> None:
     """Quota burn-down: REO used against each annual quota, with crossing month and projection.

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.options import period_option, year_option
 from flowgraph.errors import UsageError
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _BY = ("role", "enterprise", "province", "group")
 _FAMILIES = ("mineral", "compound", "metal", "downstream")
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a month like 2024-03", ctx, param)
-    return value
 
 
 def _output(value: str) -> Path:
@@ -31,10 +24,7 @@ def _output(value: str) -> Path:
 
 
 def _window_options(func):
-    func = click.option("--period", metavar="YYYY-MM", callback=_period, help="Only this month.")(
-        func
-    )
-    return click.option("--year", type=click.IntRange(1900, 2999), help="Only this year.")(func)
+    return year_option()(period_option()(func))
 
 
 @click.group()

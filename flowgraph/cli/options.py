@@ -1,0 +1,43 @@
+"""Options several commands share, as decorators (one definition, one behaviour)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import click
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def parse_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a calendar month ``YYYY-MM`` or nothing."""
+    if value is not None and not _PERIOD.match(value):
+        raise click.BadParameter(f"{value!r} is not a month like 2024-03", ctx, param)
+    return value
+
+
+def parse_key_values(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
+    """Click callback: repeated ``NAME=VALUE`` items to a dict (values stay text)."""
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", ctx, param)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def period_option(help: str = "Only this month.") -> Callable:
+    return click.option("--period", metavar="YYYY-MM", callback=parse_period, help=help)
+
+
+def year_option(help: str = "Only this year.") -> Callable:
+    return click.option("--year", type=click.IntRange(1900, 2999), help=help)
+
+
+def format_option(*choices: str) -> Callable:
+    """``--format`` with the given choices, the first being the default."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True
+    )
