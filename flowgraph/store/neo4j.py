@@ -197,15 +197,13 @@ class Neo4jStore:
         revision = max((h["revision"] for h in history), default=0) + 1
         old = current["upload_id"] if current is not None else None
         props = upload_props(upload, 0, revision, _now())
-        upload_id = None
-        for chunk in chunks(rows, self.batch_size):
-            if upload_id is None:
-                record = tx.run(
-                    q.CREATE_UPLOAD_WITH_EVENTS, ent=ent, props=props, old=old, rows=chunk
-                ).single()
-                upload_id = record["uid"]
-            else:
-                tx.run(q.WRITE_MORE_EVENTS, ent=ent, uid=upload_id, rows=chunk).consume()
+        upload_id = tx.run(q.CREATE_UPLOAD, ent=ent, props=props, old=old).single()["uid"]
+        by_kind: dict[str, list[dict]] = {}
+        for row in rows:
+            by_kind.setdefault(row["kind"], []).append(row)
+        for kind, kind_rows in by_kind.items():
+            for chunk in chunks(kind_rows, self.batch_size):
+                tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:
             self._retire(tx, ent, old, rows)
         status = "superseded" if old is not None else "loaded"
