@@ -174,7 +174,7 @@ class Neo4jStore:
 
     def save_upload(self, upload: Upload) -> LoadResult:
         """Store one validated upload in one transaction; see Store.save_upload."""
-        rows = event_rows(upload.events, upload_id=0)  # ids patched in the transaction
+        rows = event_rows(upload.events, upload_id=0)  # the id is given in the transaction
         return self._write(lambda tx: self._save_upload(tx, upload, rows))
 
     def _save_upload(self, tx: neo4j.ManagedTransaction, upload: Upload, rows) -> LoadResult:
@@ -205,12 +205,12 @@ class Neo4jStore:
             for chunk in chunks(kind_rows, self.batch_size):
                 tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:
-            self._retire(tx, ent, old, rows)
+            self._retire(tx, ent, old)
         status = "superseded" if old is not None else "loaded"
         return LoadResult(upload.file_name, ent, period, status, count, revision)
 
     @staticmethod
-    def _retire(tx: neo4j.ManagedTransaction, ent: str, old: int, rows) -> None:
+    def _retire(tx: neo4j.ManagedTransaction, ent: str, old: int) -> None:
         """Move a superseded upload's event relationships to history; drop emptied nodes."""
         tx.run(q.ARCHIVE_ENTERPRISE_EVENTS, old=old, ent=ent).consume()
         tx.run(q.ARCHIVE_YIELDED, old=old, ent=ent).consume()
