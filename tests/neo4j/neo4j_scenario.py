@@ -83,7 +83,8 @@ def registry() -> Registry:
 def uploads() -> list[Upload]:
     """Monthly uploads for March-April 2024 with planted problems:
 
-    - M2 extracts without a designation (UNDESIGNATED_EXTRACTION), and M1 exceeds its 1 t quota;
+    - M2 extracts without a designation (UNDESIGNATED_EXTRACTION) and smelts without one
+      (UNDESIGNATED_SMELTING), and M1 exceeds its 1 t quota;
     - shipment SH2 M1->S1 arrives 20 kg short (TRANSIT_MISMATCH);
     - shipment SH3 S1->T1 is never received although T1 uploaded March and April
       (UNCONFIRMED_SHIPMENT);
@@ -106,6 +107,10 @@ def uploads() -> list[Upload]:
         ev("2", "ship", "2024-03-04", "M2", "L2", 500, counterparty_id="S1", shipment_id="SH5"),
         ev("3", "extract", "2024-03-21", "M2", "LD", 5, product="BAST_CONC", reo_pct=60,
            document_ref="none"),
+        # M2 has no smelting designation: UNDESIGNATED_SMELTING (recovery 0.89, in band).
+        ev("4", "consume", "2024-03-22", "M2", "LD", 5, batch_id="MB1"),
+        ev("5", "produce", "2024-03-23", "M2", "LDX", 2.7, product="ND_OXIDE", reo_pct=99,
+           batch_id="MB1"),
     ]  # fmt: skip
     s1_mar = [
         ev("1", "receive", "2024-03-07", "S1", "L1", 1000, counterparty_id="M1", shipment_id="SH1"),

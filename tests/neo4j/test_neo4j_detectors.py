@@ -44,7 +44,7 @@ def compare_all(store) -> dict[str, int]:
 
 
 def test_there_are_cypher_detectors():
-    assert len(CYPHER_DETECTORS) >= 9
+    assert len(CYPHER_DETECTORS) >= 10
 
 
 def test_cypher_detectors_equal_python_on_planted_scenario(store):
@@ -59,6 +59,7 @@ def test_cypher_detectors_equal_python_on_planted_scenario(store):
         "UNKNOWN_LOT",
         "UNDESIGNATED_EXTRACTION",
         "QUOTA_EXCEEDED",
+        "UNDESIGNATED_SMELTING",
     ):
         assert sizes[finding_type] >= 1, finding_type
 

@@ -1,0 +1,55 @@
+// Detector UNDESIGNATED_SMELTING in Cypher (SPEC §5): a smelting-and-separation batch (it
+// consumes a mineral product, by the lot's creating product) at an enterprise with no current
+// smelting designation covering the batch's date (its earliest row). reo_kg = REO produced
+// (REO consumed if it produced nothing); period = the month of its earliest row.
+// Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+MATCH (b:Batch)
+WHERE EXISTS {
+  MATCH ()-[c:INPUT_TO]->(b)
+  WHERE coalesce(
+    head(COLLECT {
+      MATCH ()-[k:EXTRACTED|IMPORTED|YIELDED]->(:Lot {id: c.lot_id})
+      WHERE k.reo_pct IS NOT NULL
+      RETURN k.product ORDER BY k.date, k.upload_id, k.source_row
+    }),
+    c.product) IN ['BAST_CONC', 'MIXED_CONC', 'MONAZITE_CONC', 'ION_ADS_CONC']
+}
+CALL {
+  WITH b
+  MATCH ()-[r:INPUT_TO]->(b)
+  RETURN r
+  UNION ALL
+  WITH b
+  MATCH (b)-[r:YIELDED]->()
+  RETURN r
+}
+WITH b, r, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'import', 'produce'] AND r.reo_pct IS NOT NULL
+      THEN r.reo_pct
+      ELSE coalesce(
+        head(COLLECT {
+          MATCH ()-[c:EXTRACTED|IMPORTED|YIELDED]->(:Lot {id: r.lot_id})
+          WHERE c.reo_pct IS NOT NULL
+          RETURN c.reo_pct ORDER BY c.date, c.upload_id, c.source_row
+        }),
+        r.reo_pct,
+        {
+      BAST_CONC: 60.0, MIXED_CONC: 50.0, MONAZITE_CONC: 60.0, ION_ADS_CONC: 92.0,
+      MIXED_CARBONATE: 45.0, MIXED_CHLORIDE: 46.0, LA_OXIDE: 99.0, CE_OXIDE: 99.0,
+      PRND_OXIDE: 99.0, ND_OXIDE: 99.0, SM_OXIDE: 99.0, EU_OXIDE: 99.0, GD_OXIDE: 99.0,
+      TB_OXIDE: 99.0, DY_OXIDE: 99.0, Y_OXIDE: 99.0, PRND_METAL: 116.0, ND_METAL: 116.0,
+      TB_METAL: 116.0, DYFE_ALLOY: 116.0, NDFEB_MAGNET: 36.0
+    }[r.product])
+    END / 100.0, 0.0) AS reo
+WITH b, min(r.date) AS date, min(r.period) AS period,
+     sum(CASE WHEN r.event_type = 'consume' THEN reo ELSE 0.0 END) AS consumed,
+     sum(CASE WHEN r.event_type = 'produce' THEN reo ELSE 0.0 END) AS produced
+WHERE NOT EXISTS {
+  MATCH (:Enterprise {id: b.enterprise_id})-[:HOLDS]->(d:Designation {current: true})
+  WHERE d.activity = 'smelting' AND d.valid_from <= date
+    AND (d.valid_to IS NULL OR date <= d.valid_to)
+}
+RETURN 'UNDESIGNATED_SMELTING' AS type, period, b.enterprise_id AS enterprise_id, null AS lot_id,
+       null AS shipment_id, b.id AS batch_id, null AS year, null AS activity,
+       CASE WHEN produced > 0 THEN produced ELSE consumed END AS reo_kg
+ORDER BY enterprise_id, batch_id
