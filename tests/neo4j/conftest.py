@@ -37,7 +37,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    mine = [item for item in items if HERE in Path(str(item.fspath)).parents]
+    mine = [
+        item
+        for item in items
+        if HERE in Path(str(item.fspath)).parents and item.get_closest_marker("neo4j")
+    ]
     if not mine or os.environ.get("CI"):
         return  # in CI the store fixture fails loudly instead
     why = _probe()
