@@ -4,13 +4,13 @@
 #   NEO4J_PORT      Bolt port (default 7687)
 #   NEO4J_DATA_DIR  data folder (default <repo>/.neo4j/data); pid file and log live there
 #   NEO4J_PASSWORD  password set for user neo4j (default flowgraph-dev)
-#   NEO4J_HEAP      JVM heap (default 1g); NEO4J_START_TIMEOUT seconds to wait (default 120)
+#   NEO4J_HEAP      JVM heap (default 2g); NEO4J_START_TIMEOUT seconds to wait (default 120)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 port="${NEO4J_PORT:-7687}"
 data="${NEO4J_DATA_DIR:-${NEO4J_DATA:-$repo/.neo4j/data}}"
-heap="${NEO4J_HEAP:-1g}"
+heap="${NEO4J_HEAP:-2g}"
 timeout="${NEO4J_START_TIMEOUT:-120}"
 jar="$here/target/neo4j-local.jar"
 pidfile="$data/neo4j-local.pid"
