@@ -184,7 +184,9 @@ def _plain(value: Any) -> Any:
 def run_query(store, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run named query ``name`` on a Neo4jStore in a read-only transaction; columns as documented.
 
-    >>> run_query(store, "lot_provenance", {"lot_id": "L-1"})  # doctest: +SKIP
+    Example (needs a server)::
+
+        frame = run_query(store, "lot_provenance", {"lot_id": "L-1"})
     """
     query = get_query(name)
     return run_read(store, query.text, bind(query, params or {}), label=f"query {name}")

@@ -70,9 +70,11 @@ class Neo4jStore:
     """The Neo4j store. ``Neo4jStore.connect(uri)`` reads credentials from the environment;
     the constructor takes a ready driver and does no I/O.
 
-    >>> store = Neo4jStore.connect("bolt://127.0.0.1:7687")  # doctest: +SKIP
-    >>> store.events().empty  # doctest: +SKIP
-    True
+    Example (needs a server, so not run as a doctest)::
+
+        store = Neo4jStore.connect("bolt://127.0.0.1:7687")
+        store.save_upload(loaders.read_upload("E017/2024-03.csv"))
+        events = store.events(year=2024)
     """
 
     def __init__(self, driver: neo4j.Driver, database: str | None, uri: str):
