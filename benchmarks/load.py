@@ -51,11 +51,13 @@ def main() -> None:
     print(f"input          {len(files)} files, {size_mb:.1f} MB, scale {args.scale:g}")
     print(f"summary        {summary.line()}")
     print(f"load           {elapsed:.2f} s  = {summary.events / elapsed:,.0f} events/s")
-    print(f"load (CPU)     {cpu:.2f} s  = {summary.events / cpu:,.0f} events/s per core")
+    print(f"main CPU       {cpu:.2f} s  (parsing runs in worker processes)")
     print(f"reload         {reload_s:.2f} s  ({second.count('unchanged')} unchanged)")
     print(f"read back      {read_s:.2f} s  ({len(events):,} current events)")
     print(f"store size     {db_mb:.1f} MB")
-    print(f"peak memory    {peak_rss_mb():,.0f} MB")
+    print(
+        f"peak memory    {peak_rss_mb():,.0f} MB (main), {peak_rss_mb(children=True):,.0f} MB (largest worker)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,26 +22,31 @@ class EnterpriseKeys:
     uploads: dict[int, str] = field(default_factory=dict)  # current upload_id -> period
     event: dict[str, str] = field(default_factory=dict)  # event_id -> period
     batch: dict[str, str] = field(default_factory=dict)  # batch_id -> period
+    by_period: dict[str, tuple[list, list]] = field(default_factory=dict)  # period -> its ids
 
     def clashes(self, period: str, ids: Iterable[str], kind: str) -> dict[str, str]:
         """ids already used in *another* period's current upload, with that period."""
         owner = self.event if kind == "event" else self.batch
-        found = {}
-        for key in ids:
-            used_in = owner.get(key)
-            if used_in is not None and used_in != period:
-                found[key] = used_in
-        return found
+        shared = owner.keys() & set(ids)  # set algebra in C: most uploads share nothing
+        return {key: owner[key] for key in shared if owner[key] != period}
 
     def add(
         self, upload_id: int, period: str, event_ids: Iterable[str], batch_ids: Iterable
     ) -> None:
+        events = list(event_ids)
+        batches = [b for b in batch_ids if b is not None]
         self.uploads[upload_id] = period
-        self.event.update(dict.fromkeys(event_ids, period))
-        self.batch.update(dict.fromkeys((b for b in batch_ids if b is not None), period))
+        self.by_period[period] = (events, batches)
+        self.event.update(dict.fromkeys(events, period))
+        self.batch.update(dict.fromkeys(batches, period))
 
     def drop_period(self, period: str) -> None:
         """Forget the upload of ``period`` (it has just been superseded)."""
+        if period not in self.by_period:
+            return
+        events, batches = self.by_period.pop(period)
         self.uploads = {u: p for u, p in self.uploads.items() if p != period}
-        self.event = {k: p for k, p in self.event.items() if p != period}
-        self.batch = {k: p for k, p in self.batch.items() if p != period}
+        for owner, keys in ((self.event, events), (self.batch, batches)):
+            for key in keys:
+                if owner.get(key) == period:
+                    del owner[key]

@@ -237,8 +237,7 @@ class LocalStore:
             ("event_id", "event", "event_id"),
             ("batch_id", "batch", "batch"),
         ):
-            values = events[column].dropna().unique()
-            clashes = keys.clashes(upload.period, values, kind)
+            clashes = keys.clashes(upload.period, events[column].dropna(), kind)
             if not clashes:
                 continue
             clashing = events[events[column].isin(list(clashes))]
