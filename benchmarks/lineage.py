@@ -1,6 +1,6 @@
 """Time lot_shares / lot_table on a synthetic ~1M-event frame (prints seconds; not a test).
 
-Run: .venv/bin/python tests/lineage/bench_lineage.py [n_events] [loop_edges]
+Run: .venv/bin/python benchmarks/lineage.py [n_events] [loop_edges]
 """
 
 from __future__ import annotations
