@@ -12,7 +12,8 @@ HEADER = "event_id,event_type,date,enterprise_id,lot_id,product,mass_kg,reo_pct,
 
 def upload_text(enterprise: str, month: int, mass: float) -> str:
     return (
-        HEADER + f"{month},extract,2024-{month:02d}-02,{enterprise},L{month},MIXED_CONC,{mass},50,LIC\n"
+        HEADER
+        + f"{month},extract,2024-{month:02d}-02,{enterprise},L{month},MIXED_CONC,{mass},50,LIC\n"
     )
 
 
