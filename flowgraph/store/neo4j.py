@@ -27,10 +27,10 @@ from flowgraph.store.neo4j_rows import (
     BATCH_SIZE,
     chunks,
     cross_upload_problems,
-    event_rows,
     finding_rows,
     registry_rows,
     upload_props,
+    write_rows,
 )
 
 # The password scripts/neo4j-local sets when NEO4J_PASSWORD is not given (a local dev server).
@@ -176,10 +176,12 @@ class Neo4jStore:
 
     def save_upload(self, upload: Upload) -> LoadResult:
         """Store one validated upload in one transaction; see Store.save_upload."""
-        rows = event_rows(upload.events, upload_id=0)  # the id is given in the transaction
+        rows = write_rows(upload.events)  # the upload id is given in the transaction
         return self._write(lambda tx: self._save_upload(tx, upload, rows))
 
-    def _save_upload(self, tx: neo4j.ManagedTransaction, upload: Upload, rows) -> LoadResult:
+    def _save_upload(
+        self, tx: neo4j.ManagedTransaction, upload: Upload, rows: dict[str, list[dict]]
+    ) -> LoadResult:
         ent, period = upload.identity
         state = tx.run(q.UPLOAD_STATE, ent=ent, period=period).single()
         history = state["history"]
@@ -200,10 +202,7 @@ class Neo4jStore:
         old = current["upload_id"] if current is not None else None
         props = upload_props(upload, 0, revision, _now())
         upload_id = tx.run(q.CREATE_UPLOAD, ent=ent, props=props, old=old).single()["uid"]
-        by_kind: dict[str, list[dict]] = {}
-        for row in rows:
-            by_kind.setdefault(row["kind"], []).append(row)
-        for kind, kind_rows in by_kind.items():
+        for kind, kind_rows in rows.items():
             for chunk in chunks(kind_rows, self.batch_size):
                 tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:

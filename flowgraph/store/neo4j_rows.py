@@ -83,6 +83,55 @@ def event_rows(events: pd.DataFrame, upload_id: int) -> list[dict]:
     return out
 
 
+def write_rows(events: pd.DataFrame) -> dict[str, list[dict]]:
+    """The rows the store's write statements take, by event type, in file order.
+
+    Leaner than ``event_rows`` because parameter transfer is about half a write statement's
+    cost (measured): each row is just the present event columns (``upload_id`` comes from the
+    statement) plus ``family`` and ``batch_key`` when they apply; the date travels as an ISO
+    string (the driver packs ``datetime.date`` values several times slower) and the statement
+    turns it back into a Cypher date.
+
+    >>> from flowgraph.model import events_frame
+    >>> ev = events_frame([{"event_id": "1", "event_type": "consume", "date": "2024-03-05",
+    ...     "enterprise_id": "E1", "lot_id": "L1", "product": "BAST_CONC", "mass_kg": 10,
+    ...     "batch_id": "B1"}])
+    >>> row = write_rows(ev)["consume"][0]
+    >>> row["date"], row["batch_key"], "reo_pct" in row
+    ('2024-03-05', 'E1/B1', False)
+    """
+    names = [c for c in EVENT_COLUMNS if c != "upload_id"]
+    frame = events.reindex(columns=names)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
+    # Column by column as Python lists (absent values None, dropped below): several times
+    # faster than DataFrame.to_dict or pandas where/map on these small per-file frames.
+    values = [_column_values(frame[name]) for name in names]
+    column = dict(zip(names, values, strict=True))
+    families = {name: product.family for name, product in PRODUCTS.items()}
+    names += ["family", "batch_key"]
+    values.append([families.get(p) if p is not None else None for p in column["product"]])
+    values.append(
+        [
+            f"{e}/{b}" if b is not None else None
+            for e, b in zip(column["enterprise_id"], column["batch_id"], strict=True)
+        ]
+    )
+    out: dict[str, list[dict]] = {}
+    for record in zip(*values, strict=True):
+        row = {k: v for k, v in zip(names, record, strict=True) if v is not None}
+        out.setdefault(row["event_type"], []).append(row)
+    return out
+
+
+def _column_values(series: pd.Series) -> list:
+    """Python scalars, None where absent (NaN, NaT, None)."""
+    if not series.hasnans:
+        return series.tolist()
+    values = series.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values.tolist()
+
+
 def chunks(rows: list[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
     """Consecutive slices of at most ``size`` rows.
 

@@ -46,23 +46,26 @@ ENTERPRISE_EVENT_RELS = "EXTRACTED|IMPORTED|SENT|RECEIVED|EXPORTED|LOST|HELD"
 
 # A lot first seen in a non-creating row takes that row's product until its creation sets it
 # (no SET on every row: property writes on each MERGE cost about a fifth of the load time).
-_LOT = "MERGE (l:Lot {id: row.lot}) ON CREATE SET l.product = row.product, l.family = row.family "
+_LOT = (
+    "MERGE (l:Lot {id: row.lot_id}) ON CREATE SET l.product = row.product, l.family = row.family "
+)
 _CREATED_LOT = (
-    "MERGE (l:Lot {id: row.lot}) "
+    "MERGE (l:Lot {id: row.lot_id}) "
     "SET l.product = row.product, l.family = row.family, l.reo_pct = row.reo_pct "
 )
 _BATCH = (
-    "MERGE (b:Batch {key: row.batch_key}) ON CREATE SET b.id = row.batch, b.enterprise_id = $ent "
+    "MERGE (b:Batch {key: row.batch_key}) ON CREATE SET b.id = row.batch_id, b.enterprise_id = $ent "
     "MERGE (e)-[:RAN]->(b) "
 )
 
 
 # The event's columns as an inline property map (absent values are not stored): creating the
-# relationship with its properties avoids a SET-from-map step and the Eager it drags in.
+# relationship with its properties avoids a SET-from-map step and the Eager it drags in. Rows
+# come from neo4j_rows.write_rows: the date arrives as an ISO string (cheaper to send).
 _PROPS = (
     "{"
     + ", ".join(
-        f"{c}: row.props.{c}"
+        f"{c}: date(row.{c})" if c == "date" else f"{c}: row.{c}"
         for c in (
             "event_id", "event_type", "date", "enterprise_id", "lot_id", "product", "mass_kg",
             "reo_pct", "counterparty_id", "shipment_id", "batch_id", "country", "document_ref",
@@ -77,11 +80,11 @@ _EVENT_BODIES: dict[str, str] = {
     "extract": _CREATED_LOT + f"CREATE (e)-[r:EXTRACTED {_PROPS}]->(l)",
     "import": _CREATED_LOT + f"CREATE (e)-[r:IMPORTED {_PROPS}]->(l)",
     "ship": _LOT
-    + "MERGE (s:Shipment {id: row.shipment}) MERGE (c:Enterprise {id: row.counterparty}) "
+    + "MERGE (s:Shipment {id: row.shipment_id}) MERGE (c:Enterprise {id: row.counterparty_id}) "
     f"CREATE (e)-[r:SENT {_PROPS}]->(s) "
     "MERGE (s)-[:TO]->(c) MERGE (s)-[:CARRIES]->(l)",
     "receive": _LOT
-    + "MERGE (s:Shipment {id: row.shipment}) MERGE (c:Enterprise {id: row.counterparty}) "
+    + "MERGE (s:Shipment {id: row.shipment_id}) MERGE (c:Enterprise {id: row.counterparty_id}) "
     f"CREATE (e)-[r:RECEIVED {_PROPS}]->(s) "
     "MERGE (s)-[:FROM]->(c) MERGE (s)-[:CARRIES]->(l)",
     "export": _LOT + f"CREATE (e)-[r:EXPORTED {_PROPS}]->(l)",
