@@ -201,9 +201,15 @@ class Neo4jStore:
         revision = max((h["revision"] for h in history), default=0) + 1
         old = current["upload_id"] if current is not None else None
         props = upload_props(upload, 0, revision, _now())
-        upload_id = tx.run(q.CREATE_UPLOAD, ent=ent, props=props, old=old).single()["uid"]
-        for kind, kind_rows in rows.items():
-            for chunk in chunks(kind_rows, self.batch_size):
+        # The first batch_size rows of each type travel with the (:Upload) in one statement,
+        # any further ones (very large files) in 10k batches after it.
+        batches = {
+            kind: list(chunks(kind_rows, self.batch_size)) for kind, kind_rows in rows.items()
+        }
+        first = {kind: parts[0] for kind, parts in batches.items()}
+        upload_id = tx.run(q.SAVE_UPLOAD, ent=ent, props=props, old=old, rows=first).single()["uid"]
+        for kind, parts in batches.items():
+            for chunk in parts[1:]:
                 tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:
             self._retire(tx, ent, old)
