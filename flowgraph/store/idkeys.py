@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flowgraph.errors import Problem
+from flowgraph.model import Upload
+
 
 @dataclass
 class EnterpriseKeys:
@@ -50,3 +53,29 @@ class EnterpriseKeys:
             for key in keys:
                 if owner.get(key) == period:
                     del owner[key]
+
+
+def cross_upload_problems(upload: Upload, keys: EnterpriseKeys) -> list[Problem]:
+    """SPEC §1: event ids are unique per enterprise across current uploads; a batch lives in one.
+
+    Both stores report clashes with these exact messages, at the clashing rows.
+    """
+    events = upload.events
+    problems = []
+    for column, kind, what in (("event_id", "event", "event_id"), ("batch_id", "batch", "batch")):
+        clashes = keys.clashes(upload.period, events[column].dropna(), kind)
+        if not clashes:
+            continue
+        clashing = events[events[column].isin(list(clashes))]
+        for row, value in zip(clashing["source_row"], clashing[column], strict=True):
+            problems.append(
+                Problem(
+                    upload.file_name,
+                    int(row),
+                    column,
+                    f"{what} {value!r} is already used by {upload.enterprise_id} in its "
+                    f"{clashes[value]} upload",
+                )
+            )
+    problems.sort(key=lambda p: (p.row, p.column))
+    return problems

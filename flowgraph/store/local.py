@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowgraph.errors import InputError, Problem, StoreUnavailable
+from flowgraph.errors import InputError, StoreUnavailable
 from flowgraph.model import (
     DESIGNATION_COLUMNS,
     ENTERPRISE_COLUMNS,
@@ -25,7 +25,7 @@ from flowgraph.model import (
 )
 from flowgraph.store import eventcodec
 from flowgraph.store.base import LoadResult, RegistryResult
-from flowgraph.store.idkeys import EnterpriseKeys
+from flowgraph.store.idkeys import EnterpriseKeys, cross_upload_problems
 
 SCHEMA_VERSION = 1
 
@@ -229,30 +229,8 @@ class LocalStore:
         return keys
 
     def _check_cross_upload(self, upload: Upload) -> None:
-        """SPEC §1: event ids are unique per enterprise across current uploads; a batch lives in one."""
-        keys = self._keys(upload.enterprise_id)
-        events = upload.events
-        problems = []
-        for column, kind, what in (
-            ("event_id", "event", "event_id"),
-            ("batch_id", "batch", "batch"),
-        ):
-            clashes = keys.clashes(upload.period, events[column].dropna(), kind)
-            if not clashes:
-                continue
-            clashing = events[events[column].isin(list(clashes))]
-            for row, value in zip(clashing["source_row"], clashing[column], strict=True):
-                problems.append(
-                    Problem(
-                        upload.file_name,
-                        int(row),
-                        column,
-                        f"{what} {value!r} is already used by {upload.enterprise_id} in its "
-                        f"{clashes[value]} upload",
-                    )
-                )
+        problems = cross_upload_problems(upload, self._keys(upload.enterprise_id))
         if problems:
-            problems.sort(key=lambda p: (p.row, p.column))
             raise InputError(problems)
 
     def _remember_keys(self, upload: Upload, upload_id: int) -> None:

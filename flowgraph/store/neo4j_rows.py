@@ -23,6 +23,8 @@ import pandas as pd
 
 from flowgraph.errors import Problem
 from flowgraph.model import EVENT_COLUMNS, FINDING_COLUMNS, PRODUCTS, Registry, Upload
+from flowgraph.store import idkeys
+from flowgraph.store.idkeys import EnterpriseKeys
 
 BATCH_SIZE = 10_000
 
@@ -163,28 +165,14 @@ def upload_props(upload: Upload, upload_id: int, revision: int, loaded_at: str) 
 def cross_upload_problems(
     upload: Upload, others: dict[str, tuple[frozenset, frozenset]]
 ) -> list[Problem]:
-    """SPEC §1: event ids are unique per enterprise across current uploads; a batch lives in one.
+    """SPEC §1 id clashes, as the embedded store reports them (``idkeys.cross_upload_problems``).
 
     ``others`` maps each other current period of the enterprise to (event ids, batch ids).
-    Same messages as the embedded store, so both stores report a clash identically.
     """
-    events = upload.events
-    problems = []
-    for position, (column, what) in enumerate((("event_id", "event_id"), ("batch_id", "batch"))):
-        owner = {key: period for period, ids in sorted(others.items()) for key in ids[position]}
-        clashing = events[events[column].isin(owner.keys())]
-        for row, value in zip(clashing["source_row"], clashing[column], strict=True):
-            problems.append(
-                Problem(
-                    upload.file_name,
-                    int(row),
-                    column,
-                    f"{what} {value!r} is already used by {upload.enterprise_id} in its "
-                    f"{owner[value]} upload",
-                )
-            )
-    problems.sort(key=lambda p: (p.row, p.column))
-    return problems
+    keys = EnterpriseKeys()
+    for position, (period, (event_ids, batch_ids)) in enumerate(sorted(others.items())):
+        keys.add(position, period, event_ids, batch_ids)
+    return idkeys.cross_upload_problems(upload, keys)
 
 
 def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
