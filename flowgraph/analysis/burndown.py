@@ -22,7 +22,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.lineage import _products_of_rows, _row_reo, _structure
+from flowgraph.analysis.batchgraph import _structure
+from flowgraph.analysis.lotrows import _products_of_rows, _row_reo
 from flowgraph.errors import UsageError
 from flowgraph.model import MINERAL_PRODUCTS, Registry
 

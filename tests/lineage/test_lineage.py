@@ -9,10 +9,10 @@ from flowgraph.analysis.lineage import (
     batch_table,
     lineage_cycles,
     lineage_graph,
-    lot_products,
     lot_shares,
     lot_table,
 )
+from flowgraph.analysis.lotrows import lot_products
 
 
 def test_mine_to_smelter_to_oxide_is_fully_traceable(registry):

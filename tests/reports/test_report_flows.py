@@ -209,7 +209,7 @@ def test_bad_options_are_usage_errors():
 @pytest.mark.parametrize("seed", range(3))
 def test_coded_reo_and_family_agree_with_the_shared_helpers(seed):
     from flowgraph.analysis.common import reo_kg
-    from flowgraph.analysis.lineage import lot_products
+    from flowgraph.analysis.lotrows import lot_products
     from flowgraph.model import PRODUCTS
     from flowgraph.reports.flowlegs import FLOW_TYPES, encode
 

@@ -15,14 +15,14 @@ from flowgraph.analysis.findings import make_findings
 from flowgraph.cli.main import cli
 from flowgraph.model import Upload, empty_findings
 from flowgraph.reports.evidence import evidence
-from flowgraph.reports.findings import (
-    findings_html,
+from flowgraph.reports.findings import findings_html
+from flowgraph.reports.flows import flow_table
+from flowgraph.reports.sankey import link_parts, sankey_figure, sankey_html
+from flowgraph.reports.summaries import (
     quota_usage,
     summary_by_type,
     untraceable_by_enterprise,
 )
-from flowgraph.reports.flows import flow_table
-from flowgraph.reports.sankey import link_parts, sankey_figure, sankey_html
 
 REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc\s*=\s*['\"]?\s*(https?:)?//", re.I)
 REMOTE_LINK = re.compile(r"<link[^>]*\bhref\s*=\s*['\"]?\s*(https?:)?//", re.I)
