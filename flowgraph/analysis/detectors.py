@@ -24,11 +24,13 @@ from flowgraph.model import FAMILIES, FINDING_TYPES, Registry, empty_findings
 class Detector:
     type: str
     family: str
-    func: Callable[[pd.DataFrame, Registry, Tolerances], pd.DataFrame]
+    func: Callable[..., pd.DataFrame]
+    # takes ``shares=`` (lineage.lot_shares), so a caller that has them computes them once
+    uses_shares: bool = False
 
 
-def _d(type_: str, func: Callable[[pd.DataFrame, Registry, Tolerances], pd.DataFrame]) -> Detector:
-    return Detector(type_, FINDING_TYPES[type_], func)
+def _d(type_: str, func: Callable[..., pd.DataFrame], *, uses_shares: bool = False) -> Detector:
+    return Detector(type_, FINDING_TYPES[type_], func, uses_shares)
 
 
 DETECTORS: list[Detector] = [
@@ -43,7 +45,7 @@ DETECTORS: list[Detector] = [
     _d("RECEIPT_WITHOUT_SHIPMENT", transit.detect_receipt_without_shipment),
     _d("TIME_INVERSION", traceability.detect_time_inversion),
     _d("LINEAGE_CYCLE", traceability.detect_lineage_cycle),
-    _d("UNTRACEABLE_EXPORT", traceability.detect_untraceable_export),
+    _d("UNTRACEABLE_EXPORT", traceability.detect_untraceable_export, uses_shares=True),
     _d("UNDESIGNATED_EXTRACTION", designation.detect_undesignated_extraction),
     _d("UNDESIGNATED_SMELTING", designation.detect_undesignated_smelting),
     _d("UNDESIGNATED_SUPPLY", designation.detect_undesignated_supply),
@@ -99,11 +101,14 @@ def run_detectors(
     types: Iterable[str] | None = None,
     families: Iterable[str] | None = None,
     timings: dict | None = None,
+    shares: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Run the selected detectors; one findings table (FINDING_COLUMNS) sorted by family, type, keys.
 
     ``timings``, if given, receives seconds per detector type (and "_prepare" for the shared
-    derived columns).
+    derived columns). ``shares``, if given, must be lineage.lot_shares(events, registry): the
+    detectors that need it use it instead of computing it again (a report that also shows the
+    shares computes them once).
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_type": "extract", "date": "2024-01-02", "enterprise_id": "M9",
@@ -121,7 +126,8 @@ def run_detectors(
     parts = []
     for detector in selected:
         start = time.perf_counter()
-        found = detector.func(ev, registry, tolerances)
+        extra = {"shares": shares} if detector.uses_shares and shares is not None else {}
+        found = detector.func(ev, registry, tolerances, **extra)
         if timings is not None:
             timings[detector.type] = time.perf_counter() - start
         if not found.empty:

@@ -165,20 +165,26 @@ def detect_lineage_cycle(
 
 
 def detect_untraceable_export(
-    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+    events: pd.DataFrame,
+    registry: Registry,
+    tol: Tolerances = Tolerances(),
+    *,
+    shares: pd.Series | None = None,
 ) -> pd.DataFrame:
     """UNTRACEABLE_EXPORT: an export of a lot whose untraceable REO share is > the tolerance.
 
     One finding per export shipment (enterprise, shipment_id); reo_kg: the untraceable REO of the
-    offending rows (row REO x untraceable share); period: the export's month.
+    offending rows (row REO x untraceable share); period: the export's month. ``shares``:
+    lineage.lot_shares(events, registry) when the caller already has it (computed otherwise).
     """
-    from flowgraph.analysis.lineage import lot_shares
-
     ev = prepare(events)
     exp = ev[(ev["event_type"] == "export") & ev["shipment_id"].notna()]
     if exp.empty:
         return empty_findings()
-    shares = lot_shares(events, registry)
+    if shares is None:
+        from flowgraph.analysis.lineage import lot_shares
+
+        shares = lot_shares(events, registry)
     untraceable = 1.0 - exp["lot_id"].map(shares).astype("float64").fillna(0.0).clip(0.0, 1.0)
     flagged = exceeds(untraceable.to_numpy(), tol.untraceable_export_share)
     bad = exp[flagged].assign(_u=untraceable[flagged])

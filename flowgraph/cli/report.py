@@ -150,14 +150,16 @@ def findings(
     window_bounds(period, year)  # validates period against year
     store = app.store()
     events, registry = store.events(), store.registry()
-    found = run_detectors(events, registry, tolerances_from(app.config))
+    # computed once: the UNTRACEABLE_EXPORT detector and the enterprise table both use them
+    shares = lot_shares(events, registry)
+    found = run_detectors(events, registry, tolerances_from(app.config), shares=shares)
     found = filter_findings(found, period=period, year=year)
     write_findings_html(
         path,
         found,
         events,
         registry,
-        shares=lot_shares(events, registry),
+        shares=shares,
         uploads=store.uploads(),
         period=period,
         year=year,

@@ -143,3 +143,28 @@ def test_text_columns_as_pandas_strings_give_the_same_findings():
     pd.testing.assert_frame_equal(
         run_detectors(as_str, registry()), run_detectors(events, registry())
     )
+
+
+def test_run_detectors_uses_the_shares_it_is_given():
+    # S1 exports lot X made from an undocumented import: untraceable by lot_shares.
+    from flowgraph.analysis.lineage import lot_shares
+
+    rows = [
+        ("import", "S1", "A", {"product": "BAST_CONC", "reo_pct": 60, "country": "MM"}),
+        ("export", "S1", "A", {"shipment_id": "EX1", "country": "JP", "document_ref": "D"}),
+    ]
+    events = events_frame(
+        [
+            {"event_type": t, "date": "2024-03-05", "enterprise_id": e, "lot_id": lot,
+             "mass_kg": 100, **extra}
+            for t, e, lot, extra in rows
+        ]
+    )  # fmt: skip
+    reg = Registry.empty()
+    computed = run_detectors(events, reg, types=["UNTRACEABLE_EXPORT"])
+    assert computed["shipment_id"].tolist() == ["EX1"]
+    given = run_detectors(events, reg, types=["UNTRACEABLE_EXPORT"], shares=lot_shares(events, reg))
+    pd.testing.assert_frame_equal(given, computed)
+    # shares that say the lot is traceable are used as given: no finding
+    traced = run_detectors(events, reg, types=["UNTRACEABLE_EXPORT"], shares=pd.Series({"A": 1.0}))
+    assert traced.empty

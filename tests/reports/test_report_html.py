@@ -255,3 +255,20 @@ def test_cli_reports_on_an_empty_store(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "No events loaded" in (tmp_path / "f.html").read_text("utf-8")
+
+
+def test_cli_findings_report_computes_lot_shares_once(tmp_path, monkeypatch):
+    # The UNTRACEABLE_EXPORT detector and the enterprise table both need the shares (~1 s at 1M
+    # events): the command computes them once and passes them along.
+    import flowgraph.analysis.lineage as lineage
+
+    db = tmp_path / "fg.db"
+    _store_with_hand_data(db, hand_registry())
+    calls = []
+    real = lineage._propagate
+    monkeypatch.setattr(lineage, "_propagate", lambda *a: calls.append(1) or real(*a))
+    out = tmp_path / "findings.html"
+    result = CliRunner().invoke(cli, ["--store", str(db), "report", "findings", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "UNTRACEABLE_EXPORT" in out.read_text("utf-8")  # the detector did use the shares
+    assert len(calls) == 1
