@@ -6,7 +6,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flowgraph.store.base import LoadResult, RegistryResult, Store
+
+# The Neo4j driver logs "Transaction failed and will be retried in 0.99s (...)" at WARNING while it
+# retries a lost connection; with no logging configured Python prints those to stderr, burying
+# the one StoreUnavailable line users get. A handler on its logger keeps them out of stderr;
+# applications that configure logging still receive them (they propagate to the root logger).
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
