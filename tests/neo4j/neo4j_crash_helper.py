@@ -67,6 +67,10 @@ class OwnServer:
 
     def start(self) -> None:
         """Start (or restart on the same data: Neo4j then recovers) and wait until ready."""
+        pid = self.pid()
+        if pid is not None and process_gone(pid):
+            # start.sh trusts `kill -0`, which a killed server's zombie passes until init reaps it.
+            self.pidfile.unlink()
         env = dict(
             os.environ,
             NEO4J_PORT=str(self.port),
@@ -85,15 +89,6 @@ class OwnServer:
             return int(self.pidfile.read_text().strip())
         except (OSError, ValueError):
             return None
-
-    def kill(self) -> None:
-        """SIGKILL the server (what a power cut or OOM killer does) and wait until it is gone."""
-        pid = self.pid()
-        if pid is None or process_gone(pid):
-            raise RuntimeError(f"no running server in {self.pidfile}")
-        kill_server(pid)
-        # start.sh trusts `kill -0` on the pid file, which a zombie passes: forget the pid.
-        self.pidfile.unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Stop whatever is left (SIGTERM, then SIGKILL); never raises."""
