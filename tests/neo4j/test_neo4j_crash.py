@@ -8,8 +8,9 @@ after a restart (Neo4j recovery) the killed file left nothing and the revision i
 superseded is still current and whole; a rerun completes the load, and the store then holds
 exactly what the embedded store holds for the same files, upload ids included.
 
-Skipped with one line when Java (or Maven, to build the jar) is missing - except in CI (env CI
-set), where that is a failure. The server is stopped at the end, pass or fail.
+Port: NEO4J_CRASH_PORT, else a free one. Skipped with one line when Java (or Maven, to build the
+jar) is missing - except in CI (env CI set), where that is a failure. The server is stopped at
+the end, pass or fail.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from flowgraph.ingest import load_files
 from flowgraph.store import open_store
 from flowgraph.store.neo4j import Neo4jStore
 
-pytestmark = pytest.mark.neo4j
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
 HELPER = Path(__file__).resolve().with_name("neo4j_crash_helper.py")
 PASSWORD = "crash-test-pw-7f3a"  # the server's own password: must never appear in output
