@@ -1,5 +1,7 @@
 """The batch graph of an event table: which batch feeds which, generations, cycles.
 
+A batch is (enterprise_id, batch_id), as for the detectors: SPEC §1 makes batch ids unique only
+within an enterprise's uploads, so two enterprises may use the same one.
 Batch A -> batch B when B consumes a lot A produced. Each batch gets its generation (longest
 path from the batches that consume only created lots), computed by vectorised peeling so the
 cost is O(events); networkx only sees the (usually empty) residue that peeling cannot remove,
@@ -53,7 +55,8 @@ class _Structure:
 
     lots: pd.Index  # lot ids; lot_code indexes into it
     lot_code: np.ndarray  # per event row
-    batches: pd.Index  # batch ids
+    batches: pd.Index  # batch id of each batch code (two enterprises may share one)
+    batch_enterprise: np.ndarray  # enterprise of each batch code: a batch is the pair
     cons: np.ndarray  # event positions of consume rows with a batch
     cb: np.ndarray  # their batch codes
     prod: np.ndarray  # event positions of produce rows with a batch
@@ -72,9 +75,17 @@ def _structure(events: pd.DataFrame) -> _Structure:
     has_batch = events["batch_id"].notna().to_numpy()
     cons = np.flatnonzero((etype == "consume") & has_batch & (lot_code >= 0))
     prod = np.flatnonzero((etype == "produce") & has_batch & (lot_code >= 0))
-    batch_ids = events["batch_id"].to_numpy()
-    codes, batches = pd.factorize(np.concatenate([batch_ids[cons], batch_ids[prod]]))
-    batches = pd.Index(batches, dtype=object)
+    # A batch is (enterprise_id, batch_id): batch ids are only unique within an enterprise.
+    rows = np.concatenate([cons, prod])
+    ent_code, ents = pd.factorize(
+        events["enterprise_id"].to_numpy(dtype=object)[rows], use_na_sentinel=False
+    )
+    id_code, ids = pd.factorize(events["batch_id"].to_numpy(dtype=object)[rows])
+    pair = ent_code.astype(np.int64) * max(len(ids), 1) + id_code
+    codes, first = pd.factorize(pair)  # batch codes in order of first appearance
+    batches = pd.Index(ids.take(first % max(len(ids), 1)), dtype=object)
+    batch_enterprise = np.asarray(ents.take(first // max(len(ids), 1)), dtype=object)
+    batch_enterprise[pd.isna(batch_enterprise)] = None  # like the event table's text columns
     cb, pb = codes[: len(cons)], codes[len(cons) :]
     n = len(batches)
 
@@ -114,5 +125,17 @@ def _structure(events: pd.DataFrame) -> _Structure:
     cycle_lot[edges["lot"].to_numpy()[inner]] = True
     pairs = pd.DataFrame({"lot": edges["lot"].to_numpy()[inner], "comp": comp[src][inner]})
     return _Structure(
-        lots, lot_code, batches, cons, cb, prod, pb, level, comp, cyclic, cycle_lot, pairs
+        lots,
+        lot_code,
+        batches,
+        batch_enterprise,
+        cons,
+        cb,
+        prod,
+        pb,
+        level,
+        comp,
+        cyclic,
+        cycle_lot,
+        pairs,
     )

@@ -4,7 +4,8 @@ Rules where SPEC is silent (copied to the README):
 
 - mining use = REO of the enterprise's ``extract`` rows dated in the year; smelting use = REO of
   ``produce`` rows dated in the year of batches that consume any mineral product (SPEC §3), at the
-  enterprise that reports the produce row. Designation validity does not matter here.
+  enterprise that reports the produce row (a batch is the enterprise's: (enterprise_id,
+  batch_id)). Designation validity does not matter here.
 - "months elapsed with data" counts January up to the last month (<= as_of) in which the
   enterprise reported any event that year; the monthly rate is use / those months.
 - ``crossed`` is the first month whose cumulative use exceeds the quota; once crossed,
@@ -44,22 +45,26 @@ BURNDOWN_COLUMNS = (
 )
 
 
-def smelting_batch_ids(events: pd.DataFrame) -> pd.Index:
-    """Batches that consume any mineral product: smelting and separation (SPEC §3).
+def smelting_batch_ids(events: pd.DataFrame) -> pd.MultiIndex:
+    """Batches (enterprise_id, batch_id) that consume any mineral product: smelting and
+    separation (SPEC §3).
 
     A consume row's product is its lot's (creating event's), else the row's own.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
-    ...     {"event_type": "consume", "date": "2024-01-05", "lot_id": "A", "mass_kg": 1,
-    ...      "product": "BAST_CONC", "batch_id": "B1"},
-    ...     {"event_type": "consume", "date": "2024-01-05", "lot_id": "X", "mass_kg": 1,
-    ...      "product": "ND_OXIDE", "batch_id": "B2"}])
+    ...     {"event_type": "consume", "date": "2024-01-05", "enterprise_id": "S1", "lot_id": "A",
+    ...      "mass_kg": 1, "product": "BAST_CONC", "batch_id": "B1"},
+    ...     {"event_type": "consume", "date": "2024-01-05", "enterprise_id": "S1", "lot_id": "X",
+    ...      "mass_kg": 1, "product": "ND_OXIDE", "batch_id": "B2"}])
     >>> list(smelting_batch_ids(ev))
-    ['B1']
+    [('S1', 'B1')]
     """
     st = _structure(events)
-    return pd.Index(st.batches[_smelting_codes(events, st)], name="batch_id")
+    codes = _smelting_codes(events, st)
+    return pd.MultiIndex.from_arrays(
+        [st.batch_enterprise[codes], st.batches[codes]], names=["enterprise_id", "batch_id"]
+    )
 
 
 def _smelting_codes(events: pd.DataFrame, st) -> np.ndarray:

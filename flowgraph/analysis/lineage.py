@@ -14,7 +14,9 @@ Rules where SPEC is silent (copied to the README):
   origin. Lots derived from them take the haircut as usual (cycle inputs count as share 0).
 - A batch that produces without consuming yields share 0; a batch that consumes without
   producing has output share = input share (nothing to hand on).
-- Batches are identified by `batch_id` alone (as the SPEC §5 finding keys are).
+- A batch is (enterprise_id, batch_id), as for the detectors (RULES.md): SPEC §1 makes batch ids
+  unique only within an enterprise, so two enterprises' batches with the same id are different
+  batches.
 - REO of a row is SPEC §1 (common.reo_kg); a row with no REO % anywhere counts as 0 kg REO.
 - `created_mass_kg` / `created_reo_kg` are totals over all creating events of the lot.
 """
@@ -116,7 +118,7 @@ def lot_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    """One row per batch (index batch_id): enterprise_id, date (earliest row), period,
+    """One row per batch (index enterprise_id, batch_id): date (earliest row), period,
     reo_consumed, reo_produced, smelting (consumes any mineral product), input_share
     (REO-weighted traceable share of inputs), output_share (SPEC §5 haircut), in_cycle, generation.
 
@@ -126,7 +128,7 @@ def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     ...      "product": "BAST_CONC", "mass_kg": 100, "batch_id": "B1"},
     ...     {"event_type": "produce", "date": "2024-01-06", "enterprise_id": "S1", "lot_id": "X",
     ...      "product": "ND_OXIDE", "mass_kg": 60, "reo_pct": 99, "batch_id": "B1"}])
-    >>> row = batch_table(ev, registry_from_records()).loc["B1"]
+    >>> row = batch_table(ev, registry_from_records()).loc[("S1", "B1")]
     >>> bool(row["smelting"]), float(row["output_share"])
     (True, 0.0)
     """
@@ -134,7 +136,7 @@ def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     st = lin.st
     rows = np.concatenate([st.cons, st.prod])
     codes = np.concatenate([st.cb, st.pb])
-    sub = events.iloc[rows][_ORDER + ["enterprise_id", "period"]].assign(_b=codes)
+    sub = events.iloc[rows][_ORDER + ["period"]].assign(_b=codes)
     sub = sub.sort_values(_ORDER, kind="stable").drop_duplicates("_b").set_index("_b")
     sub = sub.reindex(np.arange(len(st.batches)))
     mineral = np.isin(_products_of_rows(events, st)[st.cons], list(MINERAL_PRODUCTS))
@@ -145,7 +147,6 @@ def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
         output_share = np.where(den > 0, lin.in_num / den, 0.0)
     return pd.DataFrame(
         {
-            "enterprise_id": sub["enterprise_id"].to_numpy(),
             "date": sub["date"].to_numpy(),
             "period": sub["period"].to_numpy(),
             "reo_consumed": lin.cons_reo,
@@ -156,12 +157,15 @@ def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
             "in_cycle": st.cyclic,
             "generation": st.level,
         },
-        index=pd.Index(st.batches, name="batch_id"),
+        index=pd.MultiIndex.from_arrays(
+            [st.batch_enterprise, st.batches], names=["enterprise_id", "batch_id"]
+        ),
     )
 
 
 def lineage_graph(events: pd.DataFrame) -> nx.DiGraph:
-    """Lot -> lot edges through batches (a consumed lot -> each lot its batch produced).
+    """Lot -> lot edges through batches (a consumed lot -> each lot its batch produced; a batch
+    is the enterprise's: two enterprises' batches with the same id are not linked).
 
     Edge attribute ``batch_id`` (the smallest batch id when several batches link the pair).
 
@@ -175,9 +179,10 @@ def lineage_graph(events: pd.DataFrame) -> nx.DiGraph:
     [('A', 'X', {'batch_id': 'B1'})]
     """
     batched = events[events["batch_id"].notna() & events["lot_id"].notna()]
-    consumed = batched[batched["event_type"] == "consume"][["lot_id", "batch_id"]]
-    produced = batched[batched["event_type"] == "produce"][["lot_id", "batch_id"]]
-    pairs = consumed.merge(produced, on="batch_id", suffixes=("_in", "_out"))
+    keys = ["enterprise_id", "batch_id"]
+    consumed = batched[batched["event_type"] == "consume"][["lot_id", *keys]]
+    produced = batched[batched["event_type"] == "produce"][["lot_id", *keys]]
+    pairs = consumed.merge(produced, on=keys, suffixes=("_in", "_out"))
     pairs = pairs.sort_values("batch_id").drop_duplicates(["lot_id_in", "lot_id_out"])
     graph = nx.DiGraph()
     graph.add_nodes_from(pd.unique(pd.concat([consumed["lot_id"], produced["lot_id"]])))

@@ -139,19 +139,19 @@ def trace_downstream(events: pd.DataFrame, lot_id: str) -> dict:
         raise UsageError(f"no events for lot {lot_id}")
     reo, lot_pct = _row_reo(events, st)
     products = _lot_product(events, st)
-    frame = events.assign(_reo=reo, _lot=st.lot_code, _pos=np.arange(len(events)))
     by_lot = np.argsort(st.lot_code, kind="stable")
     lot_keys = st.lot_code[by_lot]
     by_batch = np.argsort(st.pb, kind="stable")
     prod_rows, prod_keys = st.prod[by_batch], st.pb[by_batch]
-    batch_code = {b: i for i, b in enumerate(st.batches)}
+    row_batch = np.full(len(events), -1, dtype=np.int64)  # batch code of consume rows
+    row_batch[st.cons] = st.cb
+    frame = events.assign(_reo=reo, _lot=st.lot_code, _pos=np.arange(len(events)), _batch=row_batch)
 
     def of_lot(code: int) -> pd.DataFrame:
         lo, hi = np.searchsorted(lot_keys, [code, code + 1])
         return frame.iloc[by_lot[lo:hi]]
 
-    def outputs_of(batch: str) -> pd.DataFrame:
-        code = batch_code.get(batch, -1)
+    def outputs_of(code: int) -> pd.DataFrame:
         lo, hi = np.searchsorted(prod_keys, [code, code + 1])
         return frame.iloc[np.sort(prod_rows[lo:hi])]
 
@@ -209,10 +209,10 @@ def trace_downstream(events: pd.DataFrame, lot_id: str) -> dict:
     while queue:
         code, out = queue.popleft()
         group = of_lot(code)
-        fed = group[(group["event_type"] == "consume") & group["batch_id"].notna()]
-        for batch, part in fed.sort_values(["date", "_pos"]).groupby("batch_id", sort=False):
+        fed = group[group["_batch"] >= 0]
+        for batch, part in fed.sort_values(["date", "_pos"]).groupby("_batch", sort=False):
             entry = {
-                "batch_id": str(batch),
+                "batch_id": str(st.batches[batch]),
                 "enterprise_id": _text(part["enterprise_id"].iloc[0]),
                 "date": _text(part["date"].min()),
                 "mass_kg": float(part["mass_kg"].sum()),

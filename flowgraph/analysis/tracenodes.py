@@ -73,11 +73,6 @@ class _Index:
         self._cons = st.cons[order]
         self._cons_key = st.cb[order]
         self._first_row = pd.Series(np.arange(len(events))).groupby(st.lot_code).first()
-        # first row of each batch (consume rows before produce rows), for its enterprise
-        rows = np.concatenate([st.cons, st.prod])
-        codes, at = np.unique(np.concatenate([st.cb, st.pb]), return_index=True)
-        self.batch_row = np.zeros(len(st.batches), dtype=np.int64)
-        self.batch_row[codes] = rows[at]
         self.registry = registry
 
     def creations(self, lot: int) -> np.ndarray:
@@ -163,7 +158,7 @@ def _leaf(ix: _Index, registry: Registry, node, share: float) -> dict:
 
 
 def _batch_enterprise(ix: _Index, batch: int) -> str | None:
-    return _text(ix.events["enterprise_id"].iloc[int(ix.batch_row[batch])])
+    return _text(ix.lin.st.batch_enterprise[batch])
 
 
 def _leaves(ix: _Index, registry: Registry, dag: nx.DiGraph, weight: dict):

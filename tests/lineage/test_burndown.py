@@ -122,7 +122,7 @@ def test_smelting_counts_output_of_batches_that_consume_minerals():
         consume("2024-02-10", "S1", "OX", 1_000, "B2"),  # an oxide: not smelting
         produce("2024-02-11", "S1", "MET", 1_000, "B2", pct=116, product="ND_METAL"),
     )
-    assert list(smelting_batch_ids(ev)) == ["B1"]
+    assert list(smelting_batch_ids(ev)) == [("S1", "B1")]
     reg = quotas(("S1", 2024, "smelting", 4.0))
     table = quota_burndown(ev, reg).set_index(["enterprise_id", "activity"])
     s1 = table.loc[("S1", "smelting")]

@@ -79,7 +79,7 @@ def test_blend_of_good_and_unknown_input_is_half_traceable(registry):
     assert table.loc["UNK", "creators"] == 0
     assert table.loc["UNK", "traceable_share"] == 0.0
     assert table.loc["OX", "traceable_share"] == pytest.approx(0.5)
-    batch = batch_table(ev, registry).loc["B1"]
+    batch = batch_table(ev, registry).loc[("S1", "B1")]
     assert batch["input_share"] == pytest.approx(0.5)
     assert batch["reo_consumed"] == pytest.approx(120)
     assert bool(batch["smelting"])
@@ -92,7 +92,7 @@ def test_batch_gain_is_untraceable(registry):
         produce("2024-02-11", "S1", "OX", 550, "B1", pct=100),  # 550 REO: +10 %
     )
     assert lot_shares(ev, registry)["OX"] == pytest.approx(1 / 1.1)
-    batch = batch_table(ev, registry).loc["B1"]
+    batch = batch_table(ev, registry).loc[("S1", "B1")]
     assert batch["input_share"] == pytest.approx(1.0)
     assert batch["output_share"] == pytest.approx(1 / 1.1)
 
@@ -108,7 +108,7 @@ def test_haircut_compounds_down_a_chain(registry):
     table = lot_table(ev, registry)
     assert table.loc["MET", "traceable_share"] == pytest.approx(275 / 1.1 / 300)
     assert table.loc["MET", "family"] == "metal"
-    assert not bool(batch_table(ev, registry).loc["B2", "smelting"])  # consumes an oxide
+    assert not bool(batch_table(ev, registry).loc[("P1", "B2"), "smelting"])  # consumes an oxide
 
 
 def test_consume_rows_without_product_use_the_lots_product_for_smelting(registry):
@@ -119,7 +119,7 @@ def test_consume_rows_without_product_use_the_lots_product_for_smelting(registry
     )
     assert ev.loc[1, "product"] is None
     assert lot_products(ev).tolist() == ["MIXED_CONC", "MIXED_CONC", "ND_OXIDE"]
-    assert bool(batch_table(ev, registry).loc["B1", "smelting"])
+    assert bool(batch_table(ev, registry).loc[("S1", "B1"), "smelting"])
 
 
 def test_cycle_lots_get_share_zero_and_are_found(registry):
@@ -142,7 +142,7 @@ def test_cycle_lots_get_share_zero_and_are_found(registry):
     table = lot_table(ev, registry)
     assert table.loc[["C", "D", "F"], "in_cycle"].tolist() == [True, True, False]
     batches = batch_table(ev, registry)
-    assert batches["in_cycle"].to_dict() == {"B1": True, "B2": True}
+    assert batches["in_cycle"].to_dict() == {("S1", "B1"): True, ("S1", "B2"): True}
 
 
 def test_self_loop_and_separate_cycles_are_sorted(registry):

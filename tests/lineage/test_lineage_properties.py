@@ -30,8 +30,8 @@ def naive_shares(ev) -> dict[str, float]:
     mining_ok = designated_on(REGISTRY, ev["enterprise_id"], ev["date"], "mining")
 
     @functools.cache
-    def batch_out(b: str) -> float:
-        rows = ev["batch_id"] == b
+    def batch_out(ent: str, b: str) -> float:
+        rows = (ev["batch_id"] == b) & (ev["enterprise_id"] == ent)  # a batch is the pair
         cons = rows & (ev["event_type"] == "consume")
         prod = rows & (ev["event_type"] == "produce")
         num = sum(reo[i] * share(ev.at[i, "lot_id"]) for i in ev.index[cons])
@@ -51,7 +51,7 @@ def naive_shares(ev) -> dict[str, float]:
             elif r["event_type"] == "import":
                 good += reo[i] * bool(r["country"] and r["document_ref"])
             else:
-                good += reo[i] * batch_out(r["batch_id"])
+                good += reo[i] * batch_out(r["enterprise_id"], r["batch_id"])
         return good / total if total > 0 else 0.0
 
     return {lot: share(lot) for lot in ev["lot_id"].unique()}
@@ -107,7 +107,8 @@ def test_clean_chains_are_fully_traceable(ev):
 @st.composite
 def messy_chain(draw):
     """Anything goes: unknown lots, undesignated or undocumented origins, gains, duplicates,
-    loops (a batch may consume any lot id, including ones produced later or by itself)."""
+    loops (a batch may consume any lot id, including ones produced later or by itself), and
+    batches of two enterprises under one batch id."""
     n_lots = draw(st.integers(1, 8))
     ids = [f"L{i}" for i in range(n_lots)]
     records = []
@@ -124,18 +125,19 @@ def messy_chain(draw):
             records.append(imported("2024-02-01", "S1", lot, mass, pct=pct))
         elif kind == "bad_imp":
             records.append(imported("2024-02-01", "S1", lot, mass, pct=pct, doc=None))
-    for b in range(draw(st.integers(0, 6))):
+    for _ in range(draw(st.integers(0, 6))):
+        ent, b = draw(st.sampled_from(["S1", "P1"])), draw(st.integers(0, 3))
         for lot in draw(st.lists(st.sampled_from(ids), min_size=0, max_size=3, unique=True)):
             records.append(
                 consume(
-                    "2024-02-10", "S1", lot, draw(st.floats(0.1, 500)), f"B{b}", product="BAST_CONC"
+                    "2024-02-10", ent, lot, draw(st.floats(0.1, 500)), f"B{b}", product="BAST_CONC"
                 )
             )
         for lot in draw(st.lists(st.sampled_from(ids), min_size=0, max_size=2, unique=True)):
             records.append(
                 produce(
                     "2024-02-11",
-                    "S1",
+                    ent,
                     lot,
                     draw(st.floats(0.1, 500)),
                     f"B{b}",
