@@ -4,9 +4,7 @@
 // smallest lot id; period = the month of the last produce row into the group's lots; reo_kg =
 // REO produced into them; enterprise_id = the enterprise whose produce row came last (by date,
 // upload, row). Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
-// Batches are the graph's (:Batch) nodes, one per (enterprise_id, batch_id); the Python
-// lineage joins batch rows by batch_id alone, so the two differ only when two enterprises use
-// the same batch id for batches that link lots (the synthetic data never does).
+// A batch is a (:Batch) node, one per (enterprise_id, batch_id), as in the Python lineage.
 // @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
 // SHORTEST 1 searches the graph breadth-first per (start, end) pair: polynomial, where an
 // unrestricted path pattern would enumerate every trail of a strongly connected group.

@@ -11,10 +11,9 @@
 // extract under a current mining designation, an import with country and customs document)
 // give REO-weighted share 1, every other creation 0. Lots on a lineage cycle have share 0 (no
 // path may pass through one). As in the Python lineage, a row's REO here is its lot's % (the
-// earliest creation's) even for a second creation of the lot. Batches are the graph's
-// (:Batch) nodes, one per (enterprise_id, batch_id); the Python lineage joins batch rows by
-// batch_id alone, so the two differ only when two enterprises use the same batch id for batches
-// that link lots (the synthetic data never does).
+// earliest creation's) even for a second creation of the lot. A batch is a (:Batch) node, one
+// per (enterprise_id, batch_id), as in the Python lineage. The cost is the number of upstream
+// paths (product chains are short; lots on cycles cut them).
 // @param untraceable_export_share float = 0.05 tolerance, untraceable share of the lot's REO
 // @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
 WITH {

@@ -9,6 +9,7 @@ from neo4j_scenario import ev, make_upload
 
 from flowgraph.analysis import run_detectors
 from flowgraph.ingest import load_files, load_registry
+from flowgraph.model import FINDING_TYPES
 from flowgraph.querylib import list_queries, run_query
 from flowgraph.store.local import LocalStore
 
@@ -43,8 +44,9 @@ def compare_all(store) -> dict[str, int]:
     return sizes
 
 
-def test_there_are_cypher_detectors():
-    assert len(CYPHER_DETECTORS) >= 10
+def test_every_finding_type_has_a_cypher_detector():
+    assert len(CYPHER_DETECTORS) == 16
+    assert {name[len("detect_") :].upper() for name in CYPHER_DETECTORS} == set(FINDING_TYPES)
 
 
 def test_cypher_detectors_equal_python_on_planted_scenario(store):
@@ -53,24 +55,36 @@ def test_cypher_detectors_equal_python_on_planted_scenario(store):
     # The scenario plants each of these, so equality is not two empty sets.
     for finding_type in (
         "TRANSFORM_GAIN",
+        "LOT_OVERDRAWN",
         "TRANSIT_MISMATCH",
         "UNCONFIRMED_SHIPMENT",
         "DUPLICATE_LOT",
         "UNKNOWN_LOT",
+        "UNTRACEABLE_EXPORT",
         "UNDESIGNATED_EXTRACTION",
         "QUOTA_EXCEEDED",
         "UNDESIGNATED_SMELTING",
+        "UNDESIGNATED_SUPPLY",
     ):
         assert sizes[finding_type] >= 1, finding_type
 
 
-def _near_misses() -> list:
-    """Every threshold met exactly or a window not covered: no finding from either engine."""
+def _near_misses(over: bool = False) -> list:
+    """Every threshold met exactly or a window not covered: no finding from either engine.
+
+    With ``over``, the cases of the lot, stock, time, cycle, export and supply detectors are
+    pushed just past their line (the same rows otherwise), so each of those types triggers.
+    """
+    bump = 0.01 if over else 0.0
     mine = [
         # 1000 kg REO: exactly M1's 1 t mining quota.
         ev("1", "extract", "2024-05-02", "M1", "N1", 1000, product="BAST_CONC", reo_pct=100,
            document_ref="MIN-1"),
         ev("2", "ship", "2024-05-03", "M1", "N1", 1000, counterparty_id="S1", shipment_id="NS1"),
+        # Book stock 0: a declared 1 kg is exactly the 1 kg floor.
+        ev("3", "stock", "2024-05-31", "M1", "N1", 1 + bump),
+        ev("4", "receive", "2024-05-05", "M1", "NY" if over else "NX", 1 if over else 10,
+           counterparty_id="S1", shipment_id="NS4"),
     ]  # fmt: skip
     smelter = [
         # 0.5% of 1000 kg short: exactly at the tolerance.
@@ -85,8 +99,56 @@ def _near_misses() -> list:
            batch_id="NB2"),
         # T1 has no June upload: an unconfirmed shipment cannot be called yet.
         ev("6", "ship", "2024-05-20", "S1", "N2", 502.5, counterparty_id="T1", shipment_id="NS2"),
+        # NZ: 95 kg REO of documented import NX + 5 kg of NY, imported without a customs
+        # document (an untraceable origin): exactly 5% untraceable (over: 10.1 kg of NY).
+        ev("7", "receive", "2024-05-04", "S1", "NX", 110, counterparty_id="T1", shipment_id="NS3"),
+        ev("8", "import", "2024-05-02", "S1", "NY", 11.1 if over else 10, product="BAST_CONC",
+           reo_pct=50, country="MM"),
+        ev("9", "consume", "2024-05-07", "S1", "NX", 100, batch_id="NB3"),
+        ev("10", "consume", "2024-05-07", "S1", "NY", 10.1 if over else 10, batch_id="NB3"),
+        ev("11", "produce", "2024-05-08", "S1", "NZ", 100, product="ND_OXIDE", reo_pct=100,
+           batch_id="NB3"),
+        ev("12", "ship", "2024-05-09", "S1", "NZ", 100, counterparty_id="T1", shipment_id="NS5"),
+        # Mineral NX passed on the day S1 received it: lawful custody by receipt, and the same
+        # day is no time inversion (over: NY, which S1 holds by an undocumented import).
+        ev("13", "ship", "2024-05-04", "S1", "NY" if over else "NX", 1 if over else 10,
+           counterparty_id="M1", shipment_id="NS4"),
     ]  # fmt: skip
-    trader = [ev("1", "stock", "2024-05-31", "T1", "N9", 0, product="ND_OXIDE")]
+    trader = [
+        ev("1", "stock", "2024-05-31", "T1", "N9", 0, product="ND_OXIDE"),
+        ev("2", "import", "2024-05-02", "T1", "NX", 110, product="BAST_CONC", reo_pct=95,
+           country="MM", document_ref="C-9"),
+        ev("3", "ship", "2024-05-03", "T1", "NX", 110, counterparty_id="S1", shipment_id="NS3"),
+        ev("4", "receive", "2024-05-10", "T1", "NZ", 100, counterparty_id="S1", shipment_id="NS5"),
+        # Batch id NB3 is also S1's: a different batch (enterprise_id, batch_id), so NZ -> NT
+        # does not close a loop with S1's NX -> NZ; NT keeps NZ's 95% traceable share.
+        ev("5", "consume", "2024-05-11", "T1", "NZ", 100, batch_id="NB3"),
+        ev("6", "produce", "2024-05-12", "T1", "NT", 100, product="ND_METAL", reo_pct=100,
+           batch_id="NB3"),
+        ev("7", "export", "2024-05-13", "T1", "NT", 100, country="JP", document_ref="CUS-9",
+           shipment_id="NE1"),
+        # Outflows exactly 0.5% over the 200 kg imported, exported the day of the import
+        # (over: 201.01 kg, the day before).
+        ev("8", "import", "2024-05-02", "T1", "NW", 200, product="ND_OXIDE", reo_pct=99,
+           country="MM", document_ref="C-10"),
+        ev("9", "export", "2024-05-01" if over else "2024-05-02", "T1", "NW", 201 + bump,
+           country="JP", document_ref="CUS-10", shipment_id="NE2"),
+        # Book stock 400 kg: a declared 402 kg is exactly 0.5% off.
+        ev("10", "import", "2024-05-02", "T1", "NV", 1000, product="ND_OXIDE", reo_pct=99,
+           country="MM", document_ref="C-11"),
+        ev("11", "export", "2024-05-03", "T1", "NV", 600, country="JP", document_ref="CUS-11",
+           shipment_id="NE3"),
+        ev("12", "stock", "2024-05-31", "T1", "NV", 402 + bump),
+        # NC1 -> NB6 -> NC2 -> NB7 -> NC3: a chain (over: NB7 yields NC1 again, a cycle).
+        ev("13", "import", "2024-05-02", "T1", "NC1", 10, product="ND_OXIDE", reo_pct=99,
+           country="MM", document_ref="C-12"),
+        ev("14", "consume", "2024-05-03", "T1", "NC1", 10, batch_id="NB6"),
+        ev("15", "produce", "2024-05-04", "T1", "NC2", 10, product="ND_OXIDE", reo_pct=99,
+           batch_id="NB6"),
+        ev("16", "consume", "2024-05-05", "T1", "NC2", 10, batch_id="NB7"),
+        ev("17", "produce", "2024-05-06", "T1", "NC1" if over else "NC3", 10, product="ND_OXIDE",
+           reo_pct=99, batch_id="NB7"),
+    ]  # fmt: skip
     return [make_upload(mine, "m1.csv"), make_upload(smelter, "s1.csv"), make_upload(trader)]
 
 
@@ -96,6 +158,22 @@ def test_cypher_detectors_equal_python_on_near_misses(store):
         store.save_upload(upload)
     sizes = compare_all(store)
     assert sizes == dict.fromkeys(sizes, 0)
+
+
+def test_cypher_detectors_equal_python_just_over_the_near_misses(store):
+    store.save_registry(scenario.registry(), "tests")
+    for upload in _near_misses(over=True):
+        store.save_upload(upload)
+    sizes = compare_all(store)
+    for finding_type in (
+        "LOT_OVERDRAWN",
+        "STOCK_MISMATCH",
+        "TIME_INVERSION",
+        "LINEAGE_CYCLE",
+        "UNTRACEABLE_EXPORT",
+        "UNDESIGNATED_SUPPLY",
+    ):
+        assert sizes[finding_type] >= 1, finding_type
 
 
 def test_detect_findings_identical_on_synth_data(store, tmp_path):
