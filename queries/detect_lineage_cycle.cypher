@@ -6,9 +6,9 @@
 // upload, row). Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // A batch is a (:Batch) node, one per (enterprise_id, batch_id), as in the Python lineage.
 // @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+MATCH (x:Lot)
 // SHORTEST 1 searches the graph breadth-first per (start, end) pair: polynomial, where an
 // unrestricted path pattern would enumerate every trail of a strongly connected group.
-MATCH (x:Lot)
 WHERE EXISTS { (x)-[:INPUT_TO]->(:Batch) } AND EXISTS { (:Batch)-[:YIELDED]->(x) }
   AND EXISTS { MATCH SHORTEST 1 (x) ((:Lot)-[:INPUT_TO]->(:Batch)-[:YIELDED]->(:Lot))+ (x) }
 WITH collect(x) AS on_cycle
