@@ -183,7 +183,8 @@ def test_cypher_detectors_equal_python_just_over_the_near_misses(store):
 def _random_uploads(seed: int, steps: int = 60) -> list:
     """Three months of random events by the scenario's enterprises and U9 (unregistered): every
     event type, batches that sometimes yield an existing lot (duplicates, cycles), receipts
-    short, missing or without shipment, lots nobody created, imports without customs document."""
+    short, missing or without shipment, lots nobody created, imports without customs document;
+    then every seventh upload revised (every other row dropped): only current events count."""
     rng = random.Random(seed)
     rows: dict[tuple[str, str], list[dict]] = {}
     product_of: dict[str, str] = {}  # every lot id used -> its product
@@ -235,7 +236,9 @@ def _random_uploads(seed: int, steps: int = 60) -> list:
                 add(ent, month, "loss", rng.choice(lots), mass / 20, day)
             else:
                 add(ent, month, "stock", rng.choice(lots), rng.choice([0, mass]), 28)
-    return [make_upload(r, f"{e}-{m}.csv") for (e, m), r in sorted(rows.items())]
+    files = sorted(rows.items())
+    return [make_upload(r, f"{e}-{m}.csv") for (e, m), r in files] + [
+        make_upload(r[::2], f"{e}-{m}-rev.csv", salt="rev") for (e, m), r in files[::7]]
 # fmt: on
 
 
