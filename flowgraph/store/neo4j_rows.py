@@ -104,10 +104,13 @@ def write_rows(events: pd.DataFrame) -> dict[str, list[dict]]:
     """
     names = [c for c in EVENT_COLUMNS if c != "upload_id"]
     frame = events.reindex(columns=names)
-    frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
-    # Column by column as Python lists (absent values None, dropped below): several times
-    # faster than DataFrame.to_dict or pandas where/map on these small per-file frames.
-    values = [_column_values(frame[name]) for name in names]
+    dates = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d").tolist()
+    # The whole frame as one object array, None where a value is absent (dropped below), then
+    # column by column as Python lists: per-column pandas conversions cost ~15 ms a file.
+    cells = frame.to_numpy(dtype=object)
+    cells[frame.isna().to_numpy()] = None
+    values = cells.T.tolist()
+    values[names.index("date")] = dates
     column = dict(zip(names, values, strict=True))
     families = {name: product.family for name, product in PRODUCTS.items()}
     names += ["family", "batch_key"]
@@ -121,17 +124,22 @@ def write_rows(events: pd.DataFrame) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for record in zip(*values, strict=True):
         row = {k: v for k, v in zip(names, record, strict=True) if v is not None}
-        out.setdefault(row["event_type"], []).append(row)
+        out.setdefault(row["event_type"], QuietList()).append(row)
     return out
 
 
-def _column_values(series: pd.Series) -> list:
-    """Python scalars, None where absent (NaN, NaT, None)."""
-    if not series.hasnans:
-        return series.tolist()
-    values = series.to_numpy(dtype=object, copy=True)
-    values[pd.isna(values)] = None
-    return values.tolist()
+class QuietList(list):
+    """A list of parameter rows with a short repr.
+
+    The driver formats each RUN message for its debug log before checking the log level; the
+    repr of a few hundred rows cost ~2 ms a statement (measured), a tenth of the client's time.
+
+    >>> QuietList([{"a": 1}, {"a": 2}])
+    <2 rows>
+    """
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
 
 
 def chunks(rows: list[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
@@ -141,7 +149,7 @@ def chunks(rows: list[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
     [10, 10, 5]
     """
     for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+        yield QuietList(rows[start : start + size])
 
 
 def upload_props(upload: Upload, upload_id: int, revision: int, loaded_at: str) -> dict:

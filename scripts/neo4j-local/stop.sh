@@ -10,13 +10,15 @@ if [[ ! -f "$pidfile" ]]; then
   exit 0
 fi
 pid="$(cat "$pidfile")"
-if kill -0 "$pid" 2>/dev/null; then
+# A killed server can linger as a zombie until reaped: treat that as stopped.
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+if alive "$pid"; then
   kill -TERM "$pid"
   for ((i = 0; i < 60; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     echo "neo4j-local: pid $pid did not stop in 60s; killing" >&2
     kill -KILL "$pid" || true
   fi
