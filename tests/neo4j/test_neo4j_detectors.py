@@ -18,7 +18,6 @@ from flowgraph.store.local import LocalStore
 pytestmark = pytest.mark.neo4j
 
 CYPHER_DETECTORS = sorted(n for n in list_queries() if n.startswith("detect_"))
-SEED = 1
 COMPARED = ["period", "enterprise_id", "lot_id", "shipment_id", "batch_id", "activity"]
 
 
@@ -240,6 +239,9 @@ def _random_uploads(seed: int, steps: int = 60) -> list:
     return [make_upload(r, f"{e}-{m}.csv") for (e, m), r in files] + [
         make_upload(r[::2], f"{e}-{m}-rev.csv", salt="rev") for (e, m), r in files[::7]]
 # fmt: on
+
+
+SEED = 1  # a seed whose random events hold every finding type
 
 
 def test_cypher_detectors_equal_python_on_random_events(store):
