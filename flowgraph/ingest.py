@@ -10,7 +10,8 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +61,12 @@ def load_files(
 
     Files are stored one by one in the order given (sorted within folders); parsing and
     validation run ahead in ``workers`` processes (default: one per core when there are
-    enough files; ``FLOWGRAPH_WORKERS=1`` turns it off). Raises InputError only for a path
-    that does not exist; problems inside files are collected per file in the summary (the
-    file is then not stored at all).
+    enough files; ``FLOWGRAPH_WORKERS=1`` turns it off). A store that takes concurrent writes
+    (``store.writers`` > 1, e.g. Neo4j; ``FLOWGRAPH_WRITERS`` overrides) gets one writer lane
+    per writer: all files of one enterprise go, in order, through the same lane, so supersession
+    and the cross-upload checks see exactly what a one-by-one load would. Results are reported
+    in file order either way. Raises InputError only for a path that does not exist; problems
+    inside files are collected per file in the summary (the file is then not stored at all).
 
     >>> import tempfile, os
     >>> from flowgraph.store.local import LocalStore
@@ -75,18 +79,74 @@ def load_files(
     files = find_upload_files(paths)
     workers = _worker_count(len(files)) if workers is None else max(1, workers)
     summary = LoadSummary()
-    with _executor(workers) as pool:
+    writers = _writer_count(store, len(files))
+    with ExitStack() as stack:
+        pool = stack.enter_context(_executor(workers))
+        lanes = _Lanes(stack, writers)
         planned: deque[tuple[Path, str | None, Future | None]] = deque()
+        storing: deque[tuple[Path, Future]] = deque()
         upcoming = iter(files)
         for _ in range(2 * workers):
             _plan_next(store, pool, upcoming, planned)
         while planned:
             path, sha, parsing = planned.popleft()
             _plan_next(store, pool, upcoming, planned)
-            _store_one(store, summary, path, sha, parsing)
-            if on_file is not None:
-                on_file(path)
+            storing.append((path, lanes.submit(store, path, sha, parsing)))
+            # Report in file order; keep a bounded number of files in flight.
+            while storing and (storing[0][1].done() or len(storing) > 4 * writers):
+                _report(summary, *storing.popleft(), on_file)
+        while storing:
+            _report(summary, *storing.popleft(), on_file)
     return summary
+
+
+def _report(
+    summary: LoadSummary, path: Path, outcome: Future, on_file: Callable[[Path], None] | None
+) -> None:
+    """Add one file's outcome to the summary (re-raising a store failure, e.g. unreachable)."""
+    result, problems, warnings = outcome.result()
+    summary.warnings.extend(warnings)
+    if result is not None:
+        summary.results.append(result)
+    else:
+        summary.rejected[str(path)] = problems
+    if on_file is not None:
+        on_file(path)
+
+
+class _Lanes:
+    """Writer lanes: one single-thread executor per lane, an enterprise's files always in the
+    same lane (first come, round robin), or inline when there is one writer."""
+
+    def __init__(self, stack: ExitStack, writers: int):
+        self.executors = [
+            stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=f"flowgraph-writer{n}"))
+            for n in range(writers if writers > 1 else 0)
+        ]
+        # On the way out (including a failure), drop queued files and wait for running ones.
+        stack.callback(lambda: [e.shutdown(wait=True, cancel_futures=True) for e in self.executors])
+        self.lane_of: dict[str, int] = {}
+
+    def submit(self, store: Store, path: Path, sha: str | None, parsing: Future | None) -> Future:
+        if not self.executors:
+            return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
+        if parsing is None:
+            # Same bytes as a current upload when planned: the bytes name their enterprise.
+            identity = store.find_current_by_sha(sha)
+            if identity is None:  # superseded meanwhile by an earlier file: parse it after all
+                parsing = _InlineExecutor().submit(parse_upload, path)
+        if parsing is None:
+            enterprise = identity[0]
+        else:
+            upload, _ = parsing.result()
+            if upload is None:  # rejected while parsing: nothing to store
+                return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
+            enterprise = upload.enterprise_id
+        lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
+        # Ids are taken here, in file order, so they follow the files as a one-by-one load's
+        # would (SPEC §1 breaks ties between uploads by that order).
+        upload_id = store.reserve_upload_id() if parsing is not None else None
+        return self.executors[lane].submit(_store_one, store, path, sha, parsing, upload_id)
 
 
 def parse_upload(path: Path) -> tuple[Upload | None, list[Problem]]:
@@ -122,27 +182,44 @@ def _plan_next(store: Store, pool: Executor, upcoming: Iterator[Path], planned: 
 
 
 def _store_one(
-    store: Store, summary: LoadSummary, path: Path, sha: str | None, parsing: Future | None
-) -> None:
+    store: Store,
+    path: Path,
+    sha: str | None,
+    parsing: Future | None,
+    upload_id: int | None = None,
+) -> tuple[LoadResult | None, list[Problem], list[str]]:
+    """Store one file: (result, problems, warnings); result None means rejected."""
     name = str(path)
     if parsing is None:
         identity = store.find_current_by_sha(sha)
         if identity is not None:
             # Same bytes as a current upload: nothing to parse, nothing to write.
-            summary.results.append(LoadResult(name, *identity, "unchanged", 0, 0))
-            return
+            return LoadResult(name, *identity, "unchanged", 0, 0), [], []
         # An earlier file of this command superseded it meanwhile: it is news again.
         upload, problems = parse_upload(path)
     else:
         upload, problems = parsing.result()
     if upload is None:
-        summary.rejected[name] = problems
-        return
-    summary.warnings.extend(upload.warnings)
+        return None, problems, []
     try:
-        summary.results.append(store.save_upload(upload))
+        if upload_id is not None:
+            return store.save_upload(upload, upload_id=upload_id), [], list(upload.warnings)
+        return store.save_upload(upload), [], list(upload.warnings)
     except InputError as e:
-        summary.rejected[name] = e.problems
+        return None, e.problems, list(upload.warnings)
+
+
+def _writer_count(store: Store, files: int) -> int:
+    configured = os.environ.get("FLOWGRAPH_WRITERS")
+    if configured:
+        try:
+            wanted = max(1, int(configured))
+        except ValueError as e:
+            raise UsageError(f"FLOWGRAPH_WRITERS must be a whole number, got {configured!r}") from e
+    else:
+        wanted = getattr(store, "writers", 1)
+    # A store without concurrent writes (the embedded SQLite store) always gets one lane.
+    return min(wanted, files) if getattr(store, "writers", 1) > 1 else 1
 
 
 def _worker_count(files: int) -> int:

@@ -95,10 +95,17 @@ _EVENT_BODIES: dict[str, str] = {
 }
 
 
-# Takes the next upload id, creates the (:Upload) and retires the one it supersedes.
-CREATE_UPLOAD = (
+# The next upload id, taken in a transaction of its own: the counter's lock is then held for
+# milliseconds instead of for a whole file's write, so files of different enterprises can be
+# written concurrently. A file whose write then fails leaves its id unused (ids are unique and
+# increase in the order files are stored; they are not dense).
+NEXT_UPLOAD_ID = (
     "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
-    "WITH c.value AS uid "
+    "RETURN c.value AS uid"
+)
+# Creates the (:Upload) with the reserved id $uid and retires the one it supersedes.
+CREATE_UPLOAD = (
+    "WITH $uid AS uid "
     "MERGE (e:Enterprise {id: $ent}) "
     "CREATE (u:Upload) SET u = $props, u.upload_id = uid "
     "CREATE (e)-[:UPLOADED]->(u) "

@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,7 +127,8 @@ def _install_kill_switch() -> None:
 
     batch_size = int(os.environ.get("CRASH_BATCH_SIZE", "0")) or None
     kill_sha = os.environ.get("CRASH_KILL_SHA")
-    state = {"armed": False, "fired": False}
+    # armed: the writer thread storing the file to kill (load_files may run writer lanes).
+    state: dict = {"armed": None, "fired": False}
 
     class KillingTx:
         """The file's transaction: kills the server before the statement after the first one
@@ -140,7 +142,7 @@ def _install_kill_switch() -> None:
             return getattr(self._tx, name)
 
         def run(self, query, parameters=None, **kwargs):
-            if state["armed"] and not state["fired"] and self._wrote_rows:
+            if state["armed"] == threading.get_ident() and not state["fired"] and self._wrote_rows:
                 state["fired"] = True
                 held = self._tx.run(PROBE, sha=kill_sha).single()
                 kill_server(int(os.environ["CRASH_KILL_PID"]))
@@ -155,17 +157,19 @@ def _install_kill_switch() -> None:
     original_save = Neo4jStore.save_upload
     original_write = neo4j.Session.execute_write
 
-    def save_upload(self, upload):
+    def save_upload(self, upload, upload_id=None):
         if batch_size:
             self.batch_size = batch_size
-        state["armed"] = upload.sha256 == kill_sha
+        if upload.sha256 == kill_sha:
+            state["armed"] = threading.get_ident()
         try:
-            return original_save(self, upload)
+            return original_save(self, upload, upload_id)
         finally:
-            state["armed"] = False
+            if state["armed"] == threading.get_ident():
+                state["armed"] = None
 
     def execute_write(self, transaction_function, *args, **kwargs):
-        if not state["armed"]:
+        if state["armed"] != threading.get_ident():
             return original_write(self, transaction_function, *args, **kwargs)
 
         def spied(tx, *a, **k):
