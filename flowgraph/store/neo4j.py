@@ -263,16 +263,16 @@ class Neo4jStore:
         tx.run(q.ARCHIVE_ENTERPRISE_EVENTS, old=old, ent=ent).consume()
         tx.run(q.ARCHIVE_YIELDED, old=old, ent=ent).consume()
         tx.run(q.ARCHIVE_INPUT_TO, old=old, ent=ent).consume()
-        old_shipments = [
-            record["id"]
-            for record in tx.run(
-                "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
-                "WHERE ev.shipment_id IS NOT NULL RETURN DISTINCT ev.shipment_id AS id",
-                old=old,
-            )
-        ]
+        named = tx.run(
+            "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
+            "RETURN collect(DISTINCT ev.shipment_id) AS shipments, "
+            "collect(DISTINCT ev.lot_id) AS lots",
+            old=old,
+        ).single()
         tx.run(q.DROP_EMPTY_BATCHES, ent=ent).consume()
-        tx.run(q.DROP_EMPTY_SHIPMENTS, shipments=old_shipments).consume()
+        tx.run(q.DROP_STALE_SHIPMENT_LINKS, shipments=named["shipments"]).consume()
+        tx.run(q.DROP_EMPTY_SHIPMENTS, shipments=named["shipments"]).consume()
+        tx.run(q.DROP_ORPHAN_LOTS, lots=named["lots"]).consume()
 
     def uploads(self, include_history: bool = False) -> pd.DataFrame:
         columns = [

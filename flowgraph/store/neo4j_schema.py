@@ -167,6 +167,24 @@ DROP_EMPTY_BATCHES = (
     "MATCH (e:Enterprise {id: $ent})-[:RAN]->(b:Batch) "
     "WHERE NOT ()-[:INPUT_TO]->(b) AND NOT (b)-[:YIELDED]->() DETACH DELETE b"
 )
+# After a revision, a shipment's TO / FROM / CARRIES links stand only where a current SENT or
+# RECEIVED event still names that counterparty or lot (the new revision's links are already in).
+DROP_STALE_SHIPMENT_LINKS = (
+    "UNWIND $shipments AS sid "
+    "MATCH (s:Shipment {id: sid})-[link:TO|FROM|CARRIES]->(n) "
+    "WHERE NOT EXISTS { MATCH ()-[r:SENT|RECEIVED]->(s) WHERE "
+    "(type(link) = 'TO' AND type(r) = 'SENT' AND r.counterparty_id = n.id) "
+    "OR (type(link) = 'FROM' AND type(r) = 'RECEIVED' AND r.counterparty_id = n.id) "
+    "OR (type(link) = 'CARRIES' AND r.lot_id = n.id) } "
+    "DELETE link"
+)
+# Lots the superseded upload named that no current event or shipment mentions any more.
+DROP_ORPHAN_LOTS = (
+    "UNWIND $lots AS lid MATCH (l:Lot {id: lid}) "
+    "WHERE NOT EXISTS { (l)-[:INPUT_TO|CARRIES]-() } "
+    "AND NOT EXISTS { ()-[:EXTRACTED|IMPORTED|EXPORTED|LOST|HELD|YIELDED]->(l) } "
+    "DETACH DELETE l"
+)
 DROP_EMPTY_SHIPMENTS = (
     "MATCH (s:Shipment) WHERE s.id IN $shipments AND NOT ()-[:SENT|RECEIVED]->(s) DETACH DELETE s"
 )

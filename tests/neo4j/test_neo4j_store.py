@@ -74,6 +74,30 @@ def test_load_supersede_unchanged_and_history(store):
     assert count(store, "MATCH (s:Shipment) RETURN count(s)") == 0
 
 
+def test_revision_leaves_no_stale_shipment_links_or_orphan_lots(store):
+    def sender(counterparty, lot, stock_lot):
+        return [ev("1", "extract", "2024-03-02", "M1", lot, 100, product="BAST_CONC", reo_pct=60,
+                   document_ref="MIN-1"),
+                ev("2", "ship", "2024-03-05", "M1", lot, 50, counterparty_id=counterparty,
+                   shipment_id="SH1"),
+                ev("3", "stock", "2024-03-31", "M1", stock_lot, 50, product="BAST_CONC")]  # fmt: skip
+
+    receiver = make_upload([ev("1", "receive", "2024-03-06", "S1", "L1", 50, counterparty_id="M1",
+                               shipment_id="SH1")], "s1.csv")  # fmt: skip
+    store.save_upload(make_upload(sender("S1", "L1", "L9"), "m1-v1.csv"))
+    store.save_upload(receiver)
+    # The revision sends SH1 to T1 carrying L2, and no longer holds L9.
+    store.save_upload(make_upload(sender("T1", "L2", "L2"), "m1-v2.csv"))
+
+    links = "MATCH (:Shipment {id: 'SH1'})-[x:%s]->(n) RETURN collect(n.id) AS ids"
+    ids = {t: store._read(links % t)[0]["ids"] for t in ("TO", "FROM", "CARRIES")}
+    assert ids["TO"] == ["T1"]  # S1 was the old revision's addressee only
+    assert ids["FROM"] == ["M1"]  # S1's receipt still names M1
+    assert sorted(ids["CARRIES"]) == ["L1", "L2"]  # L1 by S1's receipt, L2 by the new SENT
+    assert count(store, "MATCH (l:Lot {id: 'L9'}) RETURN count(l)") == 0
+    assert count(store, "MATCH (l:Lot {id: 'L1'}) RETURN count(l)") == 1
+
+
 def test_cross_upload_event_id_clash_stores_nothing(store):
     store.save_upload(make_upload([ev("7", "extract", "2024-03-02", "M1", "L1", 10,
                                       product="BAST_CONC", reo_pct=60, document_ref="x")]))  # fmt: skip
