@@ -92,12 +92,18 @@ def load_files(
             path, sha, parsing = planned.popleft()
             _plan_next(store, pool, upcoming, planned)
             storing.append((path, lanes.submit(store, path, sha, parsing)))
-            # Report in file order; keep a bounded number of files in flight.
-            while storing and (storing[0][1].done() or len(storing) > 4 * writers):
+            # Report in file order; keep a bounded number of files in flight. The window spans
+            # several enterprises (a folder holds one enterprise's year: 12 files in a row), or
+            # one enterprise's queue would fill it while the other lanes idle.
+            while storing and (storing[0][1].done() or len(storing) > IN_FLIGHT * writers):
                 _report(summary, *storing.popleft(), on_file)
         while storing:
             _report(summary, *storing.popleft(), on_file)
     return summary
+
+
+# Files per writer lane that may be parsed and queued but not yet reported.
+IN_FLIGHT = 24
 
 
 def _report(

@@ -91,6 +91,7 @@ class Neo4jStore:
         self.uri = uri
         self._schema_ready = False
         self._schema_lock = threading.Lock()
+        self._keys: dict[int, tuple[frozenset, frozenset]] = {}  # upload id -> its id sets
         self.batch_size = BATCH_SIZE  # rows per UNWIND statement (all in the file's transaction)
         # Files of different enterprises may be written concurrently (ingest.load_files runs one
         # lane per writer; each enterprise's files stay in order in one lane).
@@ -231,10 +232,8 @@ class Neo4jStore:
             return LoadResult(
                 upload.file_name, ent, period, "unchanged", count, current["revision"]
             )
-        others = {
-            o["period"]: (frozenset(o["event_ids"] or ()), frozenset(o["batch_ids"] or ()))
-            for o in state["others"]
-        }
+        self._read_upload_keys(tx, [o["upload_id"] for o in state["others"]])
+        others = {o["period"]: self._keys[o["upload_id"]] for o in state["others"]}
         problems = cross_upload_problems(upload, others)
         if problems:
             raise InputError(problems)
@@ -249,6 +248,8 @@ class Neo4jStore:
         first = {kind: parts[0] for kind, parts in batches.items()}
         upload_id = self._next_upload_id(reserved)
         tx.run(q.SAVE_UPLOAD, ent=ent, props=props, old=old, uid=upload_id, rows=first).consume()
+        # The next month's file needs these (a failed write leaves an id no upload will have).
+        self._keys[upload_id] = (frozenset(props["event_ids"]), frozenset(props["batch_ids"]))
         for kind, parts in batches.items():
             for chunk in parts[1:]:
                 tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
@@ -256,6 +257,18 @@ class Neo4jStore:
             self._retire(tx, ent, old)
         status = "superseded" if old is not None else "loaded"
         return LoadResult(upload.file_name, ent, period, status, count, revision, upload_id)
+
+    def _read_upload_keys(self, tx: neo4j.ManagedTransaction, upload_ids: list[int]) -> None:
+        """Cache (event ids, batch ids) of stored uploads, each read once per store object: an
+        upload's ids never change, and re-reading every other month's lists for each file made
+        a year of loading quadratic in its months."""
+        missing = [i for i in upload_ids if i not in self._keys]
+        if missing:
+            for record in tx.run(q.UPLOAD_KEYS, ids=missing):
+                self._keys[record["upload_id"]] = (
+                    frozenset(record["event_ids"] or ()),
+                    frozenset(record["batch_ids"] or ()),
+                )
 
     @staticmethod
     def _retire(tx: neo4j.ManagedTransaction, ent: str, old: int) -> None:

@@ -136,12 +136,18 @@ SAVE_UPLOAD = (
 )
 CREATE_UPLOAD += "RETURN uid"
 
-# The identity's history and the enterprise's other current uploads' keys, in one round trip.
+# The identity's history and which other uploads of the enterprise are current, in one round
+# trip; their event / batch id lists are fetched only for uploads the store has not seen yet
+# (UPLOAD_KEYS: an upload's ids never change), so a year of monthly files reads each list once.
 UPLOAD_STATE = (
     "OPTIONAL MATCH (u:Upload {enterprise_id: $ent, period: $period}) "
     "WITH collect(u {.upload_id, .sha256, .revision, .current}) AS history "
     "OPTIONAL MATCH (o:Upload {enterprise_id: $ent}) WHERE o.current AND o.period <> $period "
-    "RETURN history, collect(o {.period, .event_ids, .batch_ids}) AS others"
+    "RETURN history, collect(o {.period, .upload_id}) AS others"
+)
+UPLOAD_KEYS = (
+    "UNWIND $ids AS id MATCH (o:Upload {upload_id: id}) "
+    "RETURN o.upload_id AS upload_id, o.event_ids AS event_ids, o.batch_ids AS batch_ids"
 )
 # Supersession: the old upload's event relationships leave the current graph but stay in
 # history as (:Upload)-[:RECORDED]->(:Event) nodes with the same properties.
