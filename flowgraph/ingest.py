@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flowgraph.errors import InputError, Problem, UsageError
+from flowgraph.errors import InputError, Problem, StoreUnavailable, UsageError
 from flowgraph.model import Upload
 from flowgraph.store.base import LoadResult, RegistryResult, Store
 
@@ -80,6 +80,26 @@ def load_files(
     workers = _worker_count(len(files)) if workers is None else max(1, workers)
     summary = LoadSummary()
     writers = _writer_count(store, len(files))
+    try:
+        _load_all(store, files, workers, writers, summary, on_file)
+    except StoreUnavailable as e:
+        # One line still (the CLI prints it), saying what a user needs to know next.
+        raise StoreUnavailable(
+            f"{e} (after {len(summary.results) + len(summary.rejected)} of {len(files)} files; "
+            "nothing of an interrupted file is stored: run the same load again to complete it, "
+            "files already stored are then reported unchanged)"
+        ) from e
+    return summary
+
+
+def _load_all(
+    store: Store,
+    files: list[Path],
+    workers: int,
+    writers: int,
+    summary: LoadSummary,
+    on_file: Callable[[Path], None] | None,
+) -> None:
     with ExitStack() as stack:
         pool = stack.enter_context(_executor(workers))
         lanes = _Lanes(stack, writers)
@@ -99,7 +119,6 @@ def load_files(
                 _report(summary, *storing.popleft(), on_file)
         while storing:
             _report(summary, *storing.popleft(), on_file)
-    return summary
 
 
 # Files per writer lane that may be parsed and queued but not yet reported.

@@ -251,6 +251,7 @@ def test_server_killed_mid_file_leaves_nothing_and_rerun_completes(server, tmp_p
     lines = killed.stderr.strip().splitlines()
     assert len(lines) == 1, killed.stderr
     assert lines[0].startswith(f"Error: cannot reach Neo4j at {server.uri}: "), lines[0]
+    assert "run the same load again" in lines[0]  # what to do next
     assert PASSWORD not in killed.stderr + killed.stdout
     assert "Traceback" not in killed.stderr
 

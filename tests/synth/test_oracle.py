@@ -178,3 +178,30 @@ def test_lineage_cycle_and_stock_mismatch():
     stock = [mine(), ev("stock", "03-31", "M", "L1", 994.0)]
     assert found(stock) == [("STOCK_MISMATCH", 3.0)]
     assert found([mine(), ev("stock", "03-31", "M", "L1", 996.0)]) == []
+
+
+def test_batches_of_two_enterprises_with_one_batch_id_stay_apart():
+    """S's batch B1 is balanced, T's batch B1 loses half its REO: one TRANSFORM_LOSS, T's, as the
+    production detectors find it (keyed by batch_id alone the two would merge into one)."""
+    from flowgraph.analysis.detectors import run_detectors
+
+    rows = batch(1.0) + [
+        ev("import", "03-01", "T", "L2", 500.0, reo_pct=50.0, country="AU", document_ref="C1"),
+        ev("consume", "03-06", "T", "L2", 500.0, batch_id="B1"),
+        ev("produce", "03-06", "T", "O2", 125.0 / 0.99, batch_id="B1", product="LA_OXIDE",
+           reo_pct=99.0),
+    ]  # fmt: skip
+    events = events_frame(rows)
+    oracle = reference_findings(events, REG)
+
+    def keyed(frame):
+        cols = ["type", "enterprise_id", "lot_id", "shipment_id", "batch_id", "period"]
+        return sorted(
+            (*("" if v is None or v != v else str(v) for v in key), round(float(reo), 3))
+            for *key, reo in frame[[*cols, "reo_kg"]].itertuples(index=False)
+        )
+
+    losses = oracle[oracle["type"] == "TRANSFORM_LOSS"]
+    assert losses[["enterprise_id", "batch_id"]].values.tolist() == [["T", "B1"]]
+    assert losses["reo_kg"].round(3).tolist() == [125.0]
+    assert keyed(oracle) == keyed(run_detectors(events, REG))

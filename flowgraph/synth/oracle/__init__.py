@@ -36,6 +36,7 @@ __all__ = ["lot_shares", "reference_findings"]
 
 # Order of the key: family and type in SPEC §5 table order, then key columns, then period
 # (the order `flowgraph detect` prints, so the two files diff line by line).
+_SEP = "\x1f"  # joins enterprise_id and batch_id into the oracle's internal batch key
 _SORT = ["shipment_id", "batch_id", "enterprise_id", "lot_id", "year", "activity", "period"]
 
 
@@ -53,6 +54,13 @@ def reference_findings(
     """
     tol = tol or Tolerances()
     ev = events.copy()
+    # A batch is (enterprise_id, batch_id): batch ids are unique only within an enterprise.
+    # Keyed as one string here and split back in the findings.
+    has_batch = ev["batch_id"].notna()
+    ev["batch_id"] = ev["batch_id"].astype(object)
+    ev.loc[has_batch, "batch_id"] = (
+        ev.loc[has_batch, "enterprise_id"].astype(str) + _SEP + ev.loc[has_batch, "batch_id"]
+    )
     ev["reo"] = reo_kg(ev, lot_reo_pct(ev))
     creators = ev[ev["event_type"].isin(CREATING_TYPES)]
     lot_product = creators.drop_duplicates("lot_id").set_index("lot_id")["product"]
@@ -68,6 +76,9 @@ def reference_findings(
     out += _untraceable_exports(ev, registry, tol)
     out += _quotas(ev, registry)
     frame = pd.DataFrame(out, columns=list(FINDING_COLUMNS))
+    frame["batch_id"] = frame["batch_id"].map(
+        lambda b: b.split(_SEP, 1)[1] if isinstance(b, str) and _SEP in b else b
+    )
     if frame.empty:
         return frame.astype({"reo_kg": "float64"})
     keys = frame[_SORT].astype("object").map(lambda v: "" if v is None or v != v else str(v))
