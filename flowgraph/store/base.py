@@ -35,6 +35,14 @@ class RegistryResult:
 
 
 class Store(Protocol):
+    """What ``ingest`` and the analyses need from a store.
+
+    Optional, for stores that take concurrent writes (Neo4j): ``writers`` (> 1: ``load_files``
+    writes files of different enterprises in that many lanes) and ``reserve_upload_id()``
+    (called in file order; ``save_upload(upload, upload_id=...)`` then uses that id). A store
+    without ``writers`` gets files one by one (the embedded SQLite store).
+    """
+
     uri: str
 
     def find_current_by_sha(self, sha256: str) -> tuple[str, str] | None:
