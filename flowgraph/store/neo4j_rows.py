@@ -103,14 +103,17 @@ def write_rows(events: pd.DataFrame) -> dict[str, list[dict]]:
     ('2024-03-05', 'E1/B1', False)
     """
     names = [c for c in EVENT_COLUMNS if c != "upload_id"]
-    frame = events.reindex(columns=names)
-    dates = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d").tolist()
-    # The whole frame as one object array, None where a value is absent (dropped below), then
-    # column by column as Python lists: per-column pandas conversions cost ~15 ms a file.
-    cells = frame.to_numpy(dtype=object)
-    cells[frame.isna().to_numpy()] = None
-    values = cells.T.tolist()
-    values[names.index("date")] = dates
+    size = len(events)
+    # Column by column as Python lists, None where a value is absent (dropped below): no frame
+    # is copied (a reindexed copy alone cost ~2 ms a file).
+    values = [
+        pd.to_datetime(events["date"]).dt.strftime("%Y-%m-%d").tolist()
+        if name == "date"
+        else events[name].to_numpy(dtype=object, na_value=None).tolist()
+        if name in events
+        else [None] * size
+        for name in names
+    ]
     column = dict(zip(names, values, strict=True))
     families = {name: product.family for name, product in PRODUCTS.items()}
     names += ["family", "batch_key"]
