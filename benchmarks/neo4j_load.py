@@ -29,6 +29,7 @@ import pandas as pd
 from flowgraph.model import EVENT_COLUMNS, Upload
 from flowgraph.store.neo4j import WRITERS, Neo4jStore
 from flowgraph.store.neo4j_rows import event_rows
+from flowgraph.store.neo4j_schema import DELETE_ALL
 
 REPO = Path(__file__).resolve().parent.parent
 NAIVE_SAMPLE = 20_000
@@ -97,26 +98,28 @@ LOAD_CSV = {
 }
 
 
-def synth_uploads(scale: float, seed: int) -> list[Upload]:
-    """Parsed uploads of ``flowgraph synth --scale N`` (cached under benchmarks/.cache)."""
+def synth_files(scale: float, seed: int) -> list[Path]:
+    """The upload files of ``flowgraph synth --scale N`` (cached under benchmarks/.cache)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _data import synth_dir
 
-    from loaders import find_upload_files, read_upload
+    from loaders import find_upload_files
 
-    data = synth_dir(scale, seed)
-    return [read_upload(p) for p in find_upload_files([data / "uploads"])]
+    return find_upload_files([synth_dir(scale, seed) / "uploads"])
+
+
+def synth_uploads(scale: float, seed: int) -> list[Upload]:
+    """The same files, parsed."""
+    from loaders import read_upload
+
+    return [read_upload(p) for p in synth_files(scale, seed)]
 
 
 def wipe(store: Neo4jStore) -> None:
     # Batched delete: one huge transaction would need memory for the whole graph.
-    # Relationships first: a DETACH DELETE of an enterprise node with 100k+ relationships in one
-    # inner transaction exceeds the server's transaction memory pool at scale 100.
+    # Batched (a database left with benchmark data would overflow one DETACH DELETE).
     with store.driver.session(database=store.database) as session:
-        for statement in (
-            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 50000 ROWS",
-            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 50000 ROWS",
-        ):
+        for statement in DELETE_ALL:
             session.run(statement).consume()
 
 
@@ -187,13 +190,8 @@ def main() -> None:
     data_dir = Path(os.environ.get("NEO4J_DATA_DIR", REPO / ".neo4j" / "data"))
     import_dir = Path(os.environ.get("NEO4J_IMPORT_DIR", data_dir / "import"))
 
+    files = synth_files(args.scale, args.seed)
     uploads = synth_uploads(args.scale, args.seed)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _data import synth_dir
-
-    from loaders import find_upload_files
-
-    files = find_upload_files([synth_dir(args.scale, args.seed) / "uploads"])
     total = sum(len(u.events) for u in uploads)
     store = Neo4jStore.connect(uri)
     print(f"server         {uri} ({store.driver.get_server_info().agent})")

@@ -153,25 +153,30 @@ class _Lanes:
         self.lane_of: dict[str, int] = {}
 
     def submit(self, store: Store, path: Path, sha: str | None, parsing: Future | None) -> Future:
-        if not self.executors:
+        enterprise = None
+        if self.executors:
+            enterprise, parsing = _enterprise_of(store, path, sha, parsing)
+        if enterprise is None:  # one writer, or rejected while parsing: done here and now
             return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
-        if parsing is None:
-            # Same bytes as a current upload when planned: the bytes name their enterprise.
-            identity = store.find_current_by_sha(sha)
-            if identity is None:  # superseded meanwhile by an earlier file: parse it after all
-                parsing = _InlineExecutor().submit(parse_upload, path)
-        if parsing is None:
-            enterprise = identity[0]
-        else:
-            upload, _ = parsing.result()
-            if upload is None:  # rejected while parsing: nothing to store
-                return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
-            enterprise = upload.enterprise_id
         lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
         # Ids are taken here, in file order, so they follow the files as a one-by-one load's
         # would (SPEC §1 breaks ties between uploads by that order).
         upload_id = store.reserve_upload_id() if parsing is not None else None
         return self.executors[lane].submit(_store_one, store, path, sha, parsing, upload_id)
+
+
+def _enterprise_of(
+    store: Store, path: Path, sha: str | None, parsing: Future | None
+) -> tuple[str | None, Future | None]:
+    """The file's enterprise (None when it was rejected) and its parsing, made now when bytes
+    thought unchanged were superseded meanwhile by an earlier file."""
+    if parsing is None:
+        identity = store.find_current_by_sha(sha)
+        if identity is not None:  # the bytes name their enterprise
+            return identity[0], None
+        parsing = _InlineExecutor().submit(parse_upload, path)
+    upload, _ = parsing.result()
+    return (upload.enterprise_id if upload is not None else None), parsing
 
 
 def parse_upload(path: Path) -> tuple[Upload | None, list[Problem]]:
@@ -226,10 +231,10 @@ def _store_one(
         upload, problems = parsing.result()
     if upload is None:
         return None, problems, []
+    # Only stores that reserve ids (Store docstring) are given one.
+    reserved = {} if upload_id is None else {"upload_id": upload_id}
     try:
-        if upload_id is not None:
-            return store.save_upload(upload, upload_id=upload_id), [], list(upload.warnings)
-        return store.save_upload(upload), [], list(upload.warnings)
+        return store.save_upload(upload, **reserved), [], list(upload.warnings)
     except InputError as e:
         return None, e.problems, list(upload.warnings)
 

@@ -263,6 +263,12 @@ READ_QUOTAS = (
     "q.quota_t_reo AS quota_t_reo ORDER BY q.row"
 )
 
+# Empties the database, in batches and relationships first (one DETACH DELETE of a national
+# year's enterprise nodes exceeds the server's transaction memory). Tests and benchmarks only.
+DELETE_ALL: tuple[str, ...] = (
+    "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 50000 ROWS",
+    "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 50000 ROWS",
+)
 DELETE_FINDINGS = "MATCH (n) WHERE n:Finding OR n:DetectionRun DETACH DELETE n"
 CREATE_RUN = "CREATE (:DetectionRun {run_id: $run_id, ran_at: $ran_at, findings: $count})"
 WRITE_FINDINGS = (

@@ -14,6 +14,7 @@ import pytest
 from neo4j_scenario import URI
 
 from flowgraph.errors import StoreUnavailable
+from flowgraph.store.neo4j_schema import DELETE_ALL
 
 HERE = Path(__file__).resolve().parent
 _state: dict[str, object] = {}
@@ -69,13 +70,9 @@ def _session_store():
 @pytest.fixture
 def store(_session_store):
     """The Neo4j store on an emptied database (nodes and relationships; schema kept)."""
-    # In batches, relationships first: a database left with benchmark data (scale 100) would
-    # exceed the server's transaction memory in one DETACH DELETE.
+    # Batched (a database left with benchmark data would overflow one DETACH DELETE).
     with _session_store.driver.session(database=_session_store.database) as session:
-        for statement in (
-            "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 50000 ROWS",
-            "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 50000 ROWS",
-        ):
+        for statement in DELETE_ALL:
             session.run(statement).consume()
     _session_store.batch_size = 10_000
     return _session_store
