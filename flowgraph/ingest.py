@@ -103,15 +103,18 @@ def _load_all(
     with ExitStack() as stack:
         pool = stack.enter_context(_executor(workers))
         lanes = _Lanes(stack, writers)
+        # One look at what the store holds: files already current are not parsed. (A file an
+        # earlier one of this load supersedes is news again; _store_one checks that live.)
+        stored = store.current_shas() if files else {}
         planned: deque[tuple[Path, str | None, Future | None]] = deque()
         storing: deque[tuple[Path, Future]] = deque()
         upcoming = iter(files)
         for _ in range(2 * workers):
-            _plan_next(store, pool, upcoming, planned)
-        while planned:
+            _plan_next(stored, pool, upcoming, planned)
+        for left in range(len(files), 0, -1):
             path, sha, parsing = planned.popleft()
-            _plan_next(store, pool, upcoming, planned)
-            storing.append((path, lanes.submit(store, path, sha, parsing)))
+            _plan_next(stored, pool, upcoming, planned)
+            storing.append((path, lanes.submit(store, stored, path, sha, parsing, left)))
             # Report in file order; keep a bounded number of files in flight. The window spans
             # several enterprises (a folder holds one enterprise's year: 12 files in a row), or
             # one enterprise's queue would fill it while the other lanes idle.
@@ -123,6 +126,8 @@ def _load_all(
 
 # Files per writer lane that may be parsed and queued but not yet reported.
 IN_FLIGHT = 24
+# Upload ids reserved at a time for the lanes: one short commit per block instead of per file.
+ID_BLOCK = 32
 
 
 def _report(
@@ -151,32 +156,43 @@ class _Lanes:
         # On the way out (including a failure), drop queued files and wait for running ones.
         stack.callback(lambda: [e.shutdown(wait=True, cancel_futures=True) for e in self.executors])
         self.lane_of: dict[str, int] = {}
+        self.ids: deque[int] = deque()
 
-    def submit(self, store: Store, path: Path, sha: str | None, parsing: Future | None) -> Future:
+    def submit(
+        self,
+        store: Store,
+        stored: dict[str, tuple[str, str]],
+        path: Path,
+        sha: str | None,
+        parsing: Future | None,
+        left: int,
+    ) -> Future:
+        """Queue one file; ``left`` counts it and the files still to come."""
         enterprise = None
         if self.executors:
-            enterprise, parsing = _enterprise_of(store, path, sha, parsing)
+            enterprise = _enterprise_of(stored, sha, parsing)
         if enterprise is None:  # one writer, or rejected while parsing: done here and now
             return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
         lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
         # Ids are taken here, in file order, so they follow the files as a one-by-one load's
         # would (SPEC §1 breaks ties between uploads by that order).
-        upload_id = store.reserve_upload_id() if parsing is not None else None
+        upload_id = self._next_id(store, left) if parsing is not None else None
         return self.executors[lane].submit(_store_one, store, path, sha, parsing, upload_id)
+
+    def _next_id(self, store: Store, left: int) -> int:
+        if not self.ids:
+            self.ids.extend(store.reserve_upload_ids(min(ID_BLOCK, left)))
+        return self.ids.popleft()
 
 
 def _enterprise_of(
-    store: Store, path: Path, sha: str | None, parsing: Future | None
-) -> tuple[str | None, Future | None]:
-    """The file's enterprise (None when it was rejected) and its parsing, made now when bytes
-    thought unchanged were superseded meanwhile by an earlier file."""
+    stored: dict[str, tuple[str, str]], sha: str | None, parsing: Future | None
+) -> str | None:
+    """The file's enterprise (None when it was rejected): bytes the store holds name theirs."""
     if parsing is None:
-        identity = store.find_current_by_sha(sha)
-        if identity is not None:  # the bytes name their enterprise
-            return identity[0], None
-        parsing = _InlineExecutor().submit(parse_upload, path)
+        return stored[sha][0]
     upload, _ = parsing.result()
-    return (upload.enterprise_id if upload is not None else None), parsing
+    return upload.enterprise_id if upload is not None else None
 
 
 def parse_upload(path: Path) -> tuple[Upload | None, list[Problem]]:
@@ -193,8 +209,10 @@ def parse_upload(path: Path) -> tuple[Upload | None, list[Problem]]:
         return None, [Problem(name, None, None, f"cannot read file: {e.strerror}")]
 
 
-def _plan_next(store: Store, pool: Executor, upcoming: Iterator[Path], planned: deque) -> None:
-    """Take the next file: if its bytes are the current upload's, nothing to parse; else parse it
+def _plan_next(
+    stored: dict[str, tuple[str, str]], pool: Executor, upcoming: Iterator[Path], planned: deque
+) -> None:
+    """Take the next file: if its bytes are a current upload's, nothing to parse; else parse it
     ahead in the pool."""
     from loaders import sha256_file
 
@@ -205,7 +223,7 @@ def _plan_next(store: Store, pool: Executor, upcoming: Iterator[Path], planned: 
         sha = sha256_file(path)
     except OSError:
         sha = None  # parse_upload reports it
-    if sha is not None and store.find_current_by_sha(sha) is not None:
+    if sha is not None and sha in stored:
         planned.append((path, sha, None))
     else:
         planned.append((path, sha, pool.submit(parse_upload, path)))

@@ -38,15 +38,19 @@ class Store(Protocol):
     """What ``ingest`` and the analyses need from a store.
 
     Optional, for stores that take concurrent writes (Neo4j): ``writers`` (> 1: ``load_files``
-    writes files of different enterprises in that many lanes) and ``reserve_upload_id()``
-    (called in file order; ``save_upload(upload, upload_id=...)`` then uses that id). A store
-    without ``writers`` gets files one by one (the embedded SQLite store).
+    writes files of different enterprises in that many lanes) and ``reserve_upload_ids(count)``
+    (consecutive ids, taken in file order; ``save_upload(upload, upload_id=...)`` then uses
+    one). A store without ``writers`` gets files one by one (the embedded SQLite store).
     """
 
     uri: str
 
     def find_current_by_sha(self, sha256: str) -> tuple[str, str] | None:
         """The identity of a current upload with this content hash, if any (fast "unchanged")."""
+
+    def current_shas(self) -> dict[str, tuple[str, str]]:
+        """Every current upload's content hash -> its identity (one look at the start of a load,
+        so the files it already holds are not parsed)."""
 
     def save_upload(self, upload: Upload) -> LoadResult:
         """Store one upload in one transaction (supersede / unchanged as SPEC §1 says).

@@ -143,6 +143,14 @@ class LocalStore:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def current_shas(self) -> dict[str, tuple[str, str]]:
+        return {
+            sha: (ent, period)
+            for sha, ent, period in self.connection.execute(
+                "SELECT sha256, enterprise_id, period FROM uploads WHERE superseded_by IS NULL"
+            )
+        }
+
     def save_upload(self, upload: Upload) -> LoadResult:
         """Store one validated upload atomically; see Store.save_upload."""
         db = self.connection

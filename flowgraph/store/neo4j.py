@@ -41,8 +41,9 @@ DEV_PASSWORD = "flowgraph-dev"
 WRITERS = 2
 
 
-def _take_upload_id(tx: neo4j.ManagedTransaction) -> int:
-    return tx.run(q.NEXT_UPLOAD_ID).single()["uid"]
+def _take_upload_ids(tx: neo4j.ManagedTransaction, count: int) -> range:
+    first = tx.run(q.NEXT_UPLOAD_IDS, count=count).single()["first"]
+    return range(first, first + count)
 
 
 def _now() -> str:
@@ -189,10 +190,13 @@ class Neo4jStore:
         rows = self._read(q.FIND_BY_SHA, sha=sha256)
         return (rows[0]["enterprise_id"], rows[0]["period"]) if rows else None
 
+    def current_shas(self) -> dict[str, tuple[str, str]]:
+        return {r["sha256"]: (r["enterprise_id"], r["period"]) for r in self._read(q.CURRENT_SHAS)}
+
     def save_upload(self, upload: Upload, upload_id: int | None = None) -> LoadResult:
         """Store one validated upload in one transaction; see Store.save_upload.
 
-        ``upload_id`` is an id from ``reserve_upload_id`` (``load_files`` reserves them in file
+        ``upload_id`` is an id from ``reserve_upload_ids`` (``load_files`` reserves them in file
         order, so ids follow the files even when lanes store them concurrently); without it
         the store reserves one when the file turns out to need writing.
         """
@@ -201,19 +205,20 @@ class Neo4jStore:
         reserved: list[int] = [] if upload_id is None else [int(upload_id)]
         return self._write(lambda tx: self._save_upload(tx, upload, rows, reserved))
 
-    def reserve_upload_id(self) -> int:
-        """The next upload id, committed at once (an id a failed file then leaves unused)."""
+    def reserve_upload_ids(self, count: int = 1) -> range:
+        """The next ``count`` upload ids, consecutive, committed at once (ids a load then does
+        not use, e.g. for a file rejected by the cross-upload check, stay unused)."""
         self.ensure_schema()
 
-        def run() -> int:
+        def run() -> range:
             with self._session() as session:
-                return session.execute_write(_take_upload_id)
+                return session.execute_write(_take_upload_ids, max(1, count))
 
         return self._call(run)
 
     def _next_upload_id(self, reserved: list[int]) -> int:
         if not reserved:
-            reserved.append(self.reserve_upload_id())
+            reserved.append(self.reserve_upload_ids(1)[0])
         return reserved[0]
 
     def _save_upload(

@@ -95,13 +95,14 @@ _EVENT_BODIES: dict[str, str] = {
 }
 
 
-# The next upload id, taken in a transaction of its own: the counter's lock is then held for
-# milliseconds instead of for a whole file's write, so files of different enterprises can be
-# written concurrently. A file whose write then fails leaves its id unused (ids are unique and
-# increase in the order files are stored; they are not dense).
-NEXT_UPLOAD_ID = (
-    "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + 1 "
-    "RETURN c.value AS uid"
+# The next $count upload ids (the first is returned), taken in a transaction of their own: the
+# counter's lock is then held for milliseconds instead of for a whole file's write, so files of
+# different enterprises can be written concurrently, and a block of ids costs one commit rather
+# than one per file. An id a load does not use stays unused (ids are unique and increase in the
+# order files are stored; they are not dense).
+NEXT_UPLOAD_IDS = (
+    "MERGE (c:Counter {name: 'upload'}) SET c.value = coalesce(c.value, 0) + $count "
+    "RETURN c.value - $count + 1 AS first"
 )
 # Creates the (:Upload) with the reserved id $uid and retires the one it supersedes.
 CREATE_UPLOAD = (
@@ -213,6 +214,10 @@ READ_UPLOADS = (
     "u.revision AS revision, u.file_name AS file_name, u.sha256 AS sha256, "
     "u.loaded_at AS loaded_at, u.superseded_by AS superseded_by, u.events AS events, "
     "u.current AS current ORDER BY enterprise_id, period, revision"
+)
+CURRENT_SHAS = (
+    "MATCH (u:Upload) WHERE u.current "
+    "RETURN u.sha256 AS sha256, u.enterprise_id AS enterprise_id, u.period AS period"
 )
 FIND_BY_SHA = (
     "MATCH (u:Upload {sha256: $sha}) WHERE u.current "

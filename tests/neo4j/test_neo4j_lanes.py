@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from flowgraph.errors import UsageError
-from flowgraph.ingest import load_files
+from flowgraph.ingest import ID_BLOCK, load_files
 from flowgraph.model import UPLOAD_COLUMNS
 from flowgraph.store.local import LocalStore
 
@@ -88,3 +88,28 @@ def test_writers_setting_must_be_a_number(store, tmp_path, monkeypatch):
     monkeypatch.setenv("FLOWGRAPH_WRITERS", "two")
     with pytest.raises(UsageError, match="FLOWGRAPH_WRITERS"):
         load_files(store, _files(tmp_path), workers=1)
+
+
+def test_ids_follow_the_files_and_are_reserved_in_blocks(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWGRAPH_WRITERS", "2")
+    paths = []
+    for n in range(ID_BLOCK + 8):  # four enterprises, ten months each, interleaved
+        ent, month_end = f"E{n % 4}", pd.Timestamp(2024, n // 4 + 1, 1) + pd.offsets.MonthEnd(0)
+        record = _row(str(n), "stock", f"{month_end:%Y-%m-%d}", ent, f"L{n}", 10 + n)
+        path = tmp_path / f"{n:03d}.csv"
+        pd.DataFrame([record], columns=list(UPLOAD_COLUMNS)).to_csv(path, index=False)
+        paths.append(str(path))
+    blocks = []
+    reserve = store.reserve_upload_ids
+    monkeypatch.setattr(store, "reserve_upload_ids", lambda n=1: blocks.append(n) or reserve(n))
+
+    first = load_files(store, paths, workers=1)
+
+    ids = [r.upload_id for r in first.results]
+    assert [r.status for r in first.results] == ["loaded"] * len(paths)
+    assert ids == sorted(set(ids))  # unique, increasing in file order across the lanes
+    assert blocks == [ID_BLOCK, 8]
+    blocks.clear()
+    again = load_files(store, paths, workers=1)
+    assert [r.status for r in again.results] == ["unchanged"] * len(paths)
+    assert blocks == []  # files the store holds take no id
