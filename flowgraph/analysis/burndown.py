@@ -23,7 +23,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import _structure
+from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
 from flowgraph.analysis.lotrows import _products_of_rows, _row_reo
 from flowgraph.errors import UsageError
 from flowgraph.model import MINERAL_PRODUCTS, Registry
@@ -45,11 +45,14 @@ BURNDOWN_COLUMNS = (
 )
 
 
-def smelting_batch_ids(events: pd.DataFrame) -> pd.MultiIndex:
+def smelting_batch_ids(
+    events: pd.DataFrame, *, structure: BatchStructure | None = None
+) -> pd.MultiIndex:
     """Batches (enterprise_id, batch_id) that consume any mineral product: smelting and
     separation (SPEC §3).
 
-    A consume row's product is its lot's (creating event's), else the row's own.
+    A consume row's product is its lot's (creating event's), else the row's own. ``structure``:
+    batchgraph.batch_structure(events) when the caller has it.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -60,14 +63,14 @@ def smelting_batch_ids(events: pd.DataFrame) -> pd.MultiIndex:
     >>> list(smelting_batch_ids(ev))
     [('S1', 'B1')]
     """
-    st = _structure(events)
+    st = batch_structure(events, structure)
     codes = _smelting_codes(events, st)
     return pd.MultiIndex.from_arrays(
         [st.batch_enterprise[codes], st.batches[codes]], names=["enterprise_id", "batch_id"]
     )
 
 
-def _smelting_codes(events: pd.DataFrame, st) -> np.ndarray:
+def _smelting_codes(events: pd.DataFrame, st: BatchStructure) -> np.ndarray:
     mineral = np.isin(_products_of_rows(events, st)[st.cons], list(MINERAL_PRODUCTS))
     return np.unique(st.cb[mineral])
 
@@ -86,11 +89,11 @@ def _as_of(value: str | None) -> pd.Timestamp | None:
         raise UsageError(f"as_of {value!r} is not a date like 2024-06 or 2024-06-30") from e
 
 
-def _usage(events: pd.DataFrame) -> pd.DataFrame:
+def _usage(events: pd.DataFrame, structure: BatchStructure | None = None) -> pd.DataFrame:
     """One row per quota-relevant event: enterprise_id, activity, date, reo_kg.
 
     Computed over all events: a batch's mineral input may be dated in the year before."""
-    st = _structure(events)
+    st = batch_structure(events, structure)
     reo, _ = _row_reo(events, st)
     smelting_batch = np.zeros(len(st.batches), dtype=bool)
     smelting_batch[_smelting_codes(events, st)] = True
@@ -113,13 +116,19 @@ def _usage(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def quota_burndown(
-    events: pd.DataFrame, registry: Registry, year: int | None = None, as_of: str | None = None
+    events: pd.DataFrame,
+    registry: Registry,
+    year: int | None = None,
+    as_of: str | None = None,
+    *,
+    structure: BatchStructure | None = None,
 ) -> pd.DataFrame:
     """Quota use per enterprise and activity in ``year`` (default: the latest year with events).
 
     Columns: enterprise_id, name, year, activity, quota_t_reo, used_t_reo, share_used, months,
     monthly_rate (t REO / month), projected_crossing ("YYYY-MM" or None), crossed ("YYYY-MM" or
-    None), over; sorted by share_used, highest first.
+    None), over; sorted by share_used, highest first. ``structure``:
+    batchgraph.batch_structure(events) when the caller has it (built here otherwise).
 
     >>> from flowgraph.model import events_frame, registry_from_records
     >>> ev = events_frame([
@@ -146,7 +155,7 @@ def quota_burndown(
     if cutoff is not None:
         keep &= events["date"] <= cutoff
     in_year = events.loc[keep, ["enterprise_id", "date"]]
-    use = _usage(events)
+    use = _usage(events, structure)
     use_keep = pd.DatetimeIndex(use["date"]).year == year
     if cutoff is not None:
         use_keep &= use["date"] <= cutoff

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import _Structure, _structure
+from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
 from flowgraph.analysis.common import designated_on
 from flowgraph.analysis.lotrows import _row_reo
 from flowgraph.model import CREATING_TYPES, Registry
@@ -44,7 +44,7 @@ def _creation_origin(events: pd.DataFrame, registry: Registry, rows: np.ndarray)
 
 @dataclass
 class _Lineage:
-    st: _Structure
+    st: BatchStructure
     reo: np.ndarray  # per event row
     lot_pct: np.ndarray  # per lot (NaN when no creating row states one)
     creators: np.ndarray  # event positions of creating rows
@@ -55,8 +55,10 @@ class _Lineage:
     in_num: np.ndarray  # per batch: sum(consumed REO x input share)
 
 
-def _propagate(events: pd.DataFrame, registry: Registry) -> _Lineage:
-    st = _structure(events)
+def _propagate(
+    events: pd.DataFrame, registry: Registry, structure: BatchStructure | None = None
+) -> _Lineage:
+    st = batch_structure(events, structure)
     reo, lot_pct = _row_reo(events, st)
     n_lots, n_b = len(st.lots), len(st.batches)
     creators = np.flatnonzero(

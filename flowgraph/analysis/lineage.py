@@ -19,6 +19,9 @@ Rules where SPEC is silent (copied to the README):
   batches.
 - REO of a row is SPEC §1 (common.reo_kg); a row with no REO % anywhere counts as 0 kg REO.
 - `created_mass_kg` / `created_reo_kg` are totals over all creating events of the lot.
+
+Every table takes ``structure=``: batchgraph.batch_structure(events), for a caller that runs
+several of them (or burndown, provenance) on one event table and builds the batch graph once.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import _structure
+from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
 from flowgraph.analysis.haircut import _propagate
 from flowgraph.analysis.lotrows import _FAMILY, _first_per_lot, _lot_product, _products_of_rows
 from flowgraph.model import MINERAL_PRODUCTS, Registry
@@ -35,7 +38,9 @@ from flowgraph.model import MINERAL_PRODUCTS, Registry
 _ORDER = ["date", "upload_id", "source_row"]
 
 
-def lot_shares(events: pd.DataFrame, registry: Registry) -> pd.Series:
+def lot_shares(
+    events: pd.DataFrame, registry: Registry, *, structure: BatchStructure | None = None
+) -> pd.Series:
     """Traceable REO share of every lot seen in ``events`` (SPEC §5 Origins), in [0, 1].
 
     >>> from flowgraph.model import events_frame, registry_from_records
@@ -50,11 +55,13 @@ def lot_shares(events: pd.DataFrame, registry: Registry) -> pd.Series:
     >>> lot_shares(ev, registry_from_records()).round(4).to_dict()
     {'A': 1.0, 'X': 0.9091}
     """
-    lin = _propagate(events, registry)
+    lin = _propagate(events, registry, structure)
     return pd.Series(lin.share, index=pd.Index(lin.st.lots, name="lot_id"), name="traceable_share")
 
 
-def lot_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+def lot_table(
+    events: pd.DataFrame, registry: Registry, *, structure: BatchStructure | None = None
+) -> pd.DataFrame:
     """One row per lot seen in ``events`` (index lot_id): what created it and its traceable share.
 
     Columns: product, family, reo_pct, creators, created_by, created_type, created_date,
@@ -68,7 +75,7 @@ def lot_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     >>> row["origin"], float(row["traceable_share"])
     ('unknown', 0.0)
     """
-    lin = _propagate(events, registry)
+    lin = _propagate(events, registry, structure)
     st = lin.st
     n = len(st.lots)
     first = _first_per_lot(events, lin.creators, st.lot_code, n)
@@ -117,7 +124,9 @@ def lot_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return table
 
 
-def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+def batch_table(
+    events: pd.DataFrame, registry: Registry, *, structure: BatchStructure | None = None
+) -> pd.DataFrame:
     """One row per batch (index enterprise_id, batch_id): date (earliest row), period,
     reo_consumed, reo_produced, smelting (consumes any mineral product), input_share
     (REO-weighted traceable share of inputs), output_share (SPEC §5 haircut), in_cycle, generation.
@@ -132,7 +141,7 @@ def batch_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     >>> bool(row["smelting"]), float(row["output_share"])
     (True, 0.0)
     """
-    lin = _propagate(events, registry)
+    lin = _propagate(events, registry, structure)
     st = lin.st
     rows = np.concatenate([st.cons, st.prod])
     codes = np.concatenate([st.cb, st.pb])
@@ -193,7 +202,9 @@ def lineage_graph(events: pd.DataFrame) -> nx.DiGraph:
     return graph
 
 
-def lineage_cycles(events: pd.DataFrame) -> list[list[str]]:
+def lineage_cycles(
+    events: pd.DataFrame, *, structure: BatchStructure | None = None
+) -> list[list[str]]:
     """Lots that derive from each other in a cycle (consume -> produce), one list per strongly
     connected group of lots (each sorted); the list is sorted by first id.
 
@@ -206,7 +217,7 @@ def lineage_cycles(events: pd.DataFrame) -> list[list[str]]:
     >>> lineage_cycles(ev)
     [['A', 'C']]
     """
-    st = _structure(events)
+    st = batch_structure(events, structure)
     if not st.cycle_lot.any():
         return []
     # The cycle lots of one cyclic batch component are one strongly connected group of lots:

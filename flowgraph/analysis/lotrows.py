@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import _Structure, _structure
+from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
 from flowgraph.model import CREATING_TYPES, PRODUCTS
 
 _FAMILY = {code: p.family for code, p in PRODUCTS.items()}
@@ -35,7 +35,7 @@ def _first_per_lot(events: pd.DataFrame, rows: np.ndarray, lot_code: np.ndarray,
     return first
 
 
-def _row_reo(events: pd.DataFrame, st: _Structure) -> tuple[np.ndarray, np.ndarray]:
+def _row_reo(events: pd.DataFrame, st: BatchStructure) -> tuple[np.ndarray, np.ndarray]:
     """(REO kg of each row, REO % of each lot): SPEC §1, same rules as common.reo_kg but on
     integer lot codes (a string-keyed map over a million rows costs seconds)."""
     etype = events["event_type"].isin(CREATING_TYPES).to_numpy()
@@ -53,7 +53,7 @@ def _row_reo(events: pd.DataFrame, st: _Structure) -> tuple[np.ndarray, np.ndarr
     return np.nan_to_num(reo, nan=0.0), lot_pct
 
 
-def _lot_product(events: pd.DataFrame, st: _Structure) -> np.ndarray:
+def _lot_product(events: pd.DataFrame, st: BatchStructure) -> np.ndarray:
     """Product of each lot: its earliest creating row's, else the first row that names one."""
     product = events["product"].to_numpy(dtype=object)
     named = events["product"].notna().to_numpy() & (st.lot_code >= 0)
@@ -67,9 +67,10 @@ def _lot_product(events: pd.DataFrame, st: _Structure) -> np.ndarray:
     return np.where(pick >= 0, product[np.maximum(pick, 0)], None)
 
 
-def lot_products(events: pd.DataFrame) -> pd.Series:
+def lot_products(events: pd.DataFrame, *, structure: BatchStructure | None = None) -> pd.Series:
     """Product of each row's lot: the creating event's, else the row's own (SPEC §1 lets rows of
-    a lot created in the same file omit product).
+    a lot created in the same file omit product). ``structure``: batchgraph.batch_structure(events)
+    when the caller has it.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -79,11 +80,11 @@ def lot_products(events: pd.DataFrame) -> pd.Series:
     >>> lot_products(ev).tolist()
     ['BAST_CONC', 'BAST_CONC']
     """
-    st = _structure(events)
+    st = batch_structure(events, structure)
     return pd.Series(_products_of_rows(events, st), index=events.index, dtype=object)
 
 
-def _products_of_rows(events: pd.DataFrame, st: _Structure) -> np.ndarray:
+def _products_of_rows(events: pd.DataFrame, st: BatchStructure) -> np.ndarray:
     own = events["product"].to_numpy(dtype=object)
     creating = events["event_type"].isin(CREATING_TYPES).to_numpy() & events["product"].notna()
     first = _first_per_lot(

@@ -17,14 +17,20 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import _structure
+from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
 from flowgraph.analysis.lotrows import _lot_product, _row_reo
 from flowgraph.analysis.tracenodes import _Index, _leaves, _text, _tree
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry
 
 
-def trace_upstream(events: pd.DataFrame, registry: Registry, lot_id: str) -> dict:
+def trace_upstream(
+    events: pd.DataFrame,
+    registry: Registry,
+    lot_id: str,
+    *,
+    structure: BatchStructure | None = None,
+) -> dict:
     """The lot's provenance tree up to its origins, each with the REO share it contributes.
 
     Returns ``{"lot_id", "product", "traceable_share", "untraceable_share", "tree", "origins",
@@ -33,6 +39,7 @@ def trace_upstream(events: pd.DataFrame, registry: Registry, lot_id: str) -> dic
     (a lot or batch met again appears as ``{"ref": True}``); ``origins`` lists every leaf with
     its ``share`` (they sum to 1; mine + import sum to ``traceable_share``); ``breaks`` the points where traceability breaks (unknown_lot,
     undesignated_extraction, undocumented_import, batch_gain, cycle) with lot/batch ids.
+    ``structure``: batchgraph.batch_structure(events), to trace many lots of one event table.
 
     >>> from flowgraph.model import events_frame, registry_from_records
     >>> ev = events_frame([
@@ -47,7 +54,7 @@ def trace_upstream(events: pd.DataFrame, registry: Registry, lot_id: str) -> dic
     >>> [(o["kind"], round(o["share"], 4)) for o in t["origins"]]
     [('import', 0.9091), ('batch_gain', 0.0909)]
     """
-    ix = _Index(events, registry)
+    ix = _Index(events, registry, structure)
     if lot_id not in ix.lot_pos:
         raise UsageError(f"no events for lot {lot_id}")
     st, lin = ix.lin.st, ix.lin
@@ -119,9 +126,12 @@ def _add_weight(dag: nx.DiGraph, a, b, w: float) -> None:
         dag.add_edge(a, b, w=w)
 
 
-def trace_downstream(events: pd.DataFrame, lot_id: str) -> dict:
+def trace_downstream(
+    events: pd.DataFrame, lot_id: str, *, structure: BatchStructure | None = None
+) -> dict:
     """Where the lot's material went: ships, receipts, batches it fed (with their output lots,
     recursively), exports, losses and the latest declared stock per enterprise, in kg and kg REO.
+    ``structure``: batchgraph.batch_structure(events), to trace many lots of one event table.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -133,7 +143,7 @@ def trace_downstream(events: pd.DataFrame, lot_id: str) -> dict:
     >>> d["ships"][0]["to"], d["ships"][0]["reo_kg"]
     ('S1', 24.0)
     """
-    st = _structure(events)
+    st = batch_structure(events, structure)
     lots = {lot: i for i, lot in enumerate(st.lots)}
     if lot_id not in lots:
         raise UsageError(f"no events for lot {lot_id}")

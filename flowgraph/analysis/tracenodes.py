@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from flowgraph.analysis.batchgraph import BatchStructure
 from flowgraph.analysis.haircut import _propagate
 from flowgraph.analysis.lotrows import _FAMILY, _lot_product
 from flowgraph.model import Registry
@@ -55,9 +56,11 @@ def _licence(registry: Registry, enterprise_id: str, date: pd.Timestamp) -> str 
 class _Index:
     """Row lookups by lot and by batch over one event table (sorted arrays, built once)."""
 
-    def __init__(self, events: pd.DataFrame, registry: Registry):
+    def __init__(
+        self, events: pd.DataFrame, registry: Registry, structure: BatchStructure | None = None
+    ):
         self.events = events
-        self.lin = _propagate(events, registry)
+        self.lin = _propagate(events, registry, structure)
         st = self.lin.st
         self.lot_pos = {lot: i for i, lot in enumerate(st.lots)}
         self.products = _lot_product(events, st)

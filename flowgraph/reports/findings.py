@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +24,9 @@ from flowgraph.reports.summaries import (
     summary_by_type,
     untraceable_by_enterprise,
 )
+
+if TYPE_CHECKING:
+    from flowgraph.analysis.batchgraph import BatchStructure
 
 
 def _summary_html(findings: pd.DataFrame) -> str:
@@ -163,6 +167,7 @@ def findings_html(
     registry: Registry,
     *,
     shares: pd.Series | None = None,
+    structure: BatchStructure | None = None,
     uploads: pd.DataFrame | None = None,
     period: str | None = None,
     year: int | None = None,
@@ -176,6 +181,9 @@ def findings_html(
     ``year`` choose the window of the enterprise table, the upload count and the quota year
     (default: the latest year in ``events``). ``findings`` are shown as given (filter them
     first). ``uploads`` (store.uploads()) turns evidence rows' upload ids into file names.
+    ``shares`` (lineage.lot_shares) and ``structure`` (batchgraph.batch_structure), when the
+    caller has them for these ``events``, are used instead of being computed again; the page
+    builds the batch graph at most once either way (the shares and the quota table share it).
 
     >>> from flowgraph.model import events_frame, registry_from_records, empty_findings
     >>> page = findings_html(empty_findings(), events_frame([]).iloc[0:0], registry_from_records(),
@@ -183,10 +191,14 @@ def findings_html(
     >>> "&lt;i&gt;t&lt;/i&gt;" in page and "<i>t</i>" not in page
     True
     """
-    if shares is None:
+    if shares is None and len(events):
+        from flowgraph.analysis.batchgraph import batch_structure
         from flowgraph.analysis.lineage import lot_shares
 
-        shares = lot_shares(events, registry) if len(events) else pd.Series(dtype="float64")
+        structure = batch_structure(events, structure)
+        shares = lot_shares(events, registry, structure=structure)
+    elif shares is None:
+        shares = pd.Series(dtype="float64")
     files = {}
     if uploads is not None and len(uploads):
         files = dict(zip(uploads["upload_id"], uploads["file_name"], strict=True))
@@ -216,7 +228,7 @@ def findings_html(
         parts.append(_enterprises_html(table))
         if year is None:
             year = int(str(events["period"].max())[:4])
-        usage = quota_usage(events, registry, year)
+        usage = quota_usage(events, registry, year, structure=structure)
     else:
         parts.append("<p>No events loaded.</p>")
         usage = pd.DataFrame()

@@ -4,6 +4,7 @@ untraceable REO, quota usage per enterprise and activity (and its burn-down char
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,9 @@ import plotly.graph_objects as go
 
 from flowgraph.analysis.common import reo_kg
 from flowgraph.model import FINDING_TYPES, Registry
+
+if TYPE_CHECKING:
+    from flowgraph.analysis.batchgraph import BatchStructure
 
 
 def summary_by_type(findings: pd.DataFrame) -> pd.DataFrame:
@@ -68,10 +72,17 @@ def untraceable_by_enterprise(
     return out[cols].reset_index(drop=True)
 
 
-def quota_usage(events: pd.DataFrame, registry: Registry, year: int) -> pd.DataFrame:
+def quota_usage(
+    events: pd.DataFrame,
+    registry: Registry,
+    year: int,
+    *,
+    structure: BatchStructure | None = None,
+) -> pd.DataFrame:
     """Output against quota per (enterprise, activity) in ``year`` (analysis.burndown, which
     counts output as QUOTA_EXCEEDED does): quota_t (0 for output without a quota), used_t,
-    excess_t, remaining_t, crossed and projected_crossing ("YYYY-MM" or None).
+    excess_t, remaining_t, crossed and projected_crossing ("YYYY-MM" or None). ``structure``:
+    batchgraph.batch_structure(events) when the caller has it.
     """
     from flowgraph.analysis.burndown import quota_burndown
 
@@ -80,7 +91,7 @@ def quota_usage(events: pd.DataFrame, registry: Registry, year: int) -> pd.DataF
     in_year = events["period"].astype(str).str.startswith(f"{int(year):04d}-")
     if not in_year.any():
         return pd.DataFrame(columns=cols)
-    burn = quota_burndown(events, registry, int(year))
+    burn = quota_burndown(events, registry, int(year), structure=structure)
     out = pd.DataFrame(
         {
             "enterprise_id": burn["enterprise_id"],

@@ -151,6 +151,55 @@ def test_findings_page_without_findings_or_events():
     assert '<strong id="count">0</strong>' in page and "No events loaded" in page
 
 
+def _count_structure_builds(monkeypatch) -> list[int]:
+    """Counts every batch-graph build (batchgraph._structure), wherever a module holds it."""
+    import sys
+
+    import flowgraph.analysis.batchgraph as batchgraph
+
+    real = batchgraph._structure
+    calls: list[int] = []
+
+    def counting(events):
+        calls.append(len(events))
+        return real(events)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("flowgraph.") and getattr(module, "_structure", None) is real:
+            monkeypatch.setattr(module, "_structure", counting)
+    return calls
+
+
+def test_findings_page_builds_the_batch_graph_once(monkeypatch):
+    # The shares (enterprise table) and the quota burn-down (smelting batches) both stand on
+    # the batch graph (~0.25 s at 1M events): the page builds it once for both.
+    import flowgraph.analysis.burndown  # noqa: F401  (loaded, so its builder is counted too)
+    import flowgraph.analysis.lineage  # noqa: F401
+
+    reg, ev = hand_registry(), hand_events()
+    found = run_detectors(ev, reg)
+    calls = _count_structure_builds(monkeypatch)
+    page = findings_html(found, ev, reg, year=2024)
+    assert calls == [len(ev)]
+    assert "Quota burn-down 2024" in page  # the quota table was drawn from that one build
+    assert f"{0.245:,.3f}" in page  # and the enterprise table: S1 took 245 kg untraceable REO
+
+
+def test_findings_page_with_given_shares_and_structure_builds_nothing(monkeypatch):
+    from flowgraph.analysis.batchgraph import batch_structure
+    from flowgraph.analysis.lineage import lot_shares
+
+    reg, ev = hand_registry(), hand_events()
+    found = run_detectors(ev, reg)
+    structure = batch_structure(ev)
+    shares = lot_shares(ev, reg, structure=structure)
+    calls = _count_structure_builds(monkeypatch)
+    given = findings_html(found, ev, reg, shares=shares, structure=structure, year=2024)
+    assert calls == []
+    assert given == findings_html(found, ev, reg, year=2024)  # byte for byte the same page
+    assert calls == [len(ev)]
+
+
 def _store_with_hand_data(path, registry):
     from flowgraph.store import open_store
 
