@@ -157,6 +157,8 @@ class _Lanes:
         stack.callback(lambda: [e.shutdown(wait=True, cancel_futures=True) for e in self.executors])
         self.lane_of: dict[str, int] = {}
         self.ids: deque[int] = deque()
+        # Identities a file of this load may have revised, so far.
+        self.revised: set[tuple[str, str]] = set()
 
     def submit(
         self,
@@ -168,31 +170,31 @@ class _Lanes:
         left: int,
     ) -> Future:
         """Queue one file; ``left`` counts it and the files still to come."""
-        enterprise = None
-        if self.executors:
-            enterprise = _enterprise_of(stored, sha, parsing)
-        if enterprise is None:  # one writer, or rejected while parsing: done here and now
+        if not self.executors:  # one writer: stored here and now
             return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
-        lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
+        if parsing is None:
+            identity = stored[sha]  # the bytes of a current upload name their identity
+        else:
+            upload, _ = parsing.result()
+            if upload is None:  # rejected while parsing: reported here and now
+                return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
+            identity = upload.identity
         # Ids are taken here, in file order, so they follow the files as a one-by-one load's
-        # would (SPEC §1 breaks ties between uploads by that order).
-        upload_id = self._next_id(store, left) if parsing is not None else None
+        # would (SPEC §1 breaks ties between uploads by that order). Bytes the store holds need
+        # none, unless an earlier file of this load revises their month: then they are news.
+        upload_id = None
+        if parsing is not None or identity in self.revised:
+            upload_id = self._next_id(store, left)
+        if parsing is not None:
+            self.revised.add(identity)
+        enterprise = identity[0]
+        lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
         return self.executors[lane].submit(_store_one, store, path, sha, parsing, upload_id)
 
     def _next_id(self, store: Store, left: int) -> int:
         if not self.ids:
             self.ids.extend(store.reserve_upload_ids(min(ID_BLOCK, left)))
         return self.ids.popleft()
-
-
-def _enterprise_of(
-    stored: dict[str, tuple[str, str]], sha: str | None, parsing: Future | None
-) -> str | None:
-    """The file's enterprise (None when it was rejected): bytes the store holds name theirs."""
-    if parsing is None:
-        return stored[sha][0]
-    upload, _ = parsing.result()
-    return upload.enterprise_id if upload is not None else None
 
 
 def parse_upload(path: Path) -> tuple[Upload | None, list[Problem]]:

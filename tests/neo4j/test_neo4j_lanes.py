@@ -113,3 +113,28 @@ def test_ids_follow_the_files_and_are_reserved_in_blocks(store, tmp_path, monkey
     again = load_files(store, paths, workers=1)
     assert [r.status for r in again.results] == ["unchanged"] * len(paths)
     assert blocks == []  # files the store holds take no id
+
+
+def test_stored_bytes_an_earlier_file_revises_take_their_id_in_file_order(
+    store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FLOWGRAPH_WRITERS", "2")
+    plan = {
+        "1-s1-v1": _row("1", "stock", "2024-03-31", "S1", "A1", 10),
+        "2-s1-v2": _row("1", "stock", "2024-03-31", "S1", "A1", 12),
+        "3-s1-v1-again": _row("1", "stock", "2024-03-31", "S1", "A1", 10),
+        "4-t1": _row("1", "stock", "2024-03-31", "T1", "B1", 5),
+    }
+    paths = []
+    for name, record in plan.items():
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame([record], columns=list(UPLOAD_COLUMNS)).to_csv(path, index=False)
+        paths.append(str(path))
+    load_files(store, paths[:1], workers=1)
+
+    summary = load_files(store, paths[1:], workers=1)
+
+    assert [r.status for r in summary.results] == ["superseded", "superseded", "loaded"]
+    ids = [r.upload_id for r in summary.results]
+    assert ids == sorted(set(ids))
+    assert store.events()["mass_kg"].sort_values().tolist() == [5.0, 10.0]
