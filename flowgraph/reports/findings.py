@@ -16,7 +16,7 @@ import pandas as pd
 
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
-from flowgraph.reports.flows import upload_count, window_bounds, window_label
+from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
 from flowgraph.reports.htmltable import _SORT_JS, _STYLE, _e, _num, _table
 from flowgraph.reports.summaries import (
     quota_figure,
