@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from flowgraph.config import Tolerances
 from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_TYPES, Registry, empty_findings
 
+if TYPE_CHECKING:
+    from flowgraph.analysis.batchgraph import BatchStructure
+
 
 @dataclass(frozen=True)
 class Detector:
@@ -27,10 +31,18 @@ class Detector:
     func: Callable[..., pd.DataFrame]
     # takes ``shares=`` (lineage.lot_shares), so a caller that has them computes them once
     uses_shares: bool = False
+    # takes ``structure=`` (batchgraph.batch_structure): a caller that has it builds it once
+    uses_structure: bool = False
 
 
-def _d(type_: str, func: Callable[..., pd.DataFrame], *, uses_shares: bool = False) -> Detector:
-    return Detector(type_, FINDING_TYPES[type_], func, uses_shares)
+def _d(
+    type_: str,
+    func: Callable[..., pd.DataFrame],
+    *,
+    uses_shares: bool = False,
+    uses_structure: bool = False,
+) -> Detector:
+    return Detector(type_, FINDING_TYPES[type_], func, uses_shares, uses_structure)
 
 
 DETECTORS: list[Detector] = [
@@ -44,7 +56,7 @@ DETECTORS: list[Detector] = [
     _d("DUPLICATE_LOT", traceability.detect_duplicate_lot),
     _d("RECEIPT_WITHOUT_SHIPMENT", transit.detect_receipt_without_shipment),
     _d("TIME_INVERSION", traceability.detect_time_inversion),
-    _d("LINEAGE_CYCLE", traceability.detect_lineage_cycle),
+    _d("LINEAGE_CYCLE", traceability.detect_lineage_cycle, uses_structure=True),
     _d("UNTRACEABLE_EXPORT", traceability.detect_untraceable_export, uses_shares=True),
     _d("UNDESIGNATED_EXTRACTION", designation.detect_undesignated_extraction),
     _d("UNDESIGNATED_SMELTING", designation.detect_undesignated_smelting),
@@ -102,13 +114,15 @@ def run_detectors(
     families: Iterable[str] | None = None,
     timings: dict | None = None,
     shares: pd.Series | None = None,
+    structure: BatchStructure | None = None,
 ) -> pd.DataFrame:
     """Run the selected detectors; one findings table (FINDING_COLUMNS) sorted by family, type, keys.
 
     ``timings``, if given, receives seconds per detector type (and "_prepare" for the shared
     derived columns). ``shares``, if given, must be lineage.lot_shares(events, registry): the
     detectors that need it use it instead of computing it again (a report that also shows the
-    shares computes them once).
+    shares computes them once). ``structure``, if given, must be
+    batchgraph.batch_structure(events): the detectors that stand on the batch graph use it.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_type": "extract", "date": "2024-01-02", "enterprise_id": "M9",
@@ -127,6 +141,8 @@ def run_detectors(
     for detector in selected:
         start = time.perf_counter()
         extra = {"shares": shares} if detector.uses_shares and shares is not None else {}
+        if detector.uses_structure and structure is not None:
+            extra["structure"] = structure
         found = detector.func(ev, registry, tolerances, **extra)
         if timings is not None:
             timings[detector.type] = time.perf_counter() - start

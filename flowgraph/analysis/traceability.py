@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from flowgraph.analysis.derived import MONTH, REO, exceeds, period_text, prepare
 from flowgraph.analysis.findings import make_findings
 from flowgraph.config import Tolerances
 from flowgraph.model import CREATING_TYPES, OUTFLOW_TYPES, Registry, empty_findings
+
+if TYPE_CHECKING:
+    from flowgraph.analysis.batchgraph import BatchStructure
 
 _USE_TYPES = ("receive", "consume", "ship", "export")
 _ORDER = ["date", "upload_id", "source_row"]
@@ -127,16 +132,21 @@ def detect_time_inversion(
 
 
 def detect_lineage_cycle(
-    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+    events: pd.DataFrame,
+    registry: Registry,
+    tol: Tolerances = Tolerances(),
+    *,
+    structure: BatchStructure | None = None,
 ) -> pd.DataFrame:
     """LINEAGE_CYCLE: lots derive from each other in a cycle (consume -> produce).
 
     One finding per cycle, keyed by its smallest lot id; period: the month of the cycle's last
-    produce row (when it closed); reo_kg: REO produced into the cycle's lots.
+    produce row (when it closed); reo_kg: REO produced into the cycle's lots. ``structure``:
+    batchgraph.batch_structure(events) when the caller has it.
     """
     from flowgraph.analysis.lineage import lineage_cycles
 
-    cycles = lineage_cycles(events)
+    cycles = lineage_cycles(events, structure=structure)
     if not cycles:
         return empty_findings()
     ev = prepare(events)

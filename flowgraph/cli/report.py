@@ -139,6 +139,7 @@ def findings(
     Example:
       flowgraph report findings --year 2024 -o findings-2024.html
     """
+    from flowgraph.analysis.batchgraph import batch_structure
     from flowgraph.analysis.detectors import run_detectors
     from flowgraph.analysis.findings import filter_findings
     from flowgraph.analysis.lineage import lot_shares
@@ -150,9 +151,13 @@ def findings(
     window_bounds(period, year)  # validates period against year
     store = app.store()
     events, registry = store.events(), store.registry()
+    # built once: the shares, the LINEAGE_CYCLE detector and the quota table stand on it
+    structure = batch_structure(events)
     # computed once: the UNTRACEABLE_EXPORT detector and the enterprise table both use them
-    shares = lot_shares(events, registry)
-    found = run_detectors(events, registry, tolerances_from(app.config), shares=shares)
+    shares = lot_shares(events, registry, structure=structure)
+    found = run_detectors(
+        events, registry, tolerances_from(app.config), shares=shares, structure=structure
+    )
     found = filter_findings(found, period=period, year=year)
     write_findings_html(
         path,
@@ -160,6 +165,7 @@ def findings(
         events,
         registry,
         shares=shares,
+        structure=structure,
         uploads=store.uploads(),
         period=period,
         year=year,

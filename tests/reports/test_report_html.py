@@ -321,3 +321,19 @@ def test_cli_findings_report_computes_lot_shares_once(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "UNTRACEABLE_EXPORT" in out.read_text("utf-8")  # the detector did use the shares
     assert len(calls) == 1
+
+
+def test_cli_findings_report_builds_the_batch_graph_once(tmp_path, monkeypatch):
+    # lot_shares, the LINEAGE_CYCLE detector and the quota burn-down all stand on the batch
+    # graph (~0.25 s each at 1M events): the command builds it once and hands it to all three.
+    import flowgraph.analysis.burndown  # noqa: F401  (loaded, so its builder is counted too)
+    import flowgraph.analysis.lineage  # noqa: F401
+
+    db = tmp_path / "fg.db"
+    _store_with_hand_data(db, hand_registry())
+    calls = _count_structure_builds(monkeypatch)
+    out = tmp_path / "findings.html"
+    result = CliRunner().invoke(cli, ["--store", str(db), "report", "findings", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Quota burn-down" in out.read_text("utf-8")
+    assert calls == [len(hand_events())]
