@@ -27,12 +27,14 @@ def detect(
     types: Iterable[str] | None = None,
     families: Iterable[str] | None = None,
     tolerances: Tolerances | None = None,
+    registry=None,
 ) -> pd.DataFrame:
     """Findings (SPEC §5) on the store's current uploads, optionally only one month or year.
 
     Detectors always see the whole current history (book stock and cross-month shipments need
     it); the ``period`` / ``year`` filter is applied to the findings (QUOTA_EXCEEDED by its
-    ``year``, every other type by its ``period``).
+    ``year``, every other type by its ``period``). ``registry``: the store's, when the caller
+    has already read it.
 
     >>> import os, tempfile
     >>> from flowgraph.store.local import LocalStore
@@ -44,5 +46,7 @@ def detect(
     from flowgraph.analysis.detectors import run_detectors as _run
     from flowgraph.analysis.findings import filter_findings
 
-    findings = _run(store.events(), store.registry(), tolerances, types=types, families=families)
+    if registry is None:
+        registry = store.registry()
+    findings = _run(store.events(), registry, tolerances, types=types, families=families)
     return filter_findings(findings, period=period, year=year)

@@ -36,3 +36,14 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def warn_without_registry(registry) -> None:
+    """One line on stderr when no registry is loaded: every designation and quota check then
+    sees no enterprise, so the results would mislead without it."""
+    if registry.enterprises.empty:
+        click.echo(
+            "Warning: no registry loaded: every enterprise counts as undesignated and "
+            "unregistered (load it with `flowgraph registry load DIR`)",
+            err=True,
+        )

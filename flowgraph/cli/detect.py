@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import format_option, parse_key_values, parse_period
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES
 
@@ -67,8 +67,11 @@ def detect(
 
     tol = tolerances_from(app.config, tolerance)
     store = app.store()
+    registry = store.registry()
+    warn_without_registry(registry)
     findings = run(
         store,
+        registry=registry,
         period=period,
         year=year,
         types=[t.upper() for t in types] or None,

@@ -9,7 +9,7 @@ import click
 import pandas as pd
 
 from flowgraph.analysis.burndown import quota_burndown
-from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import format_option
 
 _AS_OF = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")
@@ -81,7 +81,9 @@ def quota(app: AppContext, year: int | None, as_of: str | None, fmt: str) -> Non
       flowgraph quota --year 2024 --as-of 2024-06 --format csv > burndown.csv
     """
     store = app.store()
-    table = quota_burndown(store.events(), store.registry(), year=year, as_of=as_of)
+    registry = store.registry()
+    warn_without_registry(registry)
+    table = quota_burndown(store.events(), registry, year=year, as_of=as_of)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":

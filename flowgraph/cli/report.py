@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import period_option, year_option
 from flowgraph.errors import UsageError
 
@@ -73,6 +73,7 @@ def sankey(
     path = _output(output)
     store = app.store()
     events, registry = store.events(), store.registry()
+    warn_without_registry(registry)
     table = flow_table(
         events,
         registry,
@@ -123,6 +124,13 @@ def sankey(
     show_default=True,
     help="Event rows shown per finding.",
 )
+@click.option(
+    "--max-findings",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Findings listed, the largest by REO (counts and totals cover all).",
+)
 @pass_app
 def findings(
     app: AppContext,
@@ -131,6 +139,7 @@ def findings(
     period: str | None,
     top: int,
     max_evidence: int,
+    max_findings: int,
 ) -> None:
     """Findings as HTML: summary, top enterprises by untraceable REO, quota burn-down,
     and every finding with the event rows that caused it (sortable).
@@ -151,6 +160,7 @@ def findings(
     window_bounds(period, year)  # validates period against year
     store = app.store()
     events, registry = store.events(), store.registry()
+    warn_without_registry(registry)
     # built once: the shares, the LINEAGE_CYCLE detector and the quota table stand on it
     structure = batch_structure(events)
     # computed once: the UNTRACEABLE_EXPORT detector and the enterprise table both use them
@@ -171,5 +181,6 @@ def findings(
         year=year,
         top=top,
         max_evidence=max_evidence,
+        max_findings=max_findings,
     )
     click.echo(f"{len(found):,} findings written to {path}", err=True)

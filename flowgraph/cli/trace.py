@@ -7,7 +7,7 @@ import json
 import click
 
 from flowgraph.analysis.provenance import trace_downstream, trace_upstream
-from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 
 BREAK = "!! BREAK"
 
@@ -186,7 +186,9 @@ def trace(app: AppContext, lot_id: str, downstream: bool, fmt: str) -> None:
         result = trace_downstream(events, lot_id)
         text = render_downstream
     else:
-        result = trace_upstream(events, store.registry(), lot_id)
+        registry = store.registry()
+        warn_without_registry(registry)
+        result = trace_upstream(events, registry, lot_id)
         text = render_upstream
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

@@ -132,6 +132,34 @@ def _evidence_html(rows: pd.DataFrame, files: dict) -> str:
     )
 
 
+def _largest(findings: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """The ``limit`` findings with the most REO, in their given order (a page of tens of
+    thousands of findings, e.g. data loaded without a registry, would not open)."""
+    if limit is None or len(findings) <= limit:
+        return findings
+    keep = findings["reo_kg"].sort_values(ascending=False, kind="stable").index[:limit]
+    return findings.loc[sorted(keep)].reset_index(drop=True)
+
+
+def _cap_notice(listed: int, total: int) -> list[str]:
+    if listed == total:
+        return []
+    return [
+        f'<p class="note">Listed: the {listed:,} largest findings by REO of {total:,}; '
+        "<code>flowgraph detect --format csv</code> gives all of them.</p>"
+    ]
+
+
+def _registry_notice(registry: Registry) -> list[str]:
+    if len(registry.enterprises):
+        return []
+    return [
+        '<p class="note"><strong>No registry loaded:</strong> every enterprise counts as '
+        "undesignated and unregistered, so designation findings cover all of them. Load the "
+        "regulator's files with <code>flowgraph registry load DIR</code>.</p>"
+    ]
+
+
 def _findings_html(
     findings: pd.DataFrame, rows: pd.DataFrame, names: pd.Series, files: dict
 ) -> str:
@@ -174,6 +202,7 @@ def findings_html(
     title: str = "Rare-earth traceability findings",
     top: int = 15,
     max_evidence: int = 20,
+    max_findings: int | None = 2000,
 ) -> str:
     """The whole findings page as text (plotly.js embedded once, for the quota chart).
 
@@ -184,6 +213,8 @@ def findings_html(
     ``shares`` (lineage.lot_shares) and ``structure`` (batchgraph.batch_structure), when the
     caller has them for these ``events``, are used instead of being computed again; the page
     builds the batch graph at most once either way (the shares and the quota table share it).
+    The findings table lists the ``max_findings`` largest by REO (None: all), in the given
+    order; every count and total on the page covers all findings.
 
     >>> from flowgraph.model import events_frame, registry_from_records, empty_findings
     >>> page = findings_html(empty_findings(), events_frame([]).iloc[0:0], registry_from_records(),
@@ -204,7 +235,8 @@ def findings_html(
         files = dict(zip(uploads["upload_id"], uploads["file_name"], strict=True))
     names = registry.enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")["name"]
     findings = findings.reset_index(drop=True)
-    rows = evidence(findings, events, max_rows=max_evidence) if len(findings) else pd.DataFrame()
+    listed = _largest(findings, max_findings)
+    rows = evidence(listed, events, max_rows=max_evidence) if len(listed) else pd.DataFrame()
     window = window_label(period, year)
     bounds = window_bounds(period, year)
     in_window = events
@@ -217,6 +249,7 @@ def findings_html(
         f"{len(findings):,}</strong> · REO concerned: <strong>"
         f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> · uploads: <strong>"
         f"{upload_count(events, period, year if period is None else None):,}</strong></p>",
+        *_registry_notice(registry),
         "<h2>Summary by family and type</h2>",
         _summary_html(findings),
         f"<h2>Top {int(top)} enterprises by untraceable REO</h2>",
@@ -248,7 +281,8 @@ def findings_html(
         "<h2>Findings</h2>",
         "<p>Click a column heading to sort; open <em>evidence</em> for the event rows "
         "(source = FILE:ROW of the upload).</p>",
-        _findings_html(findings, rows, names, files),
+        *_cap_notice(len(listed), len(findings)),
+        _findings_html(listed, rows, names, files),
     ]
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -52,6 +52,7 @@ th[aria-sort=ascending]::after { content: " \\25B2"; }
 th[aria-sort=descending]::after { content: " \\25BC"; }
 table.evidence { font-size: 0.85em; margin: 0.3em 0; }
 tr.family td { font-weight: bold; background: #fafafa; }
+p.note { background: #fff6d5; border-left: 4px solid #e0b000; padding: 0.4em 0.8em; }
 """
 
 

@@ -155,3 +155,20 @@ def test_nothing_found_exits_0(monkeypatch, tmp_path):
     monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
     result = run()
     assert result.exit_code == 0 and "No findings." in result.output
+
+
+def test_without_a_registry_detect_says_so_on_stderr(store, monkeypatch):
+    from flowgraph.model import Registry
+
+    monkeypatch.setattr(store, "_registry", Registry.empty())
+    result = run("--format", "jsonl")
+    assert result.exit_code == 0
+    assert result.stderr.count("Warning: no registry loaded") == 1
+    types = [json.loads(line)["type"] for line in result.stdout.splitlines()]
+    assert "UNDESIGNATED_EXTRACTION" in types  # what the warning explains
+
+
+def test_with_a_registry_detect_gives_no_registry_warning(store):
+    result = run("--format", "jsonl")
+    assert result.exit_code == 0
+    assert "registry" not in result.stderr

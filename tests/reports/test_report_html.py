@@ -337,3 +337,33 @@ def test_cli_findings_report_builds_the_batch_graph_once(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Quota burn-down" in out.read_text("utf-8")
     assert calls == [len(hand_events())]
+
+
+def test_findings_page_lists_the_largest_findings_up_to_the_cap():
+    reg, ev = hand_registry(), hand_events()
+    found = run_detectors(ev, reg).reset_index(drop=True)
+    reo = found["reo_kg"].sort_values(ascending=False).tolist()
+    assert reo[1] > reo[2] and reo[-2] > reo[-1]  # no ties at either end
+    largest = found.nlargest(2, "reo_kg")
+    smallest = found.loc[found["reo_kg"].idxmin()]
+
+    page = findings_html(found, ev, reg, max_findings=2)
+
+    assert page.count("<details>") == 2
+    assert f'<strong id="count">{len(found)}</strong>' in page  # counts cover all
+    assert f"the 2 largest findings by REO of {len(found)}" in page
+    for detail in largest["detail"]:
+        assert detail in page
+    assert smallest["detail"] not in page
+    whole = findings_html(found, ev, reg, max_findings=len(found))  # exactly at the cap
+    assert whole.count("<details>") == len(found) and "largest findings by REO" not in whole
+
+
+def test_findings_page_says_when_no_registry_is_loaded():
+    from flowgraph.model import Registry
+
+    ev = hand_events()
+    without = findings_html(run_detectors(ev, Registry.empty()), ev, Registry.empty())
+    assert "No registry loaded" in without
+    with_registry = findings_html(run_detectors(ev, hand_registry()), ev, hand_registry())
+    assert "No registry loaded" not in with_registry
