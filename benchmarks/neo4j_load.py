@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -185,6 +186,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--naive-rows", type=int, default=NAIVE_SAMPLE)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of all four methods; medians reported"
+    )
     args = parser.parse_args()
     uri = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
     data_dir = Path(os.environ.get("NEO4J_DATA_DIR", REPO / ".neo4j" / "data"))
@@ -197,27 +201,41 @@ def main() -> None:
     print(f"server         {uri} ({store.driver.get_server_info().agent})")
     print(f"input          {len(uploads)} uploads, {total:,} events, scale {args.scale:g}")
 
-    wipe(store)
-    n, s = run_naive(store, uploads, args.naive_rows)
-    naive = n / s
-    print(f"(a) naive      {n:,} events in {s:.1f} s = {naive:,.0f} events/s (one MERGE per row)")
-    wipe(store)
-    n, s = run_load_csv(store, uploads, import_dir)
-    load_csv = n / s
-    print(f"(b) LOAD CSV   {n:,} events in {s:.1f} s = {load_csv:,.0f} events/s (IN TRANSACTIONS)")
-    wipe(store)
-    n, s = run_store(store, files, writers=1)
-    print(f"(c1) one lane  {n:,} events in {s:.1f} s = {n / s:,.0f} events/s (load, 1 writer)")
-    wipe(store)
-    n, s = run_store(store, files, writers=WRITERS)
-    ours = n / s
-    print(
-        f"(c) flowgraph  {n:,} events in {s:.1f} s = {ours:,.0f} events/s "
-        f"(load: {WRITERS} writer lanes, tx per file)"
-    )
-    print(f"ratios         (c)/(a) = {ours / naive:.0f}x, (b)/(c) = {load_csv / ours:.2f}")
+    methods = {
+        "(a) naive": (
+            lambda: run_naive(store, uploads, args.naive_rows),
+            "one auto-commit MERGE statement per row",
+        ),
+        "(b) LOAD CSV": (
+            lambda: run_load_csv(store, uploads, import_dir),
+            "CALL { ... } IN TRANSACTIONS OF 10000 ROWS",
+        ),
+        "(c1) one lane": (lambda: run_store(store, files, writers=1), "load, 1 writer"),
+        "(c) flowgraph": (
+            lambda: run_store(store, files, writers=WRITERS),
+            f"load: {WRITERS} writer lanes, tx per file",
+        ),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in methods}
+    # Rounds interleave the methods, so a shared machine's drift touches each alike.
+    for round_ in range(1, args.repeat + 1):
+        for name, (run, how) in methods.items():
+            wipe(store)
+            n, s = run()
+            rates[name].append(n / s)
+            tag = f" [round {round_}/{args.repeat}]" if args.repeat > 1 else ""
+            print(f"{name:<14} {n:,} events in {s:.1f} s = {n / s:,.0f} events/s ({how}){tag}")
     wipe(store)
     store.close()
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    if args.repeat > 1:
+        for name, values in rates.items():
+            print(
+                f"{name:<14} median {median[name]:,.0f} events/s "
+                f"(min {min(values):,.0f}, max {max(values):,.0f})"
+            )
+    naive, load_csv, ours = median["(a) naive"], median["(b) LOAD CSV"], median["(c) flowgraph"]
+    print(f"ratios         (c)/(a) = {ours / naive:.0f}x, (b)/(c) = {load_csv / ours:.2f}")
 
 
 if __name__ == "__main__":

@@ -146,7 +146,8 @@ def _report(
 
 class _Lanes:
     """Writer lanes: one single-thread executor per lane, an enterprise's files always in the
-    same lane (first come, round robin), or inline when there is one writer."""
+    same lane (first come, round robin), or inline when there is one writer. A store that
+    reserves upload ids (Neo4j) gets them here, in blocks, in file order."""
 
     def __init__(self, stack: ExitStack, writers: int):
         self.executors = [
@@ -170,7 +171,7 @@ class _Lanes:
         left: int,
     ) -> Future:
         """Queue one file; ``left`` counts it and the files still to come."""
-        if not self.executors:  # one writer: stored here and now
+        if not self.executors and not hasattr(store, "reserve_upload_ids"):
             return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
         if parsing is None:
             identity = stored[sha]  # the bytes of a current upload name their identity
@@ -187,6 +188,8 @@ class _Lanes:
             upload_id = self._next_id(store, left)
         if parsing is not None:
             self.revised.add(identity)
+        if not self.executors:  # one writer: stored here and now
+            return _InlineExecutor().submit(_store_one, store, path, sha, parsing, upload_id)
         enterprise = identity[0]
         lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
         return self.executors[lane].submit(_store_one, store, path, sha, parsing, upload_id)

@@ -43,7 +43,9 @@ else
     echo "neo4j-local: port $port is already in use by another process" >&2
     exit 1
   fi
-  if [[ ! -f "$jar" || ! -d "$here/target/lib" ]]; then
+  # Build on first use, and again when the launcher's sources are newer than the jar.
+  if [[ ! -f "$jar" || ! -d "$here/target/lib" ||
+    -n "$(find "$here/src" "$here/pom.xml" -newer "$jar" -print -quit)" ]]; then
     echo "neo4j-local: building (first time: Maven downloads Neo4j, this can take a few minutes)" >&2
     (cd "$here" && mvn -q -B package)
   fi

@@ -90,8 +90,9 @@ def test_writers_setting_must_be_a_number(store, tmp_path, monkeypatch):
         load_files(store, _files(tmp_path), workers=1)
 
 
-def test_ids_follow_the_files_and_are_reserved_in_blocks(store, tmp_path, monkeypatch):
-    monkeypatch.setenv("FLOWGRAPH_WRITERS", "2")
+@pytest.mark.parametrize("writers", ["1", "2"])
+def test_ids_follow_the_files_and_are_reserved_in_blocks(store, tmp_path, monkeypatch, writers):
+    monkeypatch.setenv("FLOWGRAPH_WRITERS", writers)
     paths = []
     for n in range(ID_BLOCK + 8):  # four enterprises, ten months each, interleaved
         ent, month_end = f"E{n % 4}", pd.Timestamp(2024, n // 4 + 1, 1) + pd.offsets.MonthEnd(0)
