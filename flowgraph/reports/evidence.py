@@ -11,10 +11,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from flowgraph.analysis.common import reo_kg
+
+if TYPE_CHECKING:
+    from flowgraph.analysis.batchgraph import BatchStructure
 
 EVIDENCE_COLUMNS = (
     "finding",
@@ -50,10 +55,18 @@ _BY_ENT_LOT = ("LOT_OVERDRAWN", "TIME_INVERSION", "UNDESIGNATED_EXTRACTION", "ST
 _BY_LOT = ("UNKNOWN_LOT", "DUPLICATE_LOT", "LINEAGE_CYCLE")
 
 
-def evidence(findings: pd.DataFrame, events: pd.DataFrame, *, max_rows: int = 20) -> pd.DataFrame:
+def evidence(
+    findings: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    max_rows: int = 20,
+    row_reo: pd.Series | None = None,
+    structure: BatchStructure | None = None,
+) -> pd.DataFrame:
     """Event rows behind each finding: EVIDENCE_COLUMNS, ``finding`` = the finding's position
     in ``findings``, at most ``max_rows`` rows per finding (earliest first) and ``total`` = how
-    many rows it has in all.
+    many rows it has in all. ``row_reo`` (common.reo_kg(events)) and ``structure``
+    (batchgraph.batch_structure(events)), when the caller has them, are not computed again.
 
     >>> from flowgraph.model import events_frame
     >>> from flowgraph.analysis.findings import make_findings
@@ -63,7 +76,7 @@ def evidence(findings: pd.DataFrame, events: pd.DataFrame, *, max_rows: int = 20
     >>> evidence(f, ev)[["finding", "event_id", "total"]].values.tolist()
     [[0, '7', 1]]
     """
-    ev = events.assign(reo_kg=reo_kg(events).fillna(0.0))
+    ev = events.assign(reo_kg=(reo_kg(events) if row_reo is None else row_reo).fillna(0.0))
     f = findings.reset_index(drop=True).assign(finding=np.arange(len(findings)))
     parts = []
 
@@ -91,7 +104,7 @@ def evidence(findings: pd.DataFrame, events: pd.DataFrame, *, max_rows: int = 20
     hits = join(_BY_LOT, ["lot_id"])
     if len(hits):
         parts.append(hits)
-    parts.append(_quota_evidence(f, ev))
+    parts.append(_quota_evidence(f, ev, structure))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS})
@@ -102,19 +115,18 @@ def evidence(findings: pd.DataFrame, events: pd.DataFrame, *, max_rows: int = 20
     return rows[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
 
 
-def _quota_evidence(f: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
+def _quota_evidence(
+    f: pd.DataFrame, ev: pd.DataFrame, structure: BatchStructure | None
+) -> pd.DataFrame:
     """QUOTA_EXCEEDED: the year's output rows of the enterprise for the activity."""
     sub = f[(f["type"] == "QUOTA_EXCEEDED") & f["enterprise_id"].notna() & f["year"].notna()]
     if sub.empty:
         return sub
     mining = ev[ev["event_type"] == "extract"].assign(activity="mining")
     # Smelting output: produce rows of batches that consume a mineral product (SPEC §3).
-    from flowgraph.analysis.derived import MINERAL, prepare
+    from flowgraph.analysis.burndown import smelting_batch_ids
 
-    prepared = prepare(ev)
-    smelt_batches = prepared.loc[
-        (prepared["event_type"] == "consume") & prepared[MINERAL], ["enterprise_id", "batch_id"]
-    ].drop_duplicates()
+    smelt_batches = smelting_batch_ids(ev, structure=structure).to_frame(index=False)
     produce = ev[(ev["event_type"] == "produce") & ev["batch_id"].notna()]
     produce = produce.merge(smelt_batches, on=["enterprise_id", "batch_id"], how="inner")
     output = pd.concat([mining, produce.assign(activity="smelting")], ignore_index=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from flowgraph.analysis.common import reo_kg
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
 from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
@@ -236,12 +237,16 @@ def findings_html(
     names = registry.enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")["name"]
     findings = findings.reset_index(drop=True)
     listed = _largest(findings, max_findings)
-    rows = evidence(listed, events, max_rows=max_evidence) if len(listed) else pd.DataFrame()
+    row_reo = reo_kg(events)  # the evidence rows and the enterprise table both need it
+    rows = pd.DataFrame()
+    if len(listed):
+        rows = evidence(listed, events, max_rows=max_evidence, row_reo=row_reo, structure=structure)
     window = window_label(period, year)
     bounds = window_bounds(period, year)
-    in_window = events
+    in_window, window_reo = events, row_reo
     if bounds is not None:
-        in_window = events[(events["period"] >= bounds[0]) & (events["period"] <= bounds[1])]
+        inside = (events["period"] >= bounds[0]) & (events["period"] <= bounds[1])
+        in_window, window_reo = events[inside], row_reo[inside]
         year = int(bounds[0][:4])
     parts = [
         f"<h1>{html.escape(title)}</h1>",
@@ -257,7 +262,9 @@ def findings_html(
         "extracted, imported or received; out = shipped or exported.</p>",
     ]
     if len(in_window):
-        table = untraceable_by_enterprise(in_window, registry, shares, findings).head(int(top))
+        table = untraceable_by_enterprise(
+            in_window, registry, shares, findings, row_reo=window_reo
+        ).head(int(top))
         parts.append(_enterprises_html(table))
         if year is None:
             year = int(str(events["period"].max())[:4])

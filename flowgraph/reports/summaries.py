@@ -39,13 +39,18 @@ def untraceable_by_enterprise(
     registry: Registry,
     shares: pd.Series,
     findings: pd.DataFrame | None = None,
+    *,
+    row_reo: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per enterprise: untraceable REO taken in (created or received) and given out (shipped or
     exported), in tonnes, = REO x (1 - traceable share of the lot); plus its findings.
 
-    Sorted by untraceable REO taken in, largest first.
+    Sorted by untraceable REO taken in, largest first. ``row_reo``: common.reo_kg(events) when
+    the caller has it.
     """
-    untraceable = reo_kg(events).fillna(0.0) * (
+    if row_reo is None:
+        row_reo = reo_kg(events)
+    untraceable = row_reo.fillna(0.0) * (
         1.0 - events["lot_id"].map(shares).astype("float64").fillna(0.0).clip(0.0, 1.0)
     )
     kind = events["event_type"]

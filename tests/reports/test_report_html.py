@@ -367,3 +367,29 @@ def test_findings_page_says_when_no_registry_is_loaded():
     assert "No registry loaded" in without
     with_registry = findings_html(run_detectors(ev, hand_registry()), ev, hand_registry())
     assert "No registry loaded" not in with_registry
+
+
+def test_findings_page_computes_row_reo_once_and_never_the_detector_columns(monkeypatch):
+    import sys
+
+    import flowgraph.analysis.common as common
+    import flowgraph.analysis.derived as derived
+
+    reg, ev = hand_registry(), hand_events()
+    found = run_detectors(ev, reg)
+    assert "QUOTA_EXCEEDED" in set(found["type"])  # its evidence once re-derived every column
+    real, calls = common.reo_kg, []
+
+    def counting(events, *args, **kwargs):
+        calls.append(len(events))
+        return real(events, *args, **kwargs)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("flowgraph.") and getattr(module, "reo_kg", None) is real:
+            monkeypatch.setattr(module, "reo_kg", counting)
+    monkeypatch.setattr(derived, "prepare", lambda *a, **k: pytest.fail("prepare called"))
+
+    page = findings_html(found, ev, reg, shares=hand_shares(), year=2024)
+
+    assert calls == [len(ev)]
+    assert page.count("<details>") == len(found)
