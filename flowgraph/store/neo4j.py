@@ -177,7 +177,9 @@ class Neo4jStore:
         def run():
             with self._session() as session:
                 for statement in q.CONSTRAINTS + q.INDEXES:
-                    session.run(statement).consume()
+                    # managed: a schema change racing another load's writes is a transient
+                    # error the driver retries
+                    session.execute_write(lambda tx, s=statement: tx.run(s).consume())
 
         with self._schema_lock:  # writer lanes start together
             if not self._schema_ready:

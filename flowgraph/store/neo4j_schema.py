@@ -18,6 +18,8 @@ CONSTRAINTS: tuple[str, ...] = (
     "CREATE CONSTRAINT fg_registry_version IF NOT EXISTS "
     "FOR (n:RegistryVersion) REQUIRE n.version IS UNIQUE",
     "CREATE CONSTRAINT fg_counter_name IF NOT EXISTS FOR (n:Counter) REQUIRE n.name IS UNIQUE",
+    "CREATE CONSTRAINT fg_upload_lock IF NOT EXISTS "
+    "FOR (n:UploadLock) REQUIRE n.enterprise_id IS UNIQUE",
 )
 INDEXES: tuple[str, ...] = (
     "CREATE INDEX fg_upload_identity IF NOT EXISTS FOR (n:Upload) ON (n.enterprise_id, n.period)",
@@ -140,7 +142,14 @@ CREATE_UPLOAD += "RETURN uid"
 # The identity's history and which other uploads of the enterprise are current, in one round
 # trip; their event / batch id lists are fetched only for uploads the store has not seen yet
 # (UPLOAD_KEYS: an upload's ids never change), so a year of monthly files reads each list once.
+# The file's transaction first takes its enterprise's (:UploadLock) for writing: two loads at
+# once (two processes) writing the same enterprise then run one after the other, each reading
+# the other's committed revision, as SQLite's write lock makes the embedded store do. Nothing
+# else touches these nodes, so this lock, always taken first, adds no deadlock; the lanes of
+# one load never wait on it (an enterprise's files share a lane).
 UPLOAD_STATE = (
+    "MERGE (lock:UploadLock {enterprise_id: $ent}) SET lock.taken = true "
+    "WITH 1 AS _ "
     "OPTIONAL MATCH (u:Upload {enterprise_id: $ent, period: $period}) "
     "WITH collect(u {.upload_id, .sha256, .revision, .current}) AS history "
     "OPTIONAL MATCH (o:Upload {enterprise_id: $ent}) WHERE o.current AND o.period <> $period "
