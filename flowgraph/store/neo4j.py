@@ -283,12 +283,7 @@ class Neo4jStore:
         tx.run(q.ARCHIVE_ENTERPRISE_EVENTS, old=old, ent=ent).consume()
         tx.run(q.ARCHIVE_YIELDED, old=old, ent=ent).consume()
         tx.run(q.ARCHIVE_INPUT_TO, old=old, ent=ent).consume()
-        named = tx.run(
-            "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
-            "RETURN collect(DISTINCT ev.shipment_id) AS shipments, "
-            "collect(DISTINCT ev.lot_id) AS lots",
-            old=old,
-        ).single()
+        named = tx.run(q.RETIRED_NAMES, old=old).single()
         tx.run(q.DROP_EMPTY_BATCHES, ent=ent).consume()
         tx.run(q.DROP_STALE_SHIPMENT_LINKS, shipments=named["shipments"]).consume()
         tx.run(q.DROP_EMPTY_SHIPMENTS, shipments=named["shipments"]).consume()

@@ -179,6 +179,11 @@ ARCHIVE_INPUT_TO = (
     "WHERE r.upload_id = $old "
     "CREATE (old)-[:RECORDED]->(ev:Event) SET ev = properties(r) DELETE r"
 )
+# The shipments and lots the superseded upload named (to tidy up after it).
+RETIRED_NAMES = (
+    "MATCH (:Upload {upload_id: $old})-[:RECORDED]->(ev:Event) "
+    "RETURN collect(DISTINCT ev.shipment_id) AS shipments, collect(DISTINCT ev.lot_id) AS lots"
+)
 DROP_EMPTY_BATCHES = (
     "MATCH (e:Enterprise {id: $ent})-[:RAN]->(b:Batch) "
     "WHERE NOT ()-[:INPUT_TO]->(b) AND NOT (b)-[:YIELDED]->() DETACH DELETE b"

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 import pytest
 from lineage_chains import consume, extract, frame, produce
@@ -16,21 +14,6 @@ from flowgraph.analysis.lineage import batch_table, lineage_cycles, lot_shares, 
 from flowgraph.analysis.lotrows import lot_products
 from flowgraph.analysis.provenance import trace_downstream, trace_upstream
 from flowgraph.errors import UsageError
-
-
-def count_builds(monkeypatch) -> list[int]:
-    """Counts every batch-graph build, wherever a module holds the builder."""
-    real = batchgraph._structure
-    calls: list[int] = []
-
-    def counting(events):
-        calls.append(len(events))
-        return real(events)
-
-    for name, module in list(sys.modules.items()):
-        if name.startswith("flowgraph.") and getattr(module, "_structure", None) is real:
-            monkeypatch.setattr(module, "_structure", counting)
-    return calls
 
 
 def looped():
@@ -60,11 +43,11 @@ def _analyses(ev, registry, **given) -> dict:
     }
 
 
-def test_every_analysis_gives_the_same_answer_with_a_given_structure(registry, monkeypatch):
+def test_every_analysis_gives_the_same_answer_with_a_given_structure(registry, count_calls):
     ev = looped()
     built = _analyses(ev, registry)
     structure = batch_structure(ev)
-    calls = count_builds(monkeypatch)
+    calls = count_calls(batchgraph, "_structure")
     given = _analyses(ev, registry, structure=structure)
     assert calls == []  # nine analyses, not one rebuild
     assert given["cycles"] == built["cycles"] == [["C", "D"]]
@@ -76,9 +59,9 @@ def test_every_analysis_gives_the_same_answer_with_a_given_structure(registry, m
         pd.testing.assert_frame_equal(given[name], built[name])
 
 
-def test_without_a_structure_each_analysis_builds_its_own(registry, monkeypatch):
+def test_without_a_structure_each_analysis_builds_its_own(registry, count_calls):
     ev = looped()
-    calls = count_builds(monkeypatch)
+    calls = count_calls(batchgraph, "_structure")
     lot_shares(ev, registry)
     lineage_cycles(ev)
     assert calls == [len(ev), len(ev)]  # nothing cached between calls

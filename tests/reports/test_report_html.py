@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares
 
+import flowgraph.analysis.batchgraph as batchgraph
 from flowgraph.analysis import run_detectors
 from flowgraph.analysis.findings import make_findings
 from flowgraph.cli.main import cli
@@ -151,26 +152,7 @@ def test_findings_page_without_findings_or_events():
     assert '<strong id="count">0</strong>' in page and "No events loaded" in page
 
 
-def _count_structure_builds(monkeypatch) -> list[int]:
-    """Counts every batch-graph build (batchgraph._structure), wherever a module holds it."""
-    import sys
-
-    import flowgraph.analysis.batchgraph as batchgraph
-
-    real = batchgraph._structure
-    calls: list[int] = []
-
-    def counting(events):
-        calls.append(len(events))
-        return real(events)
-
-    for name, module in list(sys.modules.items()):
-        if name.startswith("flowgraph.") and getattr(module, "_structure", None) is real:
-            monkeypatch.setattr(module, "_structure", counting)
-    return calls
-
-
-def test_findings_page_builds_the_batch_graph_once(monkeypatch):
+def test_findings_page_builds_the_batch_graph_once(count_calls):
     # The shares (enterprise table) and the quota burn-down (smelting batches) both stand on
     # the batch graph (~0.25 s at 1M events): the page builds it once for both.
     import flowgraph.analysis.burndown  # noqa: F401  (loaded, so its builder is counted too)
@@ -178,14 +160,14 @@ def test_findings_page_builds_the_batch_graph_once(monkeypatch):
 
     reg, ev = hand_registry(), hand_events()
     found = run_detectors(ev, reg)
-    calls = _count_structure_builds(monkeypatch)
+    calls = count_calls(batchgraph, "_structure")
     page = findings_html(found, ev, reg, year=2024)
     assert calls == [len(ev)]
     assert "Quota burn-down 2024" in page  # the quota table was drawn from that one build
     assert f"{0.245:,.3f}" in page  # and the enterprise table: S1 took 245 kg untraceable REO
 
 
-def test_findings_page_with_given_shares_and_structure_builds_nothing(monkeypatch):
+def test_findings_page_with_given_shares_and_structure_builds_nothing(count_calls):
     from flowgraph.analysis.batchgraph import batch_structure
     from flowgraph.analysis.lineage import lot_shares
 
@@ -193,7 +175,7 @@ def test_findings_page_with_given_shares_and_structure_builds_nothing(monkeypatc
     found = run_detectors(ev, reg)
     structure = batch_structure(ev)
     shares = lot_shares(ev, reg, structure=structure)
-    calls = _count_structure_builds(monkeypatch)
+    calls = count_calls(batchgraph, "_structure")
     given = findings_html(found, ev, reg, shares=shares, structure=structure, year=2024)
     assert calls == []
     assert given == findings_html(found, ev, reg, year=2024)  # byte for byte the same page
@@ -323,7 +305,7 @@ def test_cli_findings_report_computes_lot_shares_once(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
-def test_cli_findings_report_builds_the_batch_graph_once(tmp_path, monkeypatch):
+def test_cli_findings_report_builds_the_batch_graph_once(tmp_path, count_calls):
     # lot_shares, the LINEAGE_CYCLE detector and the quota burn-down all stand on the batch
     # graph (~0.25 s each at 1M events): the command builds it once and hands it to all three.
     import flowgraph.analysis.burndown  # noqa: F401  (loaded, so its builder is counted too)
@@ -331,7 +313,7 @@ def test_cli_findings_report_builds_the_batch_graph_once(tmp_path, monkeypatch):
 
     db = tmp_path / "fg.db"
     _store_with_hand_data(db, hand_registry())
-    calls = _count_structure_builds(monkeypatch)
+    calls = count_calls(batchgraph, "_structure")
     out = tmp_path / "findings.html"
     result = CliRunner().invoke(cli, ["--store", str(db), "report", "findings", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -369,24 +351,16 @@ def test_findings_page_says_when_no_registry_is_loaded():
     assert "No registry loaded" not in with_registry
 
 
-def test_findings_page_computes_row_reo_once_and_never_the_detector_columns(monkeypatch):
-    import sys
-
+def test_findings_page_computes_row_reo_once_and_never_the_detector_columns(
+    monkeypatch, count_calls
+):
     import flowgraph.analysis.common as common
     import flowgraph.analysis.derived as derived
 
     reg, ev = hand_registry(), hand_events()
     found = run_detectors(ev, reg)
     assert "QUOTA_EXCEEDED" in set(found["type"])  # its evidence once re-derived every column
-    real, calls = common.reo_kg, []
-
-    def counting(events, *args, **kwargs):
-        calls.append(len(events))
-        return real(events, *args, **kwargs)
-
-    for name, module in list(sys.modules.items()):
-        if name.startswith("flowgraph.") and getattr(module, "reo_kg", None) is real:
-            monkeypatch.setattr(module, "reo_kg", counting)
+    calls = count_calls(common, "reo_kg")
     monkeypatch.setattr(derived, "prepare", lambda *a, **k: pytest.fail("prepare called"))
 
     page = findings_html(found, ev, reg, shares=hand_shares(), year=2024)
