@@ -8,6 +8,7 @@ import pandas as pd
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import format_option, parse_key_values, parse_period
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES
+from flowgraph.spreadsheet import frame_to_csv
 
 
 @click.command()
@@ -97,7 +98,7 @@ def render(findings: pd.DataFrame, fmt: str) -> str:
     if fmt == "jsonl":
         return "".join(line + "\n" for line in iter_jsonl(findings))
     if fmt == "csv":
-        return findings.reindex(columns=list(FINDING_COLUMNS)).to_csv(index=False)
+        return frame_to_csv(findings.reindex(columns=list(FINDING_COLUMNS)))
     return table(findings)
 
 

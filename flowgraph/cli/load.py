@@ -8,6 +8,7 @@ import click
 
 from flowgraph.cli.context import AppContext, pass_app
 from flowgraph.ingest import load_files
+from flowgraph.spreadsheet import frame_to_csv
 
 
 @click.command()
@@ -112,7 +113,7 @@ def uploads(app: AppContext, history: bool, summary: bool, fmt: str) -> None:
         return
     frame = store.uploads(include_history=history)
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(frame_to_csv(frame), nl=False)
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", lines=True), nl=False)
     elif frame.empty:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app
 from flowgraph.errors import UsageError
+from flowgraph.spreadsheet import frame_to_csv
 
 
 def _params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
@@ -42,7 +43,7 @@ def _json_default(value: object) -> object:
 
 def _render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
-        return frame.to_csv(index=False).rstrip("\n")
+        return frame_to_csv(frame).rstrip("\n")
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         return json.dumps(records, ensure_ascii=False, default=_json_default, indent=1)

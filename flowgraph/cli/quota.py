@@ -11,6 +11,7 @@ import pandas as pd
 from flowgraph.analysis.burndown import quota_burndown
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import format_option
+from flowgraph.spreadsheet import frame_to_csv
 
 _AS_OF = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")
 
@@ -85,7 +86,7 @@ def quota(app: AppContext, year: int | None, as_of: str | None, fmt: str) -> Non
     warn_without_registry(registry)
     table = quota_burndown(store.events(), registry, year=year, as_of=as_of)
     if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
+        click.echo(frame_to_csv(table), nl=False)
     elif fmt == "json":
         click.echo(json.dumps(_records(table), indent=2, ensure_ascii=False))
     else:

@@ -6,6 +6,7 @@ import click
 
 from flowgraph.cli.context import AppContext, pass_app
 from flowgraph.ingest import load_registry
+from flowgraph.spreadsheet import frame_to_csv
 
 
 @click.group()
@@ -48,6 +49,6 @@ def registry_show(app: AppContext, table: str, fmt: str) -> None:
     """
     frame = getattr(app.store().registry(), table)
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(frame_to_csv(frame), nl=False)
     else:
         click.echo(frame.to_string(index=False) if not frame.empty else f"no {table}")
