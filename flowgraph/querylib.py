@@ -1,4 +1,5 @@
-"""Named investigator queries: find them, read their headers, run them read-only on Neo4j.
+"""Named investigator queries: find them, read their headers, run them (read-only Cypher on
+Neo4j, their library twins in ``flowgraph.querytwins`` on the embedded store).
 
 A query is one ``queries/NAME.cypher`` file (shipped as package data). Its header comment says
 what it is for, its parameters and its columns::
@@ -181,15 +182,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_query(store, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Run named query ``name`` on a Neo4jStore in a read-only transaction; columns as documented.
+def run_query(store, name: str, params: dict[str, Any] | None = None, *, data=None) -> pd.DataFrame:
+    """Run named query ``name``: its Cypher in a read-only transaction on a Neo4jStore, its
+    library twin (``flowgraph.querytwins``) on any other store; same columns either way.
 
-    Example (needs a server)::
+    ``data`` (a ``querytwins.QueryData``) lets several twin runs share one read of the store.
+
+    Example (on a store with the scenario loaded)::
 
         frame = run_query(store, "lot_provenance", {"lot_id": "L-1"})
     """
     query = get_query(name)
-    return run_read(store, query.text, bind(query, params or {}), label=f"query {name}")
+    values = bind(query, params or {})
+    if hasattr(store, "driver"):
+        return run_read(store, query.text, values, label=f"query {name}")
+    from flowgraph.querytwins import TWINS, QueryData, run_twin
+
+    if name not in TWINS:
+        raise UsageError(f"query {name} runs on Neo4j only (it is a Cypher detector)")
+    return run_twin(data if data is not None else QueryData.from_store(store), name, values)
 
 
 def run_read(store, text: str, params: dict[str, Any], label: str = "query") -> pd.DataFrame:

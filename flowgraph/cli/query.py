@@ -1,4 +1,4 @@
-"""``flowgraph query``: run a named investigator query from queries/ on a Neo4j store (read-only)."""
+"""``flowgraph query``: run a named investigator query (Cypher on Neo4j, its twin elsewhere)."""
 
 from __future__ import annotations
 
@@ -73,11 +73,13 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
 )
 @pass_app
 def query(app: AppContext, name: str | None, params: dict, list_: bool, fmt: str) -> None:
-    """Run the named query NAME from queries/ on the Neo4j store, read-only.
+    """Run the named query NAME from queries/, read-only: its Cypher on a Neo4j store, its
+    library twin (same columns) on the embedded store.
 
     \b
     Example:
-      flowgraph --store bolt://127.0.0.1:7687 query --list
+      flowgraph query --list
+      flowgraph query unmatched_shipments -p period=2024-03
       flowgraph --store bolt://127.0.0.1:7687 query lot_provenance -p lot_id=L-0001
     """
     from flowgraph.querylib import bind, get_query, run_query
@@ -90,10 +92,10 @@ def query(app: AppContext, name: str | None, params: dict, list_: bool, fmt: str
         raise UsageError("name a query (see `flowgraph query --list`)")
     named = get_query(name)
     bind(named, params)  # unknown / missing parameters fail before touching the store
-    if not is_neo4j_uri(app.store_uri):
+    if name.startswith("detect_") and not is_neo4j_uri(app.store_uri):
         raise UsageError(
-            f"named queries run on Neo4j; the store is the embedded file {app.store_uri} "
-            "(use --store bolt://HOST:7687 or FLOWGRAPH_STORE)"
+            f"{name} is a Cypher detector and runs on Neo4j only; on the embedded store "
+            "use `flowgraph detect --type ...`"
         )
     frame = run_query(app.store(), name, params)
     click.echo(_render(frame, fmt))

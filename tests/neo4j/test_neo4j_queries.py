@@ -170,14 +170,6 @@ def test_cli_unknown_query_and_missing_parameter_exit_2():
     assert "parameter year: 'twenty' is not a valid int" in result.output
 
 
-def test_cli_on_embedded_store_exit_2(tmp_path):
-    result = CliRunner().invoke(
-        cli, ["--store", str(tmp_path / "fg.db"), "query", "lot_provenance", "-p", "lot_id=L1"]
-    )
-    assert result.exit_code == 2
-    assert "named queries run on Neo4j" in result.output
-
-
 def test_cli_formats(loaded):
     runner = CliRunner()
     args = ["--store", URI, "query", "paths_to_exports", "-p", "enterprise_id=M1"]
