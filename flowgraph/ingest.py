@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flowgraph.errors import InputError, Problem, StoreUnavailable, UsageError
 from flowgraph.model import Upload
-from flowgraph.store.base import LoadResult, RegistryResult, Store
+from flowgraph.store.base import ConcurrentWrites, LoadResult, RegistryResult, Store
 
 
 @dataclass
@@ -171,7 +171,7 @@ class _Lanes:
         left: int,
     ) -> Future:
         """Queue one file; ``left`` counts it and the files still to come."""
-        if not self.executors and not hasattr(store, "reserve_upload_ids"):
+        if not self.executors and not isinstance(store, ConcurrentWrites):
             return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
         if parsing is None:
             identity = stored[sha]  # the bytes of a current upload name their identity
@@ -194,7 +194,7 @@ class _Lanes:
         lane = self.lane_of.setdefault(enterprise, len(self.lane_of) % len(self.executors))
         return self.executors[lane].submit(_store_one, store, path, sha, parsing, upload_id)
 
-    def _next_id(self, store: Store, left: int) -> int:
+    def _next_id(self, store: ConcurrentWrites, left: int) -> int:
         if not self.ids:
             self.ids.extend(store.reserve_upload_ids(min(ID_BLOCK, left)))
         return self.ids.popleft()
@@ -254,10 +254,10 @@ def _store_one(
         upload, problems = parsing.result()
     if upload is None:
         return None, problems, []
-    # Only stores that reserve ids (Store docstring) are given one.
-    reserved = {} if upload_id is None else {"upload_id": upload_id}
     try:
-        return store.save_upload(upload, **reserved), [], list(upload.warnings)
+        if upload_id is not None and isinstance(store, ConcurrentWrites):
+            return store.save_upload(upload, upload_id=upload_id), [], list(upload.warnings)
+        return store.save_upload(upload), [], list(upload.warnings)
     except InputError as e:
         return None, e.problems, list(upload.warnings)
 
@@ -270,9 +270,11 @@ def _writer_count(store: Store, files: int) -> int:
         except ValueError as e:
             raise UsageError(f"FLOWGRAPH_WRITERS must be a whole number, got {configured!r}") from e
     else:
-        wanted = getattr(store, "writers", 1)
+        wanted = store.writers if isinstance(store, ConcurrentWrites) else 1
     # A store without concurrent writes (the embedded SQLite store) always gets one lane.
-    return min(wanted, files) if getattr(store, "writers", 1) > 1 else 1
+    if not isinstance(store, ConcurrentWrites) or store.writers <= 1:
+        return 1
+    return min(wanted, files)
 
 
 def _worker_count(files: int) -> int:

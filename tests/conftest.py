@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
+from neo4j_scenario import URI, neo4j_unreachable
 
 
 @pytest.fixture
@@ -27,3 +29,33 @@ def count_calls(monkeypatch):
         return calls
 
     return count
+
+
+@pytest.fixture(scope="session")
+def _session_store():
+    """One Neo4jStore on the test server for the session; skipped (failed in CI, env CI set)
+    when it cannot be reached."""
+    from flowgraph.store.neo4j import Neo4jStore
+
+    why = neo4j_unreachable()
+    if why is not None:
+        message = f"Neo4j not reachable at {URI} ({why})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must start it (make neo4j)")
+        pytest.skip(f"{message}; run `make neo4j`")
+    store = Neo4jStore.connect(URI)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def neo4j_store(_session_store):
+    """The Neo4j store on an emptied database (nodes and relationships; schema kept)."""
+    from flowgraph.store.neo4j_schema import DELETE_ALL
+
+    # Batched (a database left with benchmark data would overflow one DETACH DELETE).
+    with _session_store.driver.session(database=_session_store.database) as session:
+        for statement in DELETE_ALL:
+            session.run(statement).consume()
+    _session_store.batch_size = 10_000
+    return _session_store

@@ -80,7 +80,7 @@ def detect(
         tolerances=tol,
     )
     unfiltered = not (period or year or types or families)
-    if unfiltered and callable(getattr(store, "save_findings", None)):
+    if unfiltered:
         store.save_findings(findings)
     text = render(findings, fmt)
     if output:

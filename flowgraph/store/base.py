@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -35,12 +35,12 @@ class RegistryResult:
 
 
 class Store(Protocol):
-    """What ``ingest`` and the analyses need from a store.
+    """What the CLI, ``ingest`` and the analyses use of a store; both stores implement it.
 
-    Optional, for stores that take concurrent writes (Neo4j): ``writers`` (> 1: ``load_files``
-    writes files of different enterprises in that many lanes) and ``reserve_upload_ids(count)``
-    (consecutive ids, taken in file order; ``save_upload(upload, upload_id=...)`` then uses
-    one). A store without ``writers`` gets files one by one (the embedded SQLite store).
+    The save decisions (unchanged, supersede, revision, cross-upload id checks; registry
+    versions) are ``flowgraph.store.decision``'s, and read-back types ``flowgraph.store.readback``'s,
+    so the two stores cannot disagree on them. ``tests/store/test_store_contract.py`` runs the
+    same tests against both.
     """
 
     uri: str
@@ -65,8 +65,8 @@ class Store(Protocol):
     def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
         """Current events (EVENT_COLUMNS), optionally one month or one year."""
 
-    def registry(self) -> Registry:
-        """The current registry (empty frames when none loaded)."""
+    def registry(self, version: int | None = None) -> Registry:
+        """The current registry, or an older ``version`` (empty frames when none loaded)."""
 
     def uploads(self, include_history: bool = False) -> pd.DataFrame:
         """Uploads: upload_id, enterprise_id, period, revision, file_name, sha256, loaded_at,
@@ -75,4 +75,26 @@ class Store(Protocol):
     def save_findings(self, findings: pd.DataFrame) -> None:
         """Record a detection run's findings (replacing the previous run's)."""
 
+    def findings(self) -> pd.DataFrame:
+        """The latest recorded run's findings (FINDING_COLUMNS; empty when none)."""
+
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class ConcurrentWrites(Protocol):
+    """A store that takes files of different enterprises at once (Neo4j; SQLite has one writer).
+
+    ``ingest.load_files`` writes such a store's files in ``writers`` lanes (each enterprise's
+    files in one lane, in file order) and reserves upload ids in file order with
+    ``reserve_upload_ids``, passing one to each ``save_upload``, so ids follow the files as
+    a one-by-one load's would. A store that is not one gets its files one by one.
+    """
+
+    writers: int
+
+    def reserve_upload_ids(self, count: int = 1) -> range:
+        """The next ``count`` upload ids, consecutive, committed at once."""
+
+    def save_upload(self, upload: Upload, upload_id: int | None = None) -> LoadResult:
+        """``Store.save_upload``, with an id from ``reserve_upload_ids`` when given."""

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from flowgraph.model import EVENT_COLUMNS, TEXT_COLUMNS, empty_events
+from flowgraph.store.readback import conform_events
 
 FORMAT = "arrow-ipc-stream/lz4/v1"
 _STORED = [c for c in EVENT_COLUMNS if c != "upload_id"]  # upload_id is the row's key
@@ -80,10 +81,5 @@ def decode_events(blobs: Sequence[bytes], upload_ids: Sequence[int]) -> pd.DataF
     tables = [_table(blob) for blob in blobs]
     lengths = [t.num_rows for t in tables]
     frame = pa.concat_tables(tables).to_pandas(date_as_object=False)
-    frame["date"] = frame["date"].astype("datetime64[ns]")
     frame["upload_id"] = np.repeat(np.asarray(upload_ids, dtype="int64"), lengths)
-    for column in TEXT_COLUMNS + ("period",):
-        values = frame[column].astype(object)
-        frame[column] = values.where(values.notna(), None)
-    frame["source_row"] = frame["source_row"].astype("int64")
-    return frame[list(EVENT_COLUMNS)]
+    return conform_events(frame)

@@ -27,6 +27,18 @@ class EnterpriseKeys:
     batch: dict[str, str] = field(default_factory=dict)  # batch_id -> period
     by_period: dict[str, tuple[list, list]] = field(default_factory=dict)  # period -> its ids
 
+    @classmethod
+    def of_periods(cls, periods: dict[str, tuple[Iterable[str], Iterable]]) -> EnterpriseKeys:
+        """Keys from each current period's (event ids, batch ids), e.g. as a server returns them.
+
+        >>> EnterpriseKeys.of_periods({"2024-03": (["e1"], ["B1"])}).clashes("2024-04", ["e1"], "event")
+        {'e1': '2024-03'}
+        """
+        keys = cls()
+        for position, (period, (event_ids, batch_ids)) in enumerate(sorted(periods.items())):
+            keys.add(position, period, event_ids, batch_ids)
+        return keys
+
     def clashes(self, period: str, ids: Iterable[str], kind: str) -> dict[str, str]:
         """ids already used in *another* period's current upload, with that period."""
         owner = self.event if kind == "event" else self.batch

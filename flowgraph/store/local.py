@@ -7,14 +7,13 @@ current. Analyses read only current events. Each file is stored in one transacti
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from flowgraph.errors import InputError, StoreUnavailable
+from flowgraph.errors import StoreUnavailable
 from flowgraph.model import (
     DESIGNATION_COLUMNS,
     ENTERPRISE_COLUMNS,
@@ -25,7 +24,9 @@ from flowgraph.model import (
 )
 from flowgraph.store import eventcodec
 from flowgraph.store.base import LoadResult, RegistryResult
-from flowgraph.store.idkeys import EnterpriseKeys, cross_upload_problems
+from flowgraph.store.decision import StoredUpload, decide_registry, decide_save
+from flowgraph.store.idkeys import EnterpriseKeys
+from flowgraph.store.readback import conform_uploads, registry_frames
 
 SCHEMA_VERSION = 1
 
@@ -84,14 +85,6 @@ CREATE TABLE IF NOT EXISTS findings (
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def registry_digest(registry: Registry) -> str:
-    """Content hash of a registry, to tell an identical reload from a new version."""
-    digest = hashlib.sha256()
-    for frame in (registry.enterprises, registry.designations, registry.quotas):
-        digest.update(frame.to_csv(index=False).encode("utf-8"))
-    return digest.hexdigest()
 
 
 class LocalStore:
@@ -169,26 +162,23 @@ class LocalStore:
 
     def _save_upload(self, upload: Upload) -> LoadResult:
         db = self.connection
-        current = db.execute(
-            "SELECT upload_id, sha256, revision FROM uploads "
-            "WHERE enterprise_id = ? AND period = ? AND superseded_by IS NULL",
-            upload.identity,
-        ).fetchone()
-        if current is not None and current[1] == upload.sha256:
-            return LoadResult(
-                upload.file_name, *upload.identity, "unchanged", len(upload.events), current[2]
+        history = [
+            StoredUpload(upload_id, sha, revision, bool(current))
+            for upload_id, sha, revision, current in db.execute(
+                "SELECT upload_id, sha256, revision, superseded_by IS NULL FROM uploads "
+                "WHERE enterprise_id = ? AND period = ?",
+                upload.identity,
             )
-        self._check_cross_upload(upload)
-        (last_revision,) = db.execute(
-            "SELECT COALESCE(MAX(revision), 0) FROM uploads WHERE enterprise_id = ? AND period = ?",
-            upload.identity,
-        ).fetchone()
+        ]
+        decision = decide_save(upload, history, self._keys(upload.enterprise_id))
+        if not decision.writes:
+            return decision.result(upload)
         cursor = db.execute(
             "INSERT INTO uploads (enterprise_id, period, revision, file_name, sha256, loaded_at, "
             "events) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 *upload.identity,
-                last_revision + 1,
+                decision.revision,
                 upload.file_name,
                 upload.sha256,
                 _now(),
@@ -196,23 +186,16 @@ class LocalStore:
             ),
         )
         upload_id = cursor.lastrowid
-        if current is not None:
+        if decision.supersedes is not None:
             db.execute(
-                "UPDATE uploads SET superseded_by = ? WHERE upload_id = ?", (upload_id, current[0])
+                "UPDATE uploads SET superseded_by = ? WHERE upload_id = ?",
+                (upload_id, decision.supersedes),
             )
         db.execute(
             "INSERT INTO upload_events (upload_id, format, data) VALUES (?, ?, ?)",
             (upload_id, eventcodec.FORMAT, eventcodec.encode_events(upload.events)),
         )
-        status = "superseded" if current is not None else "loaded"
-        return LoadResult(
-            upload.file_name,
-            *upload.identity,
-            status,
-            len(upload.events),
-            last_revision + 1,
-            upload_id,
-        )
+        return decision.result(upload, upload_id)
 
     def _keys(self, enterprise_id: str) -> EnterpriseKeys:
         """The enterprise's ids in current uploads; rebuilt from the blobs if another process
@@ -236,11 +219,6 @@ class LocalStore:
             self._key_cache[enterprise_id] = keys
         return keys
 
-    def _check_cross_upload(self, upload: Upload) -> None:
-        problems = cross_upload_problems(upload, self._keys(upload.enterprise_id))
-        if problems:
-            raise InputError(problems)
-
     def _remember_keys(self, upload: Upload, upload_id: int) -> None:
         keys = self._key_cache.get(upload.enterprise_id)
         if keys is not None:
@@ -249,15 +227,14 @@ class LocalStore:
 
     def uploads(self, include_history: bool = False) -> pd.DataFrame:
         where = "" if include_history else "WHERE superseded_by IS NULL"
-        frame = pd.read_sql_query(
-            f"SELECT upload_id, enterprise_id, period, revision, file_name, sha256, "  # noqa: S608
-            f"loaded_at, superseded_by, events, superseded_by IS NULL AS current "
-            f"FROM uploads {where} ORDER BY enterprise_id, period, revision",
-            self.connection,
+        return conform_uploads(
+            pd.read_sql_query(
+                f"SELECT upload_id, enterprise_id, period, revision, file_name, sha256, "  # noqa: S608
+                f"loaded_at, superseded_by, events, superseded_by IS NULL AS current "
+                f"FROM uploads {where} ORDER BY enterprise_id, period, revision",
+                self.connection,
+            )
         )
-        frame["current"] = frame["current"].astype(bool)
-        frame["superseded_by"] = frame["superseded_by"].astype("Int64")
-        return frame
 
     # -- events ----------------------------------------------------------------------------
 
@@ -281,20 +258,21 @@ class LocalStore:
 
     def save_registry(self, registry: Registry, source: str) -> RegistryResult:
         db = self.connection
-        digest = registry_digest(registry)
-        counts = (len(registry.enterprises), len(registry.designations), len(registry.quotas))
         db.execute("BEGIN IMMEDIATE")
         try:
-            row = db.execute(
+            latest = db.execute(
                 "SELECT version, digest FROM registry_versions ORDER BY version DESC LIMIT 1"
             ).fetchone()
-            if row is not None and row[1] == digest:
+            decision = decide_registry(registry, *(latest or (None, None)))
+            if decision.status == "unchanged":
                 db.execute("ROLLBACK")
-                return RegistryResult(row[0], "unchanged", *counts)
-            version = db.execute(
-                "INSERT INTO registry_versions (source, digest, loaded_at) VALUES (?, ?, ?)",
-                (source, digest, _now()),
-            ).lastrowid
+                return decision.result(registry)
+            db.execute(
+                "INSERT INTO registry_versions (version, source, digest, loaded_at) "
+                "VALUES (?, ?, ?, ?)",
+                (decision.version, source, decision.digest, _now()),
+            )
+            version = decision.version
             _insert_frame(db, "enterprises", version, registry.enterprises, ENTERPRISE_COLUMNS)
             _insert_frame(db, "designations", version, registry.designations, DESIGNATION_COLUMNS)
             _insert_frame(db, "quotas", version, registry.quotas, QUOTA_COLUMNS)
@@ -302,7 +280,7 @@ class LocalStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-        return RegistryResult(version, "loaded", *counts)
+        return decision.result(registry)
 
     def registry(self, version: int | None = None) -> Registry:
         """The current registry (or an older ``version`` from history)."""
@@ -320,15 +298,11 @@ class LocalStore:
                 params=(version,),
             )
 
-        enterprises = read("enterprises", ENTERPRISE_COLUMNS)
-        designations = read("designations", DESIGNATION_COLUMNS)
-        for column in ("valid_from", "valid_to"):
-            designations[column] = pd.to_datetime(designations[column], format="%Y-%m-%d").astype(
-                "datetime64[ns]"
-            )
-        quotas = read("quotas", QUOTA_COLUMNS).astype({"year": "int64", "quota_t_reo": "float64"})
-        enterprises = enterprises.astype("object").where(enterprises.notna(), None)
-        return Registry(enterprises=enterprises, designations=designations, quotas=quotas)
+        return registry_frames(
+            read("enterprises", ENTERPRISE_COLUMNS),
+            read("designations", DESIGNATION_COLUMNS),
+            read("quotas", QUOTA_COLUMNS),
+        )
 
     def registry_history(self) -> pd.DataFrame:
         return pd.read_sql_query(

@@ -20,18 +20,25 @@ import neo4j
 import pandas as pd
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
-from flowgraph.errors import FlowgraphError, InputError, StoreUnavailable
-from flowgraph.model import TEXT_COLUMNS, Registry, Upload, empty_events
+from flowgraph.errors import FlowgraphError, StoreUnavailable
+from flowgraph.model import Registry, Upload
 from flowgraph.store import neo4j_schema as q
 from flowgraph.store.base import LoadResult, RegistryResult
+from flowgraph.store.decision import StoredUpload, decide_registry, decide_save
+from flowgraph.store.idkeys import EnterpriseKeys
 from flowgraph.store.neo4j_rows import (
     BATCH_SIZE,
     chunks,
-    cross_upload_problems,
     finding_rows,
     registry_rows,
     upload_props,
     write_rows,
+)
+from flowgraph.store.readback import (
+    UPLOAD_COLUMNS,
+    conform_events,
+    conform_uploads,
+    registry_frames,
 )
 
 # The password scripts/neo4j-local sets when NEO4J_PASSWORD is not given (a local dev server).
@@ -232,21 +239,16 @@ class Neo4jStore:
     ) -> LoadResult:
         ent, period = upload.identity
         state = tx.run(q.UPLOAD_STATE, ent=ent, period=period).single()
-        history = state["history"]
-        current = next((h for h in history if h["current"]), None)
-        count = len(upload.events)
-        if current is not None and current["sha256"] == upload.sha256:
-            return LoadResult(
-                upload.file_name, ent, period, "unchanged", count, current["revision"]
-            )
+        history = [StoredUpload(**h) for h in state["history"]]
         self._read_upload_keys(tx, [o["upload_id"] for o in state["others"]])
-        others = {o["period"]: self._keys[o["upload_id"]] for o in state["others"]}
-        problems = cross_upload_problems(upload, others)
-        if problems:
-            raise InputError(problems)
-        revision = max((h["revision"] for h in history), default=0) + 1
-        old = current["upload_id"] if current is not None else None
-        props = upload_props(upload, 0, revision, _now())
+        keys = EnterpriseKeys.of_periods(
+            {o["period"]: self._keys[o["upload_id"]] for o in state["others"]}
+        )
+        decision = decide_save(upload, history, keys)
+        if not decision.writes:
+            return decision.result(upload)
+        old = decision.supersedes
+        props = upload_props(upload, 0, decision.revision, _now())
         # The first batch_size rows of each type travel with the (:Upload) in one statement,
         # any further ones (very large files) in 10k batches after it.
         batches = {
@@ -262,8 +264,7 @@ class Neo4jStore:
                 tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:
             self._retire(tx, ent, old)
-        status = "superseded" if old is not None else "loaded"
-        return LoadResult(upload.file_name, ent, period, status, count, revision, upload_id)
+        return decision.result(upload, upload_id)
 
     def _read_upload_keys(self, tx: neo4j.ManagedTransaction, upload_ids: list[int]) -> None:
         """Cache (event ids, batch ids) of stored uploads, each read once per store object: an
@@ -290,15 +291,11 @@ class Neo4jStore:
         tx.run(q.DROP_ORPHAN_LOTS, lots=named["lots"]).consume()
 
     def uploads(self, include_history: bool = False) -> pd.DataFrame:
-        columns = [
-            "upload_id", "enterprise_id", "period", "revision", "file_name", "sha256",
-            "loaded_at", "superseded_by", "events", "current",
-        ]  # fmt: skip
-        frame = pd.DataFrame(self._read(q.READ_UPLOADS, history=include_history), columns=columns)
-        frame = frame.astype({"upload_id": "int64", "revision": "int64", "events": "int64"})
-        frame["current"] = frame["current"].astype(bool)
-        frame["superseded_by"] = frame["superseded_by"].astype("Int64")
-        return frame
+        return conform_uploads(
+            pd.DataFrame(
+                self._read(q.READ_UPLOADS, history=include_history), columns=UPLOAD_COLUMNS
+            )
+        )
 
     # -- events ----------------------------------------------------------------------------
 
@@ -312,33 +309,21 @@ class Neo4jStore:
             return keys, [record.values() for record in result]
 
         keys, values = self._call(lambda: self._run_read(work))
-        if not values:
-            return empty_events()
-        frame = pd.DataFrame(values, columns=keys)
-        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d").astype("datetime64[ns]")
-        frame["mass_kg"] = frame["mass_kg"].astype("float64")
-        frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
-        frame["upload_id"] = frame["upload_id"].astype("int64")
-        frame["source_row"] = frame["source_row"].astype("int64")
-        for column in TEXT_COLUMNS + ("period",):
-            values = frame[column].astype(object)
-            frame[column] = values.where(values.notna(), None)
-        return frame[list(empty_events().columns)]
+        return conform_events(pd.DataFrame(values, columns=keys))
 
     # -- registry --------------------------------------------------------------------------
 
     def save_registry(self, registry: Registry, source: str) -> RegistryResult:
-        from flowgraph.store.local import registry_digest
-
-        digest = registry_digest(registry)
-        counts = (len(registry.enterprises), len(registry.designations), len(registry.quotas))
         enterprises, designations, quotas = registry_rows(registry)
 
         def work(tx: neo4j.ManagedTransaction) -> RegistryResult:
             latest = tx.run(q.LATEST_REGISTRY).single()
-            if latest is not None and latest["digest"] == digest:
-                return RegistryResult(latest["version"], "unchanged", *counts)
-            version = (latest["version"] if latest is not None else 0) + 1
+            decision = decide_registry(
+                registry, *((latest["version"], latest["digest"]) if latest else (None, None))
+            )
+            if decision.status == "unchanged":
+                return decision.result(registry)
+            version = decision.version
             for statement in (
                 "MATCH (v:RegistryVersion {current: true}) SET v.current = false",
                 "MATCH (d:Designation {current: true}) SET d.current = false",
@@ -351,7 +336,7 @@ class Neo4jStore:
                 "loaded_at: $at, current: true})",
                 version=version,
                 source=source,
-                digest=digest,
+                digest=decision.digest,
                 at=_now(),
             ).consume()
             for statement, rows in (
@@ -361,7 +346,7 @@ class Neo4jStore:
             ):
                 for chunk in chunks(rows, self.batch_size):
                     tx.run(statement, version=version, rows=chunk).consume()
-            return RegistryResult(version, "loaded", *counts)
+            return decision.result(registry)
 
         return self._write(work)
 
@@ -372,22 +357,11 @@ class Neo4jStore:
             if not latest:
                 return Registry.empty()
             version = latest[0]["version"]
-        empty = Registry.empty()
-        enterprises = pd.DataFrame(
-            self._read(q.READ_ENTERPRISES, version=version), columns=empty.enterprises.columns
-        ).astype(object)
-        enterprises = enterprises.where(enterprises.notna(), None)
-        designations = pd.DataFrame(
-            self._read(q.READ_DESIGNATIONS, version=version), columns=empty.designations.columns
+        return registry_frames(
+            self._read(q.READ_ENTERPRISES, version=version),
+            self._read(q.READ_DESIGNATIONS, version=version),
+            self._read(q.READ_QUOTAS, version=version),
         )
-        for column in ("valid_from", "valid_to"):
-            designations[column] = pd.to_datetime(designations[column], format="%Y-%m-%d").astype(
-                "datetime64[ns]"
-            )
-        quotas = pd.DataFrame(
-            self._read(q.READ_QUOTAS, version=version), columns=empty.quotas.columns
-        ).astype({"year": "int64", "quota_t_reo": "float64"})
-        return Registry(enterprises=enterprises, designations=designations, quotas=quotas)
 
     # -- findings --------------------------------------------------------------------------
 

@@ -21,10 +21,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from flowgraph.errors import Problem
 from flowgraph.model import EVENT_COLUMNS, FINDING_COLUMNS, PRODUCTS, Registry, Upload
-from flowgraph.store import idkeys
-from flowgraph.store.idkeys import EnterpriseKeys
 
 BATCH_SIZE = 10_000
 
@@ -169,19 +166,6 @@ def upload_props(upload: Upload, upload_id: int, revision: int, loaded_at: str) 
         "event_ids": [str(x) for x in events["event_id"].dropna().unique()],
         "batch_ids": [str(x) for x in events["batch_id"].dropna().unique()],
     }
-
-
-def cross_upload_problems(
-    upload: Upload, others: dict[str, tuple[frozenset, frozenset]]
-) -> list[Problem]:
-    """SPEC §1 id clashes, as the embedded store reports them (``idkeys.cross_upload_problems``).
-
-    ``others`` maps each other current period of the enterprise to (event ids, batch ids).
-    """
-    keys = EnterpriseKeys()
-    for position, (period, (event_ids, batch_ids)) in enumerate(sorted(others.items())):
-        keys.add(position, period, event_ids, batch_ids)
-    return idkeys.cross_upload_problems(upload, keys)
 
 
 def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:

@@ -11,26 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
-from neo4j_scenario import URI
-
-from flowgraph.errors import StoreUnavailable
-from flowgraph.store.neo4j_schema import DELETE_ALL
+from neo4j_scenario import URI, neo4j_unreachable
 
 HERE = Path(__file__).resolve().parent
-_state: dict[str, object] = {}
-
-
-def _probe() -> str | None:
-    """None when Neo4j answers, else why not (checked once per session)."""
-    if "why" not in _state:
-        from flowgraph.store.neo4j import Neo4jStore
-
-        try:
-            Neo4jStore.connect(URI).close()
-            _state["why"] = None
-        except StoreUnavailable as e:
-            _state["why"] = str(e)
-    return _state["why"]  # type: ignore[return-value]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,31 +31,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if not mine or os.environ.get("CI"):
         return  # in CI the store fixture fails loudly instead
-    why = _probe()
+    why = neo4j_unreachable()
     if why is not None:
         skip = pytest.mark.skip(reason=f"Neo4j not reachable at {URI} ({why}); run `make neo4j`")
         for item in mine:
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def _session_store():
-    from flowgraph.store.neo4j import Neo4jStore
-
-    why = _probe()
-    if why is not None:
-        pytest.fail(f"Neo4j not reachable at {URI} ({why}); CI must start it (make neo4j)")
-    store = Neo4jStore.connect(URI)
-    yield store
-    store.close()
-
-
 @pytest.fixture
-def store(_session_store):
-    """The Neo4j store on an emptied database (nodes and relationships; schema kept)."""
-    # Batched (a database left with benchmark data would overflow one DETACH DELETE).
-    with _session_store.driver.session(database=_session_store.database) as session:
-        for statement in DELETE_ALL:
-            session.run(statement).consume()
-    _session_store.batch_size = 10_000
-    return _session_store
+def store(neo4j_store):
+    """The Neo4j store on an emptied database (tests/conftest.py: ``neo4j_store``)."""
+    return neo4j_store

@@ -11,7 +11,7 @@ import pytest
 from flowgraph.errors import UsageError
 from flowgraph.querylib import bind, convert, get_query, list_queries, parse_query
 from flowgraph.store.neo4j import safe_uri
-from flowgraph.store.neo4j_rows import chunks, cross_upload_problems, event_rows, finding_rows
+from flowgraph.store.neo4j_rows import chunks, event_rows, finding_rows
 
 
 def test_event_rows_carry_every_present_column_and_no_nulls():
@@ -36,17 +36,6 @@ def test_event_rows_carry_every_present_column_and_no_nulls():
 
 def test_chunks_keep_order_and_size():
     assert [c[0] for c in chunks(list(range(7)), 3)] == [0, 3, 6]
-
-
-def test_cross_upload_problems_name_file_row_column():
-    upload = scenario.make_upload([scenario.ev("7", "consume", "2024-04-02", "S1", "L1", 1,
-                                               batch_id="B1")], "s1-apr.csv")  # fmt: skip
-    problems = cross_upload_problems(upload, {"2024-03": (frozenset({"7"}), frozenset({"B1"}))})
-    assert [str(p) for p in problems] == [
-        "s1-apr.csv:2:batch_id: batch 'B1' is already used by S1 in its 2024-03 upload",
-        "s1-apr.csv:2:event_id: event_id '7' is already used by S1 in its 2024-03 upload",
-    ]
-    assert cross_upload_problems(upload, {"2024-03": (frozenset({"8"}), frozenset())}) == []
 
 
 def test_finding_rows_link_batches_by_enterprise():

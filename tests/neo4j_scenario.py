@@ -1,4 +1,5 @@
-"""A small national chain that exercises every event type and several findings (test data)."""
+"""A small national chain that exercises every event type and several findings (test data),
+and where the tests' Neo4j is (``URI``; tests/conftest.py has the fixtures)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,21 @@ import pandas as pd
 from flowgraph.model import Registry, Upload, events_frame, registry_from_records
 
 URI = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
+_state: dict[str, str | None] = {}
+
+
+def neo4j_unreachable() -> str | None:
+    """None when the test Neo4j at URI answers, else why not (checked once per session)."""
+    if "why" not in _state:
+        from flowgraph.errors import StoreUnavailable
+        from flowgraph.store.neo4j import Neo4jStore
+
+        try:
+            Neo4jStore.connect(URI).close()
+            _state["why"] = None
+        except StoreUnavailable as e:
+            _state["why"] = str(e)
+    return _state["why"]
 
 
 def make_upload(rows: list[dict], file_name: str = "upload.csv", salt: str = "") -> Upload:

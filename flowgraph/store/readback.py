@@ -1,0 +1,99 @@
+"""Stored values back into the frames the library works with, the same for every store.
+
+SQLite hands back text dates and NULLs, Neo4j ISO strings and missing properties; these
+functions give the events, uploads and registry the one schema of ``flowgraph.model`` (dates
+``datetime64[ns]``, text ``None`` when absent, integer and float columns as documented), so a
+store's read methods only fetch.
+
+>>> reg = registry_frames(
+...     [{"enterprise_id": "E1", "name": None, "roles": "mine"}],
+...     [{"enterprise_id": "E1", "activity": "mining", "valid_from": "2024-01-01"}],
+...     [{"enterprise_id": "E1", "year": 2024, "activity": "mining", "quota_t_reo": 5}])
+>>> str(reg.designations["valid_from"].dtype), reg.designations.loc[0, "valid_to"] is pd.NaT
+('datetime64[ns]', True)
+>>> reg.quotas.dtypes["year"], reg.enterprises.loc[0, "province"] is None
+(dtype('int64'), True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from flowgraph.model import (
+    DESIGNATION_COLUMNS,
+    ENTERPRISE_COLUMNS,
+    EVENT_COLUMNS,
+    QUOTA_COLUMNS,
+    TEXT_COLUMNS,
+    Registry,
+    empty_events,
+)
+
+UPLOAD_COLUMNS = (
+    "upload_id", "enterprise_id", "period", "revision", "file_name", "sha256",
+    "loaded_at", "superseded_by", "events", "current",
+)  # fmt: skip
+
+
+def _none_for_missing(values: pd.Series) -> pd.Series:
+    values = values.astype(object)
+    return values.where(values.notna(), None)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
+
+
+def conform_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Events read from a store in the EVENT_COLUMNS schema (an empty read: ``empty_events``).
+
+    >>> ev = conform_events(pd.DataFrame([{"event_id": "1", "event_type": "stock",
+    ...     "date": "2024-03-31", "enterprise_id": "E1", "lot_id": "L1", "mass_kg": 0,
+    ...     "period": "2024-03", "upload_id": 3, "source_row": 2}]))
+    >>> ev.loc[0, "note"] is None, str(ev["date"].dtype), bool(ev["reo_pct"].isna().all())
+    (True, 'datetime64[ns]', True)
+    """
+    if frame.empty:
+        return empty_events()
+    frame = frame.reindex(columns=list(EVENT_COLUMNS))
+    frame["date"] = _dates(frame["date"])
+    frame["mass_kg"] = frame["mass_kg"].astype("float64")
+    frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
+    frame["upload_id"] = frame["upload_id"].astype("int64")
+    frame["source_row"] = frame["source_row"].astype("int64")
+    for column in TEXT_COLUMNS + ("period",):
+        frame[column] = _none_for_missing(frame[column])
+    return frame
+
+
+def conform_uploads(frame: pd.DataFrame) -> pd.DataFrame:
+    """The uploads table as ``Store.uploads`` returns it (``superseded_by`` nullable Int64).
+
+    >>> up = conform_uploads(pd.DataFrame([{"upload_id": 1, "enterprise_id": "E1",
+    ...     "period": "2024-03", "revision": 1, "file_name": "a.csv", "sha256": "a",
+    ...     "loaded_at": "t", "superseded_by": None, "events": 3, "current": 1}]))
+    >>> bool(up.loc[0, "current"]), up["superseded_by"].dtype
+    (True, Int64Dtype())
+    """
+    frame = frame.reindex(columns=list(UPLOAD_COLUMNS))
+    frame = frame.astype({"upload_id": "int64", "revision": "int64", "events": "int64"})
+    frame["current"] = frame["current"].astype(bool)
+    frame["superseded_by"] = frame["superseded_by"].astype("Int64")
+    return frame
+
+
+def registry_frames(enterprises: Any, designations: Any, quotas: Any) -> Registry:
+    """A Registry from the three tables as read from a store (frames or lists of records)."""
+    ent = pd.DataFrame(enterprises, columns=list(ENTERPRISE_COLUMNS)).astype(object)
+    ent = ent.where(ent.notna(), None)
+    des = pd.DataFrame(designations, columns=list(DESIGNATION_COLUMNS))
+    for column in ("valid_from", "valid_to"):
+        des[column] = _dates(des[column])
+    quo = pd.DataFrame(quotas, columns=list(QUOTA_COLUMNS)).astype(
+        {"year": "int64", "quota_t_reo": "float64"}
+    )
+    return Registry(enterprises=ent, designations=des, quotas=quo)
