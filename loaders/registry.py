@@ -20,7 +20,8 @@ from loaders.checks import (
     parse_numbers,
     text_column,
 )
-from loaders.tabular import Table, map_columns, read_table
+from loaders.formats import read_table
+from loaders.table import Table, map_columns
 
 FILES = ("enterprises.csv", "designations.csv", "quotas.csv")
 _YEAR = re.compile(r"[0-9]{4}")

@@ -10,10 +10,9 @@ from pathlib import Path
 from flowgraph import model
 from flowgraph.errors import InputError, Problem
 from loaders.checks import Collector
-from loaders.tabular import map_columns, read_bytes, read_table
+from loaders.formats import READERS, read_table
+from loaders.table import map_columns, read_bytes
 from loaders.validate import validate_upload
-
-UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
 def read_upload(path: str | Path, display_name: str | None = None) -> model.Upload:
@@ -110,7 +109,7 @@ def _walk(folder: Path) -> Iterable[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if name.startswith((".", "~$")) or not name.lower().endswith(UPLOAD_SUFFIXES):
+            if name.startswith((".", "~$")) or not name.lower().endswith(tuple(READERS)):
                 continue
             candidate = Path(root, name)
             if candidate.is_symlink():

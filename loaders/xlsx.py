@@ -13,11 +13,14 @@ import numpy as np
 import openpyxl
 
 from flowgraph.errors import InputError
-from loaders.tabular import TRIM, Table, fatal, table_from_grid
+from loaders.table import TRIM, Table, fatal, table_from_grid
 
 
-def read_xlsx(raw: bytes, file: str) -> Table:
+def read_xlsx(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
     """Decode the first sheet of an XLSX workbook; an unreadable workbook is one problem.
+
+    ``numeric`` is accepted like every reader's (``loaders/formats.py``) and not needed here:
+    cells come back as the text a CSV export would hold.
 
     >>> import io, openpyxl
     >>> book = openpyxl.Workbook(); book.active.append(["a", "b"]); book.active.append([1.0, None])

@@ -1,8 +1,4 @@
-"""Decode CSV and XLSX files into trimmed text columns, keeping spreadsheet row numbers.
-
-Both formats end up as the same ``Table``: the header names as written and one object
-array of ``str`` per header position ("" = empty cell), data rows only (blank rows dropped),
-with each row's spreadsheet row number (header = row 1). Validation works on that.
+"""CSV uploads and registry files: UTF-8, UTF-8 with BOM or GB18030, decoded to a ``Table``.
 
 CSV goes through pandas' C parser (no Python loop per row); only a malformed CSV (ragged
 rows) falls back to the ``csv`` module so every bad row can be named.
@@ -14,17 +10,14 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from flowgraph.errors import InputError, Problem
+from loaders.table import TRIM, Table, fatal, table_from_grid
 
 BOM = b"\xef\xbb\xbf"
-# Whitespace that values are trimmed of (ASCII spaces and tabs; what spreadsheets leave behind).
-TRIM = " \t"
 # Blank lines before the header (pandas mishandles them) and the line ends pandas knows.
 _LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -32,92 +25,17 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 _FIELD_EDGES = np.array([ord(c) for c in ',\r\n"'], dtype=np.uint8)
 
 
-@dataclass
-class Table:
-    """A decoded file: header names as written, text columns, spreadsheet rows.
+def read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
+    """Decode a CSV file's bytes; fatal problems (empty, binary, undecodable) raise InputError.
 
-    >>> t = Table("f.csv", ["a"], 1, [np.array(["x"], dtype=object)], np.array([2]))
-    >>> t.n_rows
-    1
-    """
-
-    file: str
-    header: list[str]
-    header_row: int
-    data: list[np.ndarray]
-    rows: np.ndarray
-    problems: list[Problem] = field(default_factory=list)
-    empty: list[np.ndarray] | None = None  # per column: value == "" (computed once, reused)
-
-    def __post_init__(self) -> None:
-        if self.empty is None:
-            self.empty = [column == "" for column in self.data]
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.rows)
-
-
-def read_table(
-    path: str | Path, file: str, raw: bytes | None = None, numeric: tuple[str, ...] = ()
-) -> Table:
-    """Decode a ``.xlsx`` (by suffix) or CSV file; fatal problems raise InputError.
-
-    ``file`` is the name used in problems; ``raw`` the file's bytes if already read.
     CSV columns named in ``numeric`` come back as float64 arrays when every value is a
     finite number (parsed in C: the biggest saving on a large file); otherwise as text
     like the rest, so the validator can quote the bad values.
 
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(p, "w").write("a , B\\n 1,2\\n\\n3,\\n")
-    >>> t = read_table(p, "t.csv")
+    >>> t = read_csv(b"a , B\\n 1,2\\n\\n3,\\n", "t.csv")
     >>> t.header, t.rows.tolist(), [list(c) for c in t.data]
     (['a', 'B'], [2, 4], [['1', '3'], ['2', '']])
     """
-    if raw is None:
-        raw = read_bytes(path, file)
-    suffix = Path(path).suffix.lower()
-    if suffix in (".xls", ".xlsb", ".ods"):
-        raise fatal(file, f"{suffix} workbooks are not supported: save the sheet as .xlsx or .csv")
-    if suffix == ".xlsx":
-        from loaders.xlsx import read_xlsx  # openpyxl costs ~100 ms to import; CSV never needs it
-
-        return read_xlsx(raw, file)
-    return _read_csv(raw, file, numeric)
-
-
-def read_bytes(path: str | Path, file: str) -> bytes:
-    """A file's bytes; a missing or unreadable file is an InputError naming ``file``.
-
-    >>> read_bytes("/nonexistent/x.csv", "x.csv")
-    Traceback (most recent call last):
-    ...
-    flowgraph.errors.InputError: x.csv: no such file
-    """
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(Problem(file, None, None, "no such file")) from None
-    except IsADirectoryError:
-        raise InputError(Problem(file, None, None, "is a folder, not a file")) from None
-    except OSError as e:
-        raise InputError(Problem(file, None, None, f"cannot read file: {e.strerror}")) from None
-
-
-def fatal(file: str, message: str) -> InputError:
-    """The error for a file that cannot be read at all (one problem, no row).
-
-    >>> str(fatal("a.csv", "empty file"))
-    'a.csv: empty file'
-    """
-    return InputError(Problem(file, None, None, message))
-
-
-# ---------------------------------------------------------------- CSV
-
-
-def _read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
     encoding = "utf-8"
     if raw.startswith(BOM):
         raw = raw[len(BOM) :]
@@ -300,84 +218,3 @@ def _parse_slow(text: str, file: str, skipped: int) -> Table:
     table = table_from_grid(file, [c[0] for c in grid], [c[1:] for c in grid], skipped, True)
     table.problems.extend(problems)
     return table
-
-
-# ---------------------------------------------------------------- common
-
-
-def table_from_grid(
-    file: str, header: list[str], data: list[np.ndarray], skipped: int, trim: bool
-) -> Table:
-    """Trim values, drop blank rows (keeping row numbers) and wrap up a Table.
-
-    ``data`` holds object arrays of str, or float64 arrays for columns parsed as numbers.
-    """
-    text = [column.dtype == object for column in data]
-    if trim:
-        data = [
-            np.array([value.strip(TRIM) for value in column], dtype=object) if is_text else column
-            for column, is_text in zip(data, text, strict=True)
-        ]
-    header = [str(name).strip(TRIM) for name in header]
-    n = len(data[0]) if data else 0
-    rows = np.arange(n, dtype=np.int64) + (skipped + 2)
-    empty = [
-        column == "" if is_text else np.zeros(n, dtype=bool)
-        for column, is_text in zip(data, text, strict=True)
-    ]
-    if n:
-        blank = np.logical_and.reduce(empty) if empty else np.zeros(n, dtype=bool)
-        if blank.any():
-            keep = ~blank
-            data = [column[keep] for column in data]
-            empty = [mask[keep] for mask in empty]
-            rows = rows[keep]
-    return Table(file, header, skipped + 1, data, rows, empty=empty)
-
-
-def map_columns(
-    table: Table, known: tuple[str, ...]
-) -> tuple[dict[str, np.ndarray], list[Problem], list[str], dict[str, np.ndarray]]:
-    """Match header names (trimmed, case-insensitive) to ``known`` columns.
-
-    Returns (columns by canonical name, header problems, warnings, empty-cell masks by
-    canonical name). A duplicate name is a problem at the header row; an unknown column is
-    a warning and ignored.
-
-    >>> t = Table("f.csv", ["A", "zz", "a"], 1, [np.array([], dtype=object)] * 3, np.array([]))
-    >>> cols, problems, warns, _ = map_columns(t, ("a",))
-    >>> list(cols), [str(p) for p in problems], warns
-    (['a'], ["f.csv:1:a: duplicate column 'a' (columns 1 and 3)"], ["f.csv: unknown column 'zz' ignored"])
-    """
-    columns: dict[str, np.ndarray] = {}
-    empties: dict[str, np.ndarray] = {}
-    first_at: dict[str, int] = {}
-    problems: list[Problem] = []
-    notes: list[str] = []
-    assert table.empty is not None
-    for position, (name, values, empty) in enumerate(
-        zip(table.header, table.data, table.empty, strict=True)
-    ):
-        canonical = name.strip(TRIM).lower()
-        if not canonical:
-            if not empty.all():
-                notes.append(f"{table.file}: column {position + 1} has no header; ignored")
-            continue
-        if canonical in first_at:
-            problems.append(
-                Problem(
-                    table.file,
-                    table.header_row,
-                    canonical,
-                    f"duplicate column '{canonical}' "
-                    f"(columns {first_at[canonical] + 1} and {position + 1})",
-                )
-            )
-            continue
-        first_at[canonical] = position
-        if canonical in known:
-            columns[canonical] = values
-            empties[canonical] = empty
-        else:
-            notes.append(f"{table.file}: unknown column '{name}' ignored")
-    return columns, problems, notes, empties
