@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO := demo
 NEO4J_PORT ?= 7687
 
-.PHONY: install demo test lint format neo4j neo4j-stop bench clean
+.PHONY: install demo serve test lint format neo4j neo4j-stop bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: $(STAMP)
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db load --quiet $(DEMO)/data/uploads
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db uploads --summary
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db detect --year 2024
+
+## serve: the investigators' workbench on the demo store, http://127.0.0.1:8050 (after make demo)
+serve: $(STAMP)
+	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db serve --host 127.0.0.1 --port 8050
 
 ## test: lint, format check and the whole test suite
 test: $(STAMP)

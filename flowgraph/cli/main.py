@@ -21,6 +21,7 @@ COMMANDS = {
     "quota": "flowgraph.cli.quota:quota",
     "query": "flowgraph.cli.query:query",
     "report": "flowgraph.cli.report:report",
+    "serve": "flowgraph.cli.serve:serve",
 }
 
 

@@ -93,6 +93,14 @@ class QueryData:
             | set(ev["counterparty_id"].dropna())
         )
 
+    def with_findings(self, findings) -> QueryData:
+        """A QueryData over the same events and registry (sharing what is already derived from
+        them) with other findings: a new detection run does not re-derive the graph view."""
+        other = QueryData(self.events, self.registry, findings)
+        for name in ("lots", "lineage", "registered", "enterprise_ids"):
+            other.__dict__[name] = getattr(self, name)  # cached_property storage: shared
+        return other
+
     @staticmethod
     def order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         """Sorted by ``keys`` (nulls last, as Cypher's ORDER BY), None for missing text."""

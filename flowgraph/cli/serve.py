@@ -1,0 +1,57 @@
+"""``flowgraph serve``: the investigators' web workbench on the store."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from flowgraph.cli.context import AppContext, pass_app
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but a loopback address needs a password.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False),
+    help="File whose first line is the password (else FLOWGRAPH_SERVE_PASSWORD). "
+    "With a password every request signs in (HTTP basic; the user name is recorded "
+    "with reviews).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh-CN"]),
+    help="Language of every page (default: each browser's language).",
+)
+@pass_app
+def serve(app: AppContext, host: str, port: int, password_file: str | None,
+          lang: str | None) -> None:  # fmt: skip
+    """Serve the investigators' workbench: findings, case sheets, enterprises, lots, national
+    flows and search, in a browser, on the store in use.
+
+    \b
+    Example:
+      flowgraph --store demo/flowgraph.db serve            # then open http://127.0.0.1:8050
+      FLOWGRAPH_SERVE_PASSWORD=... flowgraph serve --host 0.0.0.0 --port 8050
+    """
+    from flowgraph.web import ServeConfig, create_app
+    from flowgraph.web.config import read_password
+
+    config = ServeConfig(
+        host=host,
+        port=port,
+        password=read_password(password_file, dict(os.environ)),
+        lang=lang,
+        settings=app.config,
+    )
+    store = app.store()
+    web = create_app(store, config)
+    click.echo(f"flowgraph workbench on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    web.workbench.snapshot()  # read the store before the first page is asked for
+    web.run(host=host, port=port, debug=False)

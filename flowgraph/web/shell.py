@@ -1,0 +1,145 @@
+"""The frame around every page: navigation, language, routing of paths to page modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote
+
+import dash
+import flask
+from dash import Input, Output, dcc, html
+
+from flowgraph.errors import FlowgraphError
+from flowgraph.i18n import negotiate, translator
+from flowgraph.web import security
+from flowgraph.web.config import ServeConfig
+from flowgraph.web.data import Workbench
+
+
+@dataclass
+class Page:
+    """What a page's layout function gets: the data, the language and who is signed in."""
+
+    wb: Workbench
+    config: ServeConfig
+    lang: str
+
+    @property
+    def _(self):
+        return translator(self.lang)
+
+    @property
+    def user(self) -> str:
+        return security.signed_in_name(self.config)
+
+
+def request_lang(config: ServeConfig) -> str:
+    """--lang if given, else the browser's preferred language."""
+    if config.lang:
+        return config.lang
+    header = flask.request.headers.get("Accept-Language") if flask.has_request_context() else None
+    return negotiate(header)
+
+
+def page_for(wb: Workbench, config: ServeConfig) -> Page:
+    return Page(wb, config, request_lang(config))
+
+
+def _routes():
+    from flowgraph.web.pages import enterprise, finding, findings, flows, lot, search
+
+    return {
+        "": findings.layout,
+        "findings": findings.layout,
+        "finding": finding.layout,
+        "enterprise": enterprise.layout,
+        "lot": lot.layout,
+        "batch": lot.batch_layout,
+        "flows": flows.layout,
+        "search": search.layout,
+    }
+
+
+def _register_all(app: dash.Dash, wb: Workbench, config: ServeConfig) -> None:
+    from flowgraph.web.pages import enterprise, finding, findings, flows, lot, search
+
+    for module in (findings, finding, enterprise, lot, flows, search):
+        module.register(app, wb, config)
+
+
+def header(page: Page) -> html.Header:
+    _ = page._
+    store = getattr(page.wb.store, "uri", "")
+    if hasattr(page.wb.store, "driver"):
+        from flowgraph.store.neo4j import safe_uri
+
+        store = safe_uri(store)
+    return html.Header(
+        [
+            dcc.Link("flowgraph", href="/", className="brand"),
+            dcc.Link(_("Findings"), href="/"),
+            dcc.Link(_("National flows"), href="/flows"),
+            dcc.Link(_("Search"), href="/search"),
+            html.Div(className="spacer"),
+            html.Form(
+                [
+                    html.Div(
+                        dcc.Input(
+                            name="q",
+                            type="search",
+                            placeholder=_("Enterprise, lot, shipment, batch or finding id"),
+                            id="top-search",
+                            style={"width": "260px"},
+                        )
+                    ),
+                    html.Button(_("Search"), type="submit"),
+                ],
+                action="/search",
+                method="get",
+            ),
+            html.Span(f"{_('Store')}: {store} · {_('Signed in as')} {page.user}", className="who"),
+        ],
+        className="top",
+    )
+
+
+def render(wb: Workbench, config: ServeConfig, pathname: str | None, search: str | None):
+    page = page_for(wb, config)
+    parts = [unquote(p) for p in (pathname or "/").strip("/").split("/")]
+    head, args = (parts[0], parts[1:]) if parts and parts[0] else ("", [])
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    layout = _routes().get(head)
+    try:
+        body = (
+            layout(page, args, query)
+            if layout
+            else html.P(page._("No such page."), className="message error")
+        )
+    except FlowgraphError as e:  # a library error is one clear line, never a traceback
+        body = html.P(str(e), className="message error")
+    return [header(page), html.Main(body)]
+
+
+def build_app(store, config: ServeConfig) -> dash.Dash:
+    wb = Workbench(store, config.settings)
+    app = dash.Dash(
+        __name__,
+        title="flowgraph",
+        assets_folder=str(Path(__file__).parent / "assets"),
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        update_title=None,
+    )
+    app.scripts.config.serve_locally = True
+    app.css.config.serve_locally = True
+    security.install(app.server, config)
+    app.layout = html.Div([dcc.Location(id="url", refresh="callback-nav"), html.Div(id="shell")])
+
+    @app.callback(Output("shell", "children"), Input("url", "pathname"), Input("url", "search"))
+    def route(pathname, search):
+        return render(wb, config, pathname, search)
+
+    _register_all(app, wb, config)
+    app.workbench = wb  # tests and the benchmark reach the data through the app
+    return app

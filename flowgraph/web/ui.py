@@ -1,0 +1,157 @@
+"""Building blocks the pages share: grids, graphs, links, numbers, the page frame.
+
+Text from uploads and the registry goes into components as plain strings, which React renders
+as text (never as HTML); no component here is given ``dangerously_allow_html`` or markdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from urllib.parse import quote
+
+import dash_ag_grid as dag
+import dash_cytoscape as cyto
+import pandas as pd
+from dash import dcc, html
+
+GRID_THEME = "ag-theme-alpine"
+
+
+def href(kind: str, *ids: str) -> str:
+    """The workbench path of an entity (ids URL-quoted, so any id text is safe in a link).
+
+    >>> href("lot", "L 1/2"), href("batch", "E1", "B-7")
+    ('/lot/L%201%2F2', '/batch/E1/B-7')
+    """
+    return "/" + "/".join([kind, *(quote(str(i), safe="") for i in ids)])
+
+
+def link(text: str, kind: str, *ids: str) -> dcc.Link:
+    return dcc.Link(str(text), href=href(kind, *ids))
+
+
+def kg(value) -> str:
+    """Kilograms for people: thousands separated, one decimal; '' for nothing.
+
+    >>> kg(12345.678), kg(None)
+    ('12,345.7', '')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{float(value):,.1f}"
+
+
+def plain(value):
+    """A cell value for the grid's JSON: dates as ISO text, NaN/NaT as None, lists joined."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.date):
+        return None if pd.isna(value) else value.isoformat()[:10]
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def grid(
+    grid_id: str,
+    frame: pd.DataFrame,
+    columns: list[tuple[str, str]],
+    *,
+    height: int = 420,
+    select: bool = False,
+    numbers: tuple[str, ...] = (),
+    row_id: str | None = None,
+) -> dag.AgGrid:
+    """An AG Grid of ``frame``: ``columns`` = [(field, header)], sortable and filterable."""
+    defs = []
+    for i, (name, header) in enumerate(columns):
+        col = {"field": name, "headerName": header}
+        if name in numbers:
+            col["type"] = "rightAligned"
+            col["valueFormatter"] = {
+                "function": "params.value == null ? '' : d3.format(',.1f')(params.value)"
+            }
+            col["filter"] = "agNumberColumnFilter"
+        if select and i == 0:
+            col["checkboxSelection"] = True
+            col["headerCheckboxSelection"] = True
+            col["headerCheckboxSelectionFilteredOnly"] = True
+        defs.append(col)
+    options = {"pagination": True, "paginationPageSize": 50, "animateRows": False,
+               "enableCellTextSelection": True, "suppressColumnVirtualisation": True}  # fmt: skip
+    if select:
+        options.update(rowSelection="multiple", suppressRowClickSelection=True)
+    if row_id:
+        options["getRowId"] = {"function": f"params.data.{row_id}"}
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=records(frame),
+        columnDefs=defs,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 100},
+        dashGridOptions=options,
+        columnSize="responsiveSizeToFit" if len(columns) <= 8 else None,
+        className=GRID_THEME,
+        style={"height": f"{height}px", "width": "100%"},
+    )
+
+
+GRAPH_STYLE = [
+    {"selector": "node", "style": {"label": "data(label)", "font-size": "10px",
+                                   "text-wrap": "wrap", "text-max-width": "120px",
+                                   "background-color": "#4c78a8", "color": "#222",
+                                   "text-valign": "bottom", "text-margin-y": "4px"}},
+    {"selector": ".lot", "style": {"shape": "round-rectangle", "background-color": "#4c78a8"}},
+    {"selector": ".batch", "style": {"shape": "diamond", "background-color": "#9c755f"}},
+    {"selector": ".enterprise", "style": {"shape": "ellipse", "background-color": "#59a14f"}},
+    {"selector": ".origin", "style": {"shape": "star", "background-color": "#2e7d32"}},
+    {"selector": ".sink", "style": {"shape": "triangle", "background-color": "#bab0ac"}},
+    {"selector": ".break", "style": {"background-color": "#d62728", "color": "#d62728",
+                                     "font-weight": "bold"}},
+    {"selector": ".focus", "style": {"border-width": "3px", "border-color": "#f28e2b"}},
+    {"selector": "edge", "style": {"label": "data(label)", "font-size": "9px", "width": 2,
+                                   "curve-style": "bezier", "target-arrow-shape": "triangle",
+                                   "line-color": "#9aa7b4", "target-arrow-color": "#9aa7b4",
+                                   "text-background-color": "#fff",
+                                   "text-background-opacity": 0.8}},
+    {"selector": "edge.break", "style": {"line-color": "#d62728", "target-arrow-color": "#d62728",
+                                         "color": "#d62728"}},
+]  # fmt: skip
+
+
+def graph(graph_id: str, elements: list[dict], *, height: int = 480, roots: str | None = None):
+    """A Cytoscape graph, laid out top-down (breadth-first from ``roots``)."""
+    layout = {"name": "breadthfirst", "directed": True, "spacingFactor": 1.4, "animate": False}
+    if roots:
+        layout["roots"] = roots
+    return cyto.Cytoscape(
+        id=graph_id,
+        elements=elements,
+        layout=layout,
+        stylesheet=GRAPH_STYLE,
+        style={"width": "100%", "height": f"{height}px", "border": "1px solid #ddd"},
+        userZoomingEnabled=True,
+    )
+
+
+def section(title: str, *children, note: str | None = None) -> html.Section:
+    parts = [html.H2(title)]
+    if note:
+        parts.append(html.P(note, className="note"))
+    return html.Section([*parts, *children], className="card")
+
+
+def facts(rows: list[tuple[str, object]]) -> html.Table:
+    """A two-column table of labels and values (values shown as text)."""
+    return html.Table(
+        [html.Tr([html.Th(label), html.Td("" if v is None else v)]) for label, v in rows],
+        className="facts",
+    )

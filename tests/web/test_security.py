@@ -1,0 +1,92 @@
+"""Workbench request checks through Flask's test client (no browser needed)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from flowgraph.errors import UsageError
+from flowgraph.store.local import LocalStore
+from flowgraph.web import ServeConfig, create_app
+from flowgraph.web.config import read_password
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = LocalStore.open(tmp_path / "fg.db")
+    yield s
+    s.close()
+
+
+def client(store, **config):
+    return create_app(store, ServeConfig(**config)).server.test_client()
+
+
+def basic(user: str, password: str) -> dict:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_other_host_refuses_to_start_without_a_password():
+    with pytest.raises(UsageError, match="set a password in FLOWGRAPH_SERVE_PASSWORD"):
+        ServeConfig(host="0.0.0.0")
+    assert ServeConfig(host="0.0.0.0", password="pw").signs_in
+    assert not ServeConfig(host="127.0.0.1").signs_in
+
+
+def test_password_file_and_environment(tmp_path):
+    path = tmp_path / "pw.txt"
+    path.write_text("s3cret\nignored\n", encoding="utf-8")
+    assert read_password(path, {"FLOWGRAPH_SERVE_PASSWORD": "env"}) == "s3cret"
+    assert read_password(None, {"FLOWGRAPH_SERVE_PASSWORD": "env"}) == "env"
+    assert read_password(None, {}) is None
+    (tmp_path / "empty.txt").write_text("\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="empty"):
+        read_password(tmp_path / "empty.txt", {})
+
+
+def test_cli_serve_on_another_host_without_password_exits_2(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from flowgraph.cli.main import cli
+
+    monkeypatch.delenv("FLOWGRAPH_SERVE_PASSWORD", raising=False)
+    LocalStore.open(tmp_path / "fg.db").close()
+    result = CliRunner().invoke(
+        cli, ["--store", str(tmp_path / "fg.db"), "serve", "--host", "0.0.0.0"]
+    )
+    assert result.exit_code == 2
+    assert "--host 0.0.0.0 makes the workbench reachable" in result.output
+
+
+def test_every_request_needs_the_password(store):
+    web = client(store, host="0.0.0.0", password="pw")
+    assert web.get("/").status_code == 401
+    assert "Basic" in web.get("/").headers["WWW-Authenticate"]
+    assert web.get("/", headers=basic("li", "wrong")).status_code == 401
+    assert web.get("/_dash-layout").status_code == 401  # data endpoints too
+    assert web.get("/", headers=basic("li", "pw")).status_code == 200
+
+
+def test_cross_origin_state_change_refused(store):
+    web = client(store)
+    host = {"Host": "127.0.0.1:8050"}
+    post = "/_dash-update-component"
+    evil = web.post(post, json={}, headers={**host, "Origin": "http://evil.example"})
+    assert evil.status_code == 403
+    evil = web.post(post, json={}, headers={**host, "Referer": "http://evil.example/x"})
+    assert evil.status_code == 403
+    evil = web.post(post, json={}, headers={**host, "Sec-Fetch-Site": "cross-site"})
+    assert evil.status_code == 403
+    own = web.post(post, json={}, headers={**host, "Origin": "http://127.0.0.1:8050"})
+    assert own.status_code != 403
+
+
+def test_loopback_server_refuses_foreign_host_header(store):
+    web = client(store)
+    assert web.get("/", headers={"Host": "attacker.example:8050"}).status_code == 400
+    page = web.get("/", headers={"Host": "127.0.0.1:8050"})
+    assert page.status_code == 200
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
