@@ -80,7 +80,7 @@ class Workbench:
         uploads = self.store.uploads()
         ids = tuple(sorted(int(i) for i in uploads["upload_id"])) if len(uploads) else ()
         registry = self.store.registry()
-        from flowgraph.store.local import registry_digest
+        from flowgraph.store.decision import registry_digest
 
         return ids, registry_digest(registry), registry
 
