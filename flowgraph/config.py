@@ -1,19 +1,142 @@
-"""Settings: where the store is and the detectors' tolerances (defaults = SPEC §5).
+"""Settings: where the store is, how to reach Neo4j, load parallelism and the detectors'
+tolerances (defaults = SPEC §5).
 
 Precedence, lowest to highest: SPEC defaults, ``flowgraph.toml`` in the working
 directory (or the file named by ``FLOWGRAPH_CONFIG``), environment, command-line flags.
+
+This module is the only one that reads environment variables (``Environment.read``); the
+library takes what it needs from here, so a notebook, a test or the CLI can also pass
+settings explicitly.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flowgraph.errors import UsageError
 
 DEFAULT_STORE = "flowgraph.db"
+# The password scripts/neo4j-local sets when NEO4J_PASSWORD is not given (a local dev server);
+# tried only for a server on this machine (``neo4j_auth``).
+DEV_PASSWORD = "flowgraph-dev"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Every environment variable flowgraph reads, read in one place.
+
+    >>> env = Environment.read({"FLOWGRAPH_WORKERS": "2", "NEO4J_DATABASE": ""})
+    >>> env.workers, env.neo4j_database, env.store
+    (2, None, None)
+    """
+
+    store: str | None = None  # FLOWGRAPH_STORE
+    config_file: str | None = None  # FLOWGRAPH_CONFIG
+    workers_text: str | None = None  # FLOWGRAPH_WORKERS: parse processes for a load (1 = none)
+    writers_text: str | None = None  # FLOWGRAPH_WRITERS: Neo4j writer lanes for a load
+    neo4j_username: str | None = None  # NEO4J_USERNAME
+    neo4j_password: str | None = field(default=None, repr=False)  # NEO4J_PASSWORD
+    neo4j_database: str | None = None  # NEO4J_DATABASE
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
+        """The settings in ``environ`` (default ``os.environ``, read now); empty = unset."""
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            return env.get(name) or None
+
+        return cls(
+            store=text("FLOWGRAPH_STORE"),
+            config_file=text("FLOWGRAPH_CONFIG"),
+            workers_text=text("FLOWGRAPH_WORKERS"),
+            writers_text=text("FLOWGRAPH_WRITERS"),
+            neo4j_username=text("NEO4J_USERNAME"),
+            neo4j_password=text("NEO4J_PASSWORD"),
+            neo4j_database=text("NEO4J_DATABASE"),
+        )
+
+    # Parsed when a load asks, so a bad value fails the load, not every other command.
+    @property
+    def workers(self) -> int | None:
+        return _whole_number("FLOWGRAPH_WORKERS", self.workers_text)
+
+    @property
+    def writers(self) -> int | None:
+        return _whole_number("FLOWGRAPH_WRITERS", self.writers_text)
+
+
+def _whole_number(name: str, value: str | None) -> int | None:
+    """
+    >>> _whole_number("FLOWGRAPH_WRITERS", "two")
+    Traceback (most recent call last):
+    ...
+    flowgraph.errors.UsageError: FLOWGRAPH_WRITERS must be a whole number, got 'two'
+    """
+    if value is None:
+        return None
+    try:
+        return max(1, int(value))
+    except ValueError as e:
+        raise UsageError(f"{name} must be a whole number, got {value!r}") from e
+
+
+@dataclass(frozen=True)
+class Neo4jAuth:
+    """How to log in to a Neo4j server: user, password (None: no credentials sent), database."""
+
+    username: str = "neo4j"
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+
+
+def is_loopback(uri: str) -> bool:
+    """Whether a URI's host is this machine (localhost, 127.0.0.0/8, ::1).
+
+    >>> is_loopback("bolt://127.0.0.1:7687"), is_loopback("neo4j://localhost")
+    (True, True)
+    >>> is_loopback("neo4j+s://xxxx.databases.neo4j.io"), is_loopback("bolt://10.0.0.5:7687")
+    (False, False)
+    """
+    try:
+        host = urlsplit(uri).hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def neo4j_auth(uri: str, env: Environment | None = None) -> Neo4jAuth:
+    """Credentials for ``uri`` from NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE.
+
+    Without NEO4J_PASSWORD the local dev server's password is tried, but only for a server on
+    this machine: it is never sent anywhere else (another server gets no password, and says
+    whether it needs one).
+
+    >>> neo4j_auth("bolt://127.0.0.1:7687", Environment()).password == DEV_PASSWORD
+    True
+    >>> neo4j_auth("bolt://db.example:7687", Environment()).password is None
+    True
+    >>> neo4j_auth("bolt://db.example:7687", Environment(neo4j_password="s3cret")).password
+    's3cret'
+    """
+    env = Environment.read() if env is None else env
+    password = env.neo4j_password
+    if password is None and is_loopback(uri):
+        password = DEV_PASSWORD
+    return Neo4jAuth(env.neo4j_username or "neo4j", password, env.neo4j_database)
 
 
 @dataclass(frozen=True)
@@ -42,8 +165,9 @@ def tolerance_names() -> list[str]:
 
 def load_config_file(path: Path | None = None) -> dict:
     """Read flowgraph.toml (or ``path``); a missing default file is an empty config."""
-    explicit = path is not None or "FLOWGRAPH_CONFIG" in os.environ
-    path = Path(path or os.environ.get("FLOWGRAPH_CONFIG", "flowgraph.toml"))
+    named = Environment.read().config_file if path is None else None
+    explicit = path is not None or named is not None
+    path = Path(path or named or "flowgraph.toml")
     if not path.exists():
         if explicit:
             raise UsageError(f"{path}: configuration file not found")
@@ -80,6 +204,4 @@ def tolerances_from(config: dict, overrides: dict[str, float] | None = None) -> 
 
 def store_uri(option: str | None = None, config: dict | None = None) -> str:
     """The store to use: ``--store``, else FLOWGRAPH_STORE, else flowgraph.toml ``store``, else ./flowgraph.db."""
-    return (
-        option or os.environ.get("FLOWGRAPH_STORE") or (config or {}).get("store") or DEFAULT_STORE
-    )
+    return option or Environment.read().store or (config or {}).get("store") or DEFAULT_STORE

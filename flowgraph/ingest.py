@@ -15,7 +15,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flowgraph.errors import InputError, Problem, StoreUnavailable, UsageError
+from flowgraph.config import Environment
+from flowgraph.errors import InputError, Problem, StoreUnavailable
 from flowgraph.model import Upload
 from flowgraph.store.base import ConcurrentWrites, LoadResult, RegistryResult, Store
 
@@ -56,17 +57,20 @@ def load_files(
     *,
     on_file: Callable[[Path], None] | None = None,
     workers: int | None = None,
+    settings: Environment | None = None,
 ) -> LoadSummary:
     """Load upload files and folders (recursive ``*.csv`` / ``*.xlsx``) into ``store``.
 
     Files are stored one by one in the order given (sorted within folders); parsing and
     validation run ahead in ``workers`` processes (default: one per core when there are
     enough files; ``FLOWGRAPH_WORKERS=1`` turns it off). A store that takes concurrent writes
-    (``store.writers`` > 1, e.g. Neo4j; ``FLOWGRAPH_WRITERS`` overrides) gets one writer lane
-    per writer: all files of one enterprise go, in order, through the same lane, so supersession
-    and the cross-upload checks see exactly what a one-by-one load would. Results are reported
-    in file order either way. Raises InputError only for a path that does not exist; problems
-    inside files are collected per file in the summary (the file is then not stored at all).
+    (``ConcurrentWrites`` with ``writers`` > 1, e.g. Neo4j; ``FLOWGRAPH_WRITERS`` overrides)
+    gets one writer lane per writer: all files of one enterprise go, in order, through the same
+    lane, so supersession and the cross-upload checks see exactly what a one-by-one load would.
+    Results are reported in file order either way. ``settings``: those two settings, by default
+    the environment's (``config.Environment.read()``). Raises InputError only for a path that
+    does not exist; problems inside files are collected per file in the summary (the file is
+    then not stored at all).
 
     >>> import tempfile, os
     >>> from flowgraph.store.local import LocalStore
@@ -77,9 +81,10 @@ def load_files(
     from loaders import find_upload_files
 
     files = find_upload_files(paths)
-    workers = _worker_count(len(files)) if workers is None else max(1, workers)
+    env = Environment.read() if settings is None else settings
+    workers = _worker_count(len(files), env.workers) if workers is None else max(1, workers)
     summary = LoadSummary()
-    writers = _writer_count(store, len(files))
+    writers = _writer_count(store, len(files), env.writers)
     try:
         _load_all(store, files, workers, writers, summary, on_file)
     except StoreUnavailable as e:
@@ -262,28 +267,16 @@ def _store_one(
         return None, e.problems, list(upload.warnings)
 
 
-def _writer_count(store: Store, files: int) -> int:
-    configured = os.environ.get("FLOWGRAPH_WRITERS")
-    if configured:
-        try:
-            wanted = max(1, int(configured))
-        except ValueError as e:
-            raise UsageError(f"FLOWGRAPH_WRITERS must be a whole number, got {configured!r}") from e
-    else:
-        wanted = store.writers if isinstance(store, ConcurrentWrites) else 1
+def _writer_count(store: Store, files: int, configured: int | None) -> int:
     # A store without concurrent writes (the embedded SQLite store) always gets one lane.
     if not isinstance(store, ConcurrentWrites) or store.writers <= 1:
         return 1
-    return min(wanted, files)
+    return min(configured or store.writers, files)
 
 
-def _worker_count(files: int) -> int:
-    configured = os.environ.get("FLOWGRAPH_WORKERS")
-    if configured:
-        try:
-            return max(1, int(configured))
-        except ValueError as e:
-            raise UsageError(f"FLOWGRAPH_WORKERS must be a whole number, got {configured!r}") from e
+def _worker_count(files: int, configured: int | None) -> int:
+    if configured is not None:
+        return configured
     # Forking workers costs ~50 ms; worth it only for a batch of files.
     return min(os.cpu_count() or 1, 4) if files >= 8 else 1
 

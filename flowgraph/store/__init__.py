@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from flowgraph.store.base import LoadResult, RegistryResult, Store
+from flowgraph.config import Neo4jAuth
+from flowgraph.store.base import ConcurrentWrites, LoadResult, RegistryResult, Store
 
 # The Neo4j driver logs "Transaction failed and will be retried in 0.99s (...)" at WARNING while it
 # retries a lost connection; with no logging configured Python prints those to stderr, burying
@@ -23,16 +24,26 @@ def is_neo4j_uri(uri: str) -> bool:
     return uri.startswith(NEO4J_SCHEMES)
 
 
-def open_store(uri: str) -> Store:
-    """Open the store a URI names: a Neo4j URI (credentials from NEO4J_USERNAME / NEO4J_PASSWORD /
-    NEO4J_DATABASE) or a path to the embedded SQLite file (created if missing)."""
+def open_store(uri: str, auth: Neo4jAuth | None = None) -> Store:
+    """Open the store a URI names: a Neo4j URI (``auth`` by default from NEO4J_USERNAME /
+    NEO4J_PASSWORD / NEO4J_DATABASE, see ``config.neo4j_auth``) or a path to the embedded SQLite
+    file (created if missing).
+
+    >>> import os, tempfile
+    >>> store = open_store(os.path.join(tempfile.mkdtemp(), "fg.db"))
+    >>> store.events().empty
+    True
+    >>> store.close()
+    """
     if is_neo4j_uri(uri):
         from flowgraph.store.neo4j import Neo4jStore
 
-        return Neo4jStore.connect(uri)
+        return Neo4jStore.connect(uri, auth)
     from flowgraph.store.local import LocalStore
 
     return LocalStore.open(uri)
 
 
-__all__ = ["LoadResult", "RegistryResult", "Store", "is_neo4j_uri", "open_store"]
+__all__ = [
+    "ConcurrentWrites", "LoadResult", "RegistryResult", "Store", "is_neo4j_uri", "open_store",
+]  # fmt: skip

@@ -10,7 +10,6 @@ Model and diagram: docs/neo4j-model.md.
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import neo4j
 import pandas as pd
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
+from flowgraph.config import Neo4jAuth, neo4j_auth
 from flowgraph.errors import FlowgraphError, StoreUnavailable
 from flowgraph.model import Registry, Upload
 from flowgraph.store import neo4j_schema as q
@@ -41,9 +41,7 @@ from flowgraph.store.readback import (
     registry_frames,
 )
 
-# The password scripts/neo4j-local sets when NEO4J_PASSWORD is not given (a local dev server).
-DEV_PASSWORD = "flowgraph-dev"
-# Concurrent writer lanes for `load` (FLOWGRAPH_WRITERS overrides): two measured ~1.3-1.5x one on
+# Concurrent writer lanes for `load` (FLOWGRAPH_WRITERS overrides, see config.Environment): two measured ~1.3-1.5x one on
 # a 2-core machine, where the server's transaction thread is the bottleneck.
 WRITERS = 2
 
@@ -83,8 +81,8 @@ def _reason(error: Exception) -> str:
 
 
 class Neo4jStore:
-    """The Neo4j store. ``Neo4jStore.connect(uri)`` reads credentials from the environment;
-    the constructor takes a ready driver and does no I/O.
+    """The Neo4j store. ``Neo4jStore.connect(uri)`` opens a driver (credentials from
+    ``flowgraph.config``); the constructor takes a ready driver and does no I/O.
 
     Example (needs a server, so not run as a doctest)::
 
@@ -106,20 +104,21 @@ class Neo4jStore:
         self.writers = WRITERS
 
     @classmethod
-    def connect(cls, uri: str) -> Neo4jStore:
-        """Open a driver with NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE and check it works.
+    def connect(cls, uri: str, auth: Neo4jAuth | None = None) -> Neo4jStore:
+        """Open a driver and check it works. ``auth``: by default ``config.neo4j_auth(uri)``
+        (NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE; the local dev password only for a
+        server on this machine).
 
         Raises StoreUnavailable naming the URI (never the password) when the server is down,
         refuses the credentials or has no such database.
         """
-        user = os.environ.get("NEO4J_USERNAME") or "neo4j"
-        password = os.environ.get("NEO4J_PASSWORD") or DEV_PASSWORD
-        database = os.environ.get("NEO4J_DATABASE") or None
+        auth = neo4j_auth(uri) if auth is None else auth
+        user, password, database = auth.username, auth.password, auth.database
         shown = safe_uri(uri)
         try:
             driver = neo4j.GraphDatabase.driver(
                 uri,
-                auth=(user, password),
+                auth=(user, password) if password is not None else None,
                 connection_timeout=10,
                 max_transaction_retry_time=10,
                 notifications_min_severity="OFF",
