@@ -43,6 +43,8 @@ class Environment:
     neo4j_username: str | None = None  # NEO4J_USERNAME
     neo4j_password: str | None = field(default=None, repr=False)  # NEO4J_PASSWORD
     neo4j_database: str | None = None  # NEO4J_DATABASE
+    serve_password: str | None = field(default=None, repr=False)  # FLOWGRAPH_SERVE_PASSWORD
+    locale: str | None = None  # the first of LC_ALL, LC_MESSAGES, LANG that is set
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -60,6 +62,8 @@ class Environment:
             neo4j_username=text("NEO4J_USERNAME"),
             neo4j_password=text("NEO4J_PASSWORD"),
             neo4j_database=text("NEO4J_DATABASE"),
+            serve_password=text("FLOWGRAPH_SERVE_PASSWORD"),
+            locale=text("LC_ALL") or text("LC_MESSAGES") or text("LANG"),
         )
 
     # Parsed when a load asks, so a bad value fails the load, not every other command.

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gettext
 import io
-import os
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -61,11 +60,11 @@ def locale_language(environ: dict[str, str] | None = None) -> str:
     >>> locale_language({"LANG": "zh_CN.UTF-8"}), locale_language({"LANG": "C.UTF-8"})
     ('zh-CN', 'en')
     """
-    env = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name)
-        if value:
-            return "zh-CN" if value.lower().startswith("zh") else "en"
+    from flowgraph.config import Environment
+
+    value = Environment.read(environ).locale
+    if value:
+        return "zh-CN" if value.lower().startswith("zh") else "en"
     return "en"
 
 

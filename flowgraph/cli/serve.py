@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
@@ -40,13 +38,14 @@ def serve(app: AppContext, host: str, port: int, password_file: str | None,
       flowgraph --store demo/flowgraph.db serve            # then open http://127.0.0.1:8050
       FLOWGRAPH_SERVE_PASSWORD=... flowgraph serve --host 0.0.0.0 --port 8050
     """
+    from flowgraph.config import Environment
     from flowgraph.web import ServeConfig, create_app
-    from flowgraph.web.config import read_password
+    from flowgraph.web.config import PASSWORD_ENV, read_password
 
     config = ServeConfig(
         host=host,
         port=port,
-        password=read_password(password_file, dict(os.environ)),
+        password=read_password(password_file, {PASSWORD_ENV: Environment.read().serve_password}),
         lang=lang,
         settings=app.config,
     )
