@@ -87,27 +87,33 @@ def finding_key(row: pd.Series | dict) -> tuple:
     return (row["type"],) + tuple(row[k] for k in FINDING_KEYS[row["type"]])
 
 
-def to_records(findings: pd.DataFrame) -> list[dict]:
-    """Findings as SPEC §5 dicts: every key present, None for missing, plain Python values."""
+def to_records(findings: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict]:
+    """Findings as SPEC §5 dicts: every key present, None for missing, plain Python values.
+
+    ``columns``: the keys, in order (default FINDING_COLUMNS; SPEC §6 adds finding_id, status).
+    """
+    columns = list(FINDING_COLUMNS if columns is None else columns)
     records = []
-    for row in findings.reindex(columns=list(FINDING_COLUMNS)).itertuples(index=False):
+    for row in findings.reindex(columns=columns).itertuples(index=False):
         record = {}
-        for column, value in zip(FINDING_COLUMNS, row, strict=True):
+        for column, value in zip(columns, row, strict=True):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 record[column] = None
             elif isinstance(value, np.integer):
                 record[column] = int(value)
             elif isinstance(value, np.floating | float):
                 record[column] = round(float(value), 3)
+            elif value is pd.NA:
+                record[column] = None
             else:
                 record[column] = value
         records.append(record)
     return records
 
 
-def iter_jsonl(findings: pd.DataFrame) -> Iterable[str]:
+def iter_jsonl(findings: pd.DataFrame, columns: Iterable[str] | None = None) -> Iterable[str]:
     """One JSON line per finding (SPEC §5), no NaN, non-ASCII text kept readable."""
-    for record in to_records(findings):
+    for record in to_records(findings, columns):
         yield json.dumps(record, ensure_ascii=False, allow_nan=False)
 
 

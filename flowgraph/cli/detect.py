@@ -30,6 +30,9 @@ from flowgraph.spreadsheet import frame_to_csv
     type=click.Choice(list(FAMILIES), case_sensitive=False),
     help="Run only this family of types (repeatable).",
 )
+@click.option(
+    "--enterprise", metavar="ID", help="Only findings whose enterprise_id is this (not recorded)."
+)
 @format_option("table", "jsonl", "csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here.")
 @click.option(
@@ -47,6 +50,7 @@ def detect(
     year: int | None,
     types: tuple[str, ...],
     families: tuple[str, ...],
+    enterprise: str | None,
     fmt: str,
     output: str | None,
     tolerance: dict,
@@ -54,8 +58,11 @@ def detect(
     """Run every detector on the loaded data and print the findings (SPEC §5).
 
     Detectors always see every current upload (stock and shipments span months);
-    --period / --year only choose which findings are shown. Exit 0 whether or not
-    anything is found.
+    --period / --year / --enterprise only choose which findings are shown. Without
+    --period, --year, --type, --family, --enterprise or --tolerance the run is recorded
+    (SPEC §6: numbered, kept with its findings; an identical rerun is not recorded again)
+    and each finding's status is against the previous run; a filtered detect records
+    nothing and compares with the latest run. Exit 0 whether or not anything is found.
 
     \b
     Example:
@@ -65,23 +72,30 @@ def detect(
     """
     from flowgraph.analysis import detect as run
     from flowgraph.config import tolerances_from
+    from flowgraph.investigations import compare_with_latest, detect_run
 
     tol = tolerances_from(app.config, tolerance)
     store = app.store()
     registry = store.registry()
     warn_without_registry(registry)
-    findings = run(
-        store,
-        registry=registry,
-        period=period,
-        year=year,
-        types=[t.upper() for t in types] or None,
-        families=[f.lower() for f in families] or None,
-        tolerances=tol,
-    )
-    unfiltered = not (period or year or types or families)
+    unfiltered = not (period or year or types or families or tolerance or enterprise)
     if unfiltered:
-        store.save_findings(findings)
+        result = detect_run(store, tolerances=tol, registry=registry)
+        findings = result.findings
+        click.echo(_run_line(result), err=True)
+    else:
+        findings = run(
+            store,
+            registry=registry,
+            period=period,
+            year=year,
+            types=[t.upper() for t in types] or None,
+            families=[f.lower() for f in families] or None,
+            tolerances=tol,
+        )
+        if enterprise:
+            findings = findings[findings["enterprise_id"] == enterprise].reset_index(drop=True)
+        findings = compare_with_latest(store, findings)
     text = render(findings, fmt)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:
@@ -91,14 +105,32 @@ def detect(
         click.echo(text, nl=False)
 
 
+def _run_line(result) -> str:
+    counts = result.findings["status"].value_counts() if not result.findings.empty else {}
+    summary = ", ".join(
+        f"{counts.get(s, 0):,} {s}" for s in ("new", "open", "confirmed", "dismissed")
+    )
+    resolved = f", {len(result.resolved):,} resolved" if len(result.resolved) else ""
+    if not result.recorded:
+        return (
+            f"Run {result.run} already covers these uploads, registry version and tolerances: "
+            f"not recorded again; showing run {result.run} ({summary}{resolved})"
+        )
+    return f"Recorded run {result.run}: {summary}{resolved} (see `flowgraph findings`)"
+
+
+# SPEC §5 keys, finding_id and status last
+OUTPUT_COLUMNS = (*FINDING_COLUMNS, "finding_id", "status")
+
+
 def render(findings: pd.DataFrame, fmt: str) -> str:
     """Findings as text in ``fmt`` (table, jsonl or csv)."""
     from flowgraph.analysis.findings import iter_jsonl
 
     if fmt == "jsonl":
-        return "".join(line + "\n" for line in iter_jsonl(findings))
+        return "".join(line + "\n" for line in iter_jsonl(findings, OUTPUT_COLUMNS))
     if fmt == "csv":
-        return frame_to_csv(findings.reindex(columns=list(FINDING_COLUMNS)))
+        return frame_to_csv(findings.reindex(columns=list(OUTPUT_COLUMNS)))
     return table(findings)
 
 
@@ -131,7 +163,8 @@ def table(findings: pd.DataFrame) -> str:
             rows = rows.sort_values("reo_kg", ascending=False, kind="stable")
             for _, row in rows.iterrows():
                 lines.append(
-                    f"    {row['period'] or '-':<8} {row['reo_kg']:>14,.1f} kg  "
+                    f"    {row.get('finding_id') or '-':<12} {row.get('status') or '-':<9} "
+                    f"{row['period'] or '-':<8} {row['reo_kg']:>14,.1f} kg  "
                     f"{_key_text(row)}: {row['detail']}"
                 )
         lines.append("")

@@ -22,6 +22,8 @@ COMMANDS = {
     "query": "flowgraph.cli.query:query",
     "report": "flowgraph.cli.report:report",
     "serve": "flowgraph.cli.serve:serve",
+    "findings": "flowgraph.cli.findings:findings",
+    "review": "flowgraph.cli.findings:review",
 }
 
 

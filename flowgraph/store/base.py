@@ -72,8 +72,38 @@ class Store(Protocol):
         """Uploads: upload_id, enterprise_id, period, revision, file_name, sha256, loaded_at,
         superseded_by, events, current."""
 
-    def save_findings(self, findings: pd.DataFrame) -> None:
-        """Record a detection run's findings (replacing the previous run's)."""
+    # -- detection runs and reviews (SPEC §6; flowgraph.investigations computes the statuses) --
+
+    def registry_version(self) -> int | None:
+        """The current registry version (None before any registry load)."""
+
+    def save_run(
+        self, record, findings: pd.DataFrame, reopenings: pd.DataFrame, *, previous: int | None
+    ) -> tuple[int, bool]:
+        """Record a run (``RunRecord``) with its findings and the reopening reviews, in one
+        transaction; (latest run, False) when its fingerprint is the latest run's; RunConflict
+        when the latest run is no longer ``previous``. Never changes an earlier run."""
+
+    def runs(self) -> pd.DataFrame:
+        """Every recorded run, oldest first (records.RUN_COLUMNS)."""
+
+    def run_findings(self, run: int) -> pd.DataFrame:
+        """One run's findings as recorded (findings columns + finding_id + run)."""
+
+    def finding_appearances(self, finding_id: str) -> pd.DataFrame:
+        """Every run's record of one finding, oldest first."""
+
+    def first_runs(self) -> pd.DataFrame:
+        """finding_id, first_run for every finding ever recorded."""
+
+    def match_finding_ids(self, prefix: str) -> list[str]:
+        """Recorded finding ids starting with ``prefix``, sorted."""
+
+    def save_reviews(self, reviews: pd.DataFrame) -> None:
+        """Append reviews (status.REVIEW_COLUMNS but review_id) in one transaction."""
+
+    def reviews(self, finding_ids: list[str] | None = None) -> pd.DataFrame:
+        """The review log, oldest first (status.REVIEW_COLUMNS)."""
 
     def findings(self) -> pd.DataFrame:
         """The latest recorded run's findings (FINDING_COLUMNS; empty when none)."""

@@ -17,7 +17,6 @@ from flowgraph.errors import StoreUnavailable
 from flowgraph.model import (
     DESIGNATION_COLUMNS,
     ENTERPRISE_COLUMNS,
-    FINDING_COLUMNS,
     QUOTA_COLUMNS,
     Registry,
     Upload,
@@ -26,9 +25,12 @@ from flowgraph.store import eventcodec
 from flowgraph.store.base import LoadResult, RegistryResult
 from flowgraph.store.decision import StoredUpload, decide_registry, decide_save
 from flowgraph.store.idkeys import EnterpriseKeys
+from flowgraph.store.local_runs import RUNS_SCHEMA, LocalRuns, migrate_runs
 from flowgraph.store.readback import conform_uploads, registry_frames
 
-SCHEMA_VERSION = 1
+# 1: the latest detection run only (finding_runs / findings); 2: every run and the review log
+# (local_runs.py), opening a version-1 file migrates it.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,13 +75,6 @@ CREATE TABLE IF NOT EXISTS quotas (
     version INTEGER NOT NULL, enterprise_id TEXT NOT NULL, year INTEGER NOT NULL,
     activity TEXT NOT NULL, quota_t_reo REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS finding_runs (run_id INTEGER PRIMARY KEY, ran_at TEXT NOT NULL,
-    findings INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS findings (
-    run_id INTEGER NOT NULL, type TEXT, family TEXT, period TEXT, enterprise_id TEXT,
-    lot_id TEXT, shipment_id TEXT, batch_id TEXT, year INTEGER, reo_kg REAL, detail TEXT,
-    activity TEXT
-);
 """
 
 
@@ -87,7 +82,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class LocalStore:
+class LocalStore(LocalRuns):
     """The embedded SQLite store. Open with ``LocalStore.open(path)``.
 
     >>> import tempfile, os
@@ -112,14 +107,14 @@ class LocalStore:
         if not path.parent.exists():
             raise StoreUnavailable(f"cannot open store {path}: folder {path.parent} does not exist")
         try:
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # timeout: a second command (a concurrent review) waits for the write lock
+            connection = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=60
+            )
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
-            connection.executescript(_SCHEMA)
-            connection.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            _create_or_migrate(connection)
         except sqlite3.DatabaseError as e:
             raise StoreUnavailable(f"cannot open store {path}: {e}") from e
         return cls(connection, str(path))
@@ -312,34 +307,30 @@ class LocalStore:
 
     # -- findings --------------------------------------------------------------------------
 
-    def save_findings(self, findings: pd.DataFrame) -> None:
-        """Keep the latest detection run (replacing the previous one) for reports and tools."""
-        db = self.connection
-        frame = findings.reindex(columns=list(FINDING_COLUMNS)).astype(object)
-        frame = frame.where(frame.notna(), None)
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("DELETE FROM findings")
-            db.execute("DELETE FROM finding_runs")
-            run_id = db.execute(
-                "INSERT INTO finding_runs (ran_at, findings) VALUES (?, ?)", (_now(), len(frame))
-            ).lastrowid
-            db.executemany(
-                f"INSERT INTO findings (run_id, {', '.join(FINDING_COLUMNS)}) "  # noqa: S608
-                f"VALUES ({', '.join('?' * (1 + len(FINDING_COLUMNS)))})",
-                [(run_id, *row) for row in frame.itertuples(index=False, name=None)],
-            )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-
     def findings(self) -> pd.DataFrame:
-        """The latest saved detection run (empty when none)."""
-        return pd.read_sql_query(
-            f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings",  # noqa: S608
-            self.connection,
+        """The latest recorded run's findings (empty when none); see LocalRuns for the rest."""
+        runs = self.runs()
+        if runs.empty:
+            return self.run_findings(0)
+        return self.run_findings(int(runs["run"].iloc[-1]))
+
+
+def _create_or_migrate(db: sqlite3.Connection) -> None:
+    """Create the tables of a new file, and bring an older file's schema up to date in one
+    transaction (a second process opening the file at the same moment waits for it)."""
+    db.executescript(_SCHEMA + RUNS_SCHEMA)  # IF NOT EXISTS throughout: idempotent
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and int(row[0]) < 2:
+            migrate_runs(db)
+        db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _insert_frame(

@@ -11,7 +11,6 @@ Model and diagram: docs/neo4j-model.md.
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +21,7 @@ from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, Se
 from flowgraph.config import Neo4jAuth, neo4j_auth
 from flowgraph.errors import FlowgraphError, StoreUnavailable
 from flowgraph.model import Registry, Upload
+from flowgraph.store import neo4j_runs
 from flowgraph.store import neo4j_schema as q
 from flowgraph.store.base import LoadResult, RegistryResult
 from flowgraph.store.decision import StoredUpload, decide_registry, decide_save
@@ -29,7 +29,6 @@ from flowgraph.store.idkeys import EnterpriseKeys
 from flowgraph.store.neo4j_rows import (
     BATCH_SIZE,
     chunks,
-    finding_rows,
     registry_rows,
     upload_props,
     write_rows,
@@ -80,7 +79,7 @@ def _reason(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-class Neo4jStore:
+class Neo4jStore(neo4j_runs.Neo4jRuns):
     """The Neo4j store. ``Neo4jStore.connect(uri)`` opens a driver (credentials from
     ``flowgraph.config``); the constructor takes a ready driver and does no I/O.
 
@@ -182,7 +181,9 @@ class Neo4jStore:
 
         def run():
             with self._session() as session:
-                for statement in q.CONSTRAINTS + q.INDEXES:
+                for statement in (
+                    q.CONSTRAINTS + neo4j_runs.CONSTRAINTS + q.INDEXES + neo4j_runs.INDEXES
+                ):
                     # managed: a schema change racing another load's writes is a transient
                     # error the driver retries
                     session.execute_write(lambda tx, s=statement: tx.run(s).consume())
@@ -361,27 +362,3 @@ class Neo4jStore:
             self._read(q.READ_DESIGNATIONS, version=version),
             self._read(q.READ_QUOTAS, version=version),
         )
-
-    # -- findings --------------------------------------------------------------------------
-
-    def save_findings(self, findings: pd.DataFrame) -> None:
-        """Replace the previous run's (:Finding)-[:ABOUT]->(...) nodes with this run's."""
-        rows = finding_rows(findings)
-        run_id = uuid.uuid4().hex
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            tx.run(q.DELETE_FINDINGS).consume()
-            tx.run(q.CREATE_RUN, run_id=run_id, ran_at=_now(), count=len(rows)).consume()
-            for chunk in chunks(rows, self.batch_size):
-                tx.run(q.WRITE_FINDINGS, run_id=run_id, rows=chunk).consume()
-
-        self._write(work)
-
-    def findings(self) -> pd.DataFrame:
-        """The latest saved detection run (empty when none)."""
-        from flowgraph.model import FINDING_COLUMNS
-
-        rows = self._read(
-            "MATCH (f:Finding) RETURN " + ", ".join(f"f.{c} AS {c}" for c in FINDING_COLUMNS)
-        )
-        return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from flowgraph.model import EVENT_COLUMNS, FINDING_COLUMNS, PRODUCTS, Registry, Upload
+from flowgraph.model import EVENT_COLUMNS, PRODUCTS, Registry, Upload
 
 BATCH_SIZE = 10_000
 
@@ -203,27 +203,3 @@ def registry_rows(registry: Registry) -> tuple[list[dict], list[dict], list[dict
             if isinstance(value, dt.datetime):
                 row[column] = value.date()
     return enterprises, designations, quotas
-
-
-def finding_rows(findings: pd.DataFrame) -> list[dict]:
-    """One row per finding: ``props`` for the (:Finding) node and the keys ABOUT links to."""
-    frame = findings.reindex(columns=list(FINDING_COLUMNS))
-    rows = []
-    for record in frame.to_dict("records"):
-        props = {k: v for k, v in ((k, _clean(v)) for k, v in record.items()) if v is not None}
-        if "year" in props:
-            props["year"] = int(props["year"])
-        if "reo_kg" in props:
-            props["reo_kg"] = float(props["reo_kg"])
-        enterprise, batch = props.get("enterprise_id"), props.get("batch_id")
-        rows.append(
-            {
-                "props": props,
-                "enterprise_id": enterprise,
-                "lot_id": props.get("lot_id"),
-                "shipment_id": props.get("shipment_id"),
-                "batch_id": batch,
-                "batch_key": batch_key(enterprise, batch) if enterprise and batch else None,
-            }
-        )
-    return rows

@@ -288,23 +288,3 @@ DELETE_ALL: tuple[str, ...] = (
     "MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 50000 ROWS",
     "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 50000 ROWS",
 )
-DELETE_FINDINGS = "MATCH (n) WHERE n:Finding OR n:DetectionRun DETACH DELETE n"
-CREATE_RUN = "CREATE (:DetectionRun {run_id: $run_id, ran_at: $ran_at, findings: $count})"
-WRITE_FINDINGS = (
-    "MATCH (run:DetectionRun {run_id: $run_id}) "
-    "UNWIND $rows AS row "
-    "CREATE (f:Finding) SET f = row.props CREATE (f)-[:IN_RUN]->(run) "
-    "WITH f, row "
-    "OPTIONAL MATCH (e:Enterprise {id: row.enterprise_id}) "
-    "FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END | CREATE (f)-[:ABOUT]->(x)) "
-    "WITH f, row "
-    "OPTIONAL MATCH (l:Lot {id: row.lot_id}) "
-    "FOREACH (x IN CASE WHEN l IS NULL THEN [] ELSE [l] END | CREATE (f)-[:ABOUT]->(x)) "
-    "WITH f, row "
-    "OPTIONAL MATCH (s:Shipment {id: row.shipment_id}) "
-    "FOREACH (x IN CASE WHEN s IS NULL THEN [] ELSE [s] END | CREATE (f)-[:ABOUT]->(x)) "
-    "WITH f, row "
-    "OPTIONAL MATCH (b:Batch) WHERE b.key = row.batch_key "
-    "OR (row.batch_key IS NULL AND b.id = row.batch_id) "
-    "FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END | CREATE (f)-[:ABOUT]->(x))"
-)

@@ -8,15 +8,20 @@ from flowdata import clean_records, ev, registry, replace
 
 from flowgraph.cli.main import cli
 from flowgraph.model import FINDING_COLUMNS, events_frame
+from flowgraph.store.local import LocalStore
+
+OUTPUT_COLUMNS = [*FINDING_COLUMNS, "finding_id", "status"]
 
 
 class FakeStore:
+    """Hand-made events and registry; runs and reviews in a real embedded store beside."""
+
     uri = "fake"
 
-    def __init__(self, records, reg):
+    def __init__(self, records, reg, path):
         self._events = events_frame(records)
         self._registry = reg
-        self.saved = []
+        self._runs = LocalStore.open(path)
 
     def events(self, period=None, year=None):
         return self._events
@@ -24,8 +29,8 @@ class FakeStore:
     def registry(self):
         return self._registry
 
-    def save_findings(self, findings):
-        self.saved.append(findings)
+    def __getattr__(self, name):  # runs, reviews, uploads (none), registry_version
+        return getattr(self._runs, name)
 
     def close(self):
         pass
@@ -57,6 +62,7 @@ def store(monkeypatch, tmp_path):
         registry(
             quotas=[{"enterprise_id": "M1", "year": 2024, "activity": "mining", "quota_t_reo": 0.1}]
         ),
+        tmp_path / "runs.db",
     )
     monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
     return fake
@@ -69,7 +75,7 @@ def run(*args):
 def test_jsonl_has_every_key_and_no_nan(store):
     result = run("--format", "jsonl")
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in result.output.splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["type"] for r in lines] == [
         "LOT_OVERDRAWN",
         "TRANSIT_MISMATCH",
@@ -77,7 +83,8 @@ def test_jsonl_has_every_key_and_no_nan(store):
         "QUOTA_EXCEEDED",
     ]
     for record in lines:
-        assert list(record) == list(FINDING_COLUMNS)
+        assert list(record) == OUTPUT_COLUMNS
+        assert record["status"] == "new" and len(record["finding_id"]) == 12
         assert "NaN" not in json.dumps(record)
     quota = next(r for r in lines if r["type"] == "QUOTA_EXCEEDED")
     assert quota["year"] == 2024 and quota["activity"] == "mining"
@@ -85,31 +92,51 @@ def test_jsonl_has_every_key_and_no_nan(store):
     assert other["year"] is None and other["activity"] is None and other["shipment_id"] == "S-1"
 
 
-def test_unfiltered_run_is_saved_filtered_is_not(store):
-    assert run("--format", "csv").exit_code == 0
-    assert len(store.saved) == 1
-    assert run("--period", "2024-01").exit_code == 0
-    assert len(store.saved) == 1
+def test_unfiltered_run_is_recorded_filtered_is_not(store):
+    first = run("--format", "csv")
+    assert first.exit_code == 0
+    assert "Recorded run 1: 4 new" in first.stderr
+    assert store.runs()["run"].tolist() == [1]
+    for args in (
+        ("--period", "2024-01"),
+        ("--enterprise", "M1"),
+        ("--type", "QUOTA_EXCEEDED"),
+        ("--tolerance", "transit_pct=1"),
+    ):
+        assert run(*args).exit_code == 0
+    again = run("--format", "jsonl")
+    assert "not recorded again; showing run 1" in again.stderr
+    assert store.runs()["run"].tolist() == [1]
+    statuses = {json.loads(x)["status"] for x in again.stdout.splitlines()}
+    assert statuses == {"new"}  # the identical rerun shows run 1 as it was
+
+
+def test_filtered_detect_compares_with_the_latest_run(store):
+    assert run().exit_code == 0
+    result = run("--enterprise", "M1", "--format", "jsonl")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert lines and {r["enterprise_id"] for r in lines} == {"M1"}
+    assert {r["status"] for r in lines} == {"open"}  # in the latest run, never reviewed
 
 
 def test_period_filter(store):
     result = run("--period", "2024-02", "--format", "jsonl")
-    periods = {json.loads(line)["period"] for line in result.output.splitlines()}
+    periods = {json.loads(line)["period"] for line in result.stdout.splitlines()}
     assert periods == {"2024-02"}
     result = run("--year", "2023", "--format", "jsonl")
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.stdout == ""
 
 
 def test_type_and_family_filters(store):
     result = run("--type", "transit_mismatch", "--format", "jsonl")
-    assert [json.loads(x)["type"] for x in result.output.splitlines()] == ["TRANSIT_MISMATCH"]
+    assert [json.loads(x)["type"] for x in result.stdout.splitlines()] == ["TRANSIT_MISMATCH"]
     result = run("--family", "undesignated_flow", "--format", "jsonl")
-    assert {json.loads(x)["type"] for x in result.output.splitlines()} == {"QUOTA_EXCEEDED"}
+    assert {json.loads(x)["type"] for x in result.stdout.splitlines()} == {"QUOTA_EXCEEDED"}
 
 
 def test_csv_columns(store):
     result = run("--format", "csv")
-    assert result.output.splitlines()[0] == ",".join(FINDING_COLUMNS)
+    assert result.stdout.splitlines()[0] == ",".join(OUTPUT_COLUMNS)
 
 
 def test_table_groups_by_family_largest_first(store):
@@ -146,12 +173,12 @@ def test_tolerance_override_changes_findings(store):
     result = run(
         "--type", "TRANSIT_MISMATCH", "--tolerance", "transit_min_kg=200", "--format", "jsonl"
     )
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.stdout == ""
 
 
 def test_nothing_found_exits_0(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    fake = FakeStore(clean_records(), registry())
+    fake = FakeStore(clean_records(), registry(), tmp_path / "runs.db")
     monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
     result = run()
     assert result.exit_code == 0 and "No findings." in result.output

@@ -89,7 +89,7 @@ def test_cli_on_the_local_store_reports_the_answer_key(dirty, tmp_path, monkeypa
         cli, ["--store", str(tmp_path / "s.db"), "detect", "--format", "jsonl"]
     )
     assert result.exit_code == 0, result.output
-    reported = [json.loads(line) for line in result.output.splitlines()]
+    reported = [json.loads(line) for line in result.stdout.splitlines()]
     assert set(_keyed(reported)) == set(_keyed(answers))
     saved = LocalStore.open(tmp_path / "s.db")
     try:

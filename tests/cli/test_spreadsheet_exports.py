@@ -36,7 +36,7 @@ def test_csv_exports_neutralise_formulas_and_jsonl_keeps_text(tmp_path):
     assert runner.invoke(cli, [*store, "registry", "load", str(reg)]).exit_code == 0
     assert runner.invoke(cli, [*store, "load", str(upload)]).exit_code == 0
 
-    detect_csv = runner.invoke(cli, [*store, "detect", "--format", "csv"]).output
+    detect_csv = runner.invoke(cli, [*store, "detect", "--format", "csv"]).stdout
     assert "'=HYPERLINK(" in detect_csv and ",=HYPERLINK(" not in detect_csv
     assert "'@SUM(1+1)" in detect_csv and ",@SUM" not in detect_csv
 
@@ -48,6 +48,6 @@ def test_csv_exports_neutralise_formulas_and_jsonl_keeps_text(tmp_path):
     ).output
     assert ",'=1+2," in registry_csv
 
-    jsonl = runner.invoke(cli, [*store, "detect", "--format", "jsonl"]).output
+    jsonl = runner.invoke(cli, [*store, "detect", "--format", "jsonl"]).stdout
     lots = {json.loads(line)["lot_id"] for line in jsonl.splitlines()}
     assert LOT in lots

@@ -293,8 +293,8 @@ def test_cli_detect_on_neo4j_prints_what_the_embedded_store_prints(store, tmp_pa
     on_neo4j = runner.invoke(cli, ["--store", URI, "detect", "--format", "jsonl"])
     on_local = runner.invoke(cli, ["--store", str(local_path), "detect", "--format", "jsonl"])
     assert on_neo4j.exit_code == 0, on_neo4j.output
-    assert on_neo4j.output == on_local.output
-    lines = on_neo4j.output.strip().splitlines()
+    assert on_neo4j.stdout == on_local.stdout
+    lines = on_neo4j.stdout.strip().splitlines()
     assert len(lines) >= 10
     found = store.driver.execute_query("MATCH (f:Finding) RETURN count(f)").records[0][0]
     assert found == len(lines)

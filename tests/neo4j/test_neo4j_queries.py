@@ -13,6 +13,7 @@ from neo4j_scenario import URI
 from flowgraph.analysis import run_detectors
 from flowgraph.cli.main import cli
 from flowgraph.errors import UsageError
+from flowgraph.investigations import record_run
 from flowgraph.querylib import list_queries, run_query, run_read
 
 pytestmark = pytest.mark.neo4j
@@ -25,7 +26,7 @@ INVESTIGATOR = sorted(n for n in list_queries() if not n.startswith("detect_"))
 @pytest.fixture
 def loaded(store):
     scenario.load(store)
-    store.save_findings(run_detectors(store.events(), store.registry()))
+    record_run(store, run_detectors(store.events(), store.registry()))
     return store
 
 

@@ -11,7 +11,8 @@ import pytest
 from flowgraph.errors import UsageError
 from flowgraph.querylib import bind, convert, get_query, list_queries, parse_query
 from flowgraph.store.neo4j import safe_uri
-from flowgraph.store.neo4j_rows import chunks, event_rows, finding_rows
+from flowgraph.store.neo4j_rows import chunks, event_rows
+from flowgraph.store.neo4j_runs import run_rows
 
 
 def test_event_rows_carry_every_present_column_and_no_nulls():
@@ -41,7 +42,7 @@ def test_chunks_keep_order_and_size():
 def test_finding_rows_link_batches_by_enterprise():
     frame = pd.DataFrame([{"type": "TRANSFORM_GAIN", "enterprise_id": "S1", "batch_id": "B2",
                            "reo_kg": 1, "year": None}])  # fmt: skip
-    row = finding_rows(frame)[0]
+    row = run_rows(frame)[0]
     assert row["batch_key"] == "S1/B2"
     assert "year" not in row["props"] and row["props"]["reo_kg"] == 1.0
 

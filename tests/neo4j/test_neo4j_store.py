@@ -12,6 +12,7 @@ from neo4j_scenario import URI, ev, make_upload
 
 from flowgraph.cli.main import cli
 from flowgraph.errors import FlowgraphError, InputError, StoreUnavailable
+from flowgraph.investigations import record_run
 from flowgraph.model import FINDING_COLUMNS
 from flowgraph.store.neo4j import Neo4jStore
 
@@ -122,7 +123,7 @@ def test_registry_versions_keep_old_designations_and_quotas_as_not_current(store
     assert count(store, "MATCH (e:Enterprise {registered: true}) RETURN count(e)") == 2
 
 
-def test_findings_written_as_nodes_and_rerun_replaces(store):
+def test_findings_written_as_nodes_and_only_the_latest_run_linked_about(store):
     scenario.load(store)
     findings = pd.DataFrame(
         [
@@ -135,7 +136,7 @@ def test_findings_written_as_nodes_and_rerun_replaces(store):
         ],
         columns=list(FINDING_COLUMNS),
     )  # fmt: skip
-    store.save_findings(findings)
+    record_run(store, findings)
     about = store.driver.execute_query(
         "MATCH (f:Finding)-[:ABOUT]->(x) RETURN f.type AS type, labels(x)[0] AS label, "
         "coalesce(x.key, x.id) AS id ORDER BY type, label"
@@ -148,8 +149,11 @@ def test_findings_written_as_nodes_and_rerun_replaces(store):
         ("UNKNOWN_LOT", "Enterprise", "T1"),
         ("UNKNOWN_LOT", "Lot", "LX"),
     ]
-    store.save_findings(findings.iloc[:1])
-    assert count(store, "MATCH (f:Finding) RETURN count(f)") == 1
+    assert not record_run(store, findings.iloc[:1]).recorded  # same uploads: the same run
+    assert record_run(store, findings.iloc[:1], upload_ids=[999]).run == 2
+    assert count(store, "MATCH (f:Finding) RETURN count(f)") == 3  # one node per finding, kept
+    assert count(store, "MATCH (f:Finding)-[:ABOUT]->() RETURN count(DISTINCT f)") == 1
+    assert count(store, "MATCH (f:Finding)-[:IN_RUN]->(:DetectionRun) RETURN count(*)") == 4
     assert store.findings()["batch_id"].tolist() == ["B2"]
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from flowgraph.analysis import run_detectors
+from flowgraph.investigations import record_run
 from flowgraph.querylib import list_queries, run_query
 from flowgraph.querytwins import TWINS, QueryData
 from flowgraph.store.local import LocalStore
@@ -88,7 +89,7 @@ def load_both(neo_store, local: LocalStore, registry, uploads) -> None:
         store.save_registry(registry, "tests/twins")
         for upload in uploads:
             store.save_upload(upload)
-        store.save_findings(run_detectors(store.events(), store.registry()))
+        record_run(store, run_detectors(store.events(), store.registry()))
 
 
 def test_every_investigator_query_has_a_twin():

@@ -259,13 +259,16 @@ def test_empty_store_reads_empty_frames(any_store):
     assert any_store.findings().empty
 
 
-def test_findings_run_replaced(any_store):
+def test_findings_of_every_run_kept(any_store):
+    from flowgraph.investigations import record_run
+
     findings = pd.DataFrame(
         [{"type": "UNKNOWN_LOT", "family": "untraceable_input", "period": "2024-03",
           "lot_id": "L9", "reo_kg": 12.5, "detail": "x"}],
         columns=list(FINDING_COLUMNS),
     )  # fmt: skip
-    any_store.save_findings(findings)
-    any_store.save_findings(findings.assign(lot_id="L10"))
+    record_run(any_store, findings, upload_ids=[1])
+    record_run(any_store, findings.assign(lot_id="L10"), upload_ids=[2])
     back = any_store.findings()
     assert back["lot_id"].tolist() == ["L10"] and back["reo_kg"].tolist() == [12.5]
+    assert any_store.run_findings(1)["lot_id"].tolist() == ["L9"]  # history not rewritten
