@@ -1,4 +1,8 @@
-"""The embedded store keeps every run and an append-only review log; record_run and review."""
+"""Both stores keep every run and an append-only review log; record_run, review, statuses.
+
+Every test runs on the embedded store and on a real Neo4j (``store``), except those about the
+SQLite file itself (triggers, migration of a version-1 file).
+"""
 
 import sqlite3
 
@@ -18,8 +22,18 @@ from flowgraph.investigations import (
 from flowgraph.store.local import LocalStore
 
 
+@pytest.fixture(params=["local", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store(request, tmp_path):
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo4j_store")
+        return
+    s = open_store(tmp_path / "fg.db")
+    yield s
+    s.close()
+
+
 @pytest.fixture
-def store(tmp_path):
+def local(tmp_path):
     s = open_store(tmp_path / "fg.db")
     yield s
     s.close()
@@ -76,13 +90,13 @@ def test_ambiguous_prefix_lists_the_matches(store, monkeypatch):
     assert all(i in str(err.value) for i in ids)
 
 
-def test_review_log_is_append_only(store):
-    record_run(store, findings(gain("B1", 10)), upload_ids=[1])
-    review(store, [store.run_findings(1)["finding_id"][0]], "confirm")
+def test_review_log_is_append_only_in_sqlite(local):
+    record_run(local, findings(gain("B1", 10)), upload_ids=[1])
+    review(local, [local.run_findings(1)["finding_id"][0]], "confirm")
     for statement in ("UPDATE reviews SET note = 'x'", "DELETE FROM reviews"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            store.connection.execute(statement)
-    assert len(store.reviews()) == 1
+            local.connection.execute(statement)
+    assert len(local.reviews()) == 1
 
 
 def test_dismissed_grows_9_percent_stays_11_reopens_with_a_logged_reopening(store):
