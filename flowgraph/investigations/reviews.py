@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,9 +50,9 @@ def resolve_finding_id(store, text: str) -> str:
 def default_reviewer() -> str:
     """The login name (``--by`` default)."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry in some containers
-        return os.environ.get("USER") or "unknown"
+        return getpass.getuser()  # LOGNAME / USER / LNAME / USERNAME, else the passwd entry
+    except (KeyError, OSError):  # none of them in some containers
+        return "unknown"
 
 
 def review(
