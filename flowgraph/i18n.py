@@ -99,3 +99,22 @@ def catalogue(lang: str = "zh-CN") -> dict[str, str]:
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=folder)
     return {m.id: m.string for m in catalog if m.id}
+
+
+def source_messages(folders: tuple[str, ...] = ("web", "reports")) -> list[str]:
+    """Every ``_("...")`` / ``N_("...")`` text in those flowgraph sub-packages, in order met
+    (what the catalogue must translate; scripts/update_catalogue.py writes new ones in)."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+
+    root = Path(__file__).resolve().parent
+    seen: list[str] = []
+    for folder in folders:
+        found = extract_from_dir(
+            root / folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
+        )
+        for _file, _line, message, _comments, _context in found:
+            if isinstance(message, str) and message not in seen:
+                seen.append(message)
+    return seen

@@ -34,10 +34,13 @@ class Page:
         return security.signed_in_name(self.config)
 
 
-def request_lang(config: ServeConfig) -> str:
-    """--lang if given, else the browser's preferred language."""
-    if config.lang:
-        return config.lang
+def request_lang(config: ServeConfig | None = None) -> str:
+    """--lang if given, else the browser's preferred language (Accept-Language)."""
+    fixed = config.lang if config is not None else None
+    if fixed is None and flask.has_app_context():
+        fixed = flask.current_app.config.get("FLOWGRAPH_LANG")
+    if fixed:
+        return fixed
     header = flask.request.headers.get("Accept-Language") if flask.has_request_context() else None
     return negotiate(header)
 
@@ -98,7 +101,10 @@ def header(page: Page) -> html.Header:
                 action="/search",
                 method="get",
             ),
-            html.Span(f"{_('Store')}: {store} · {_('Signed in as')} {page.user}", className="who"),
+            html.Span(
+                _("Store: {store} · signed in as {user}").format(store=store, user=page.user),
+                className="who",
+            ),
         ],
         className="top",
     )
@@ -134,6 +140,7 @@ def build_app(store, config: ServeConfig) -> dash.Dash:
     app.scripts.config.serve_locally = True
     app.css.config.serve_locally = True
     security.install(app.server, config)
+    app.server.config["FLOWGRAPH_LANG"] = config.lang
     app.layout = html.Div([dcc.Location(id="url", refresh="callback-nav"), html.Div(id="shell")])
 
     @app.callback(Output("shell", "children"), Input("url", "pathname"), Input("url", "search"))

@@ -92,6 +92,7 @@ def grid(
         options.update(rowSelection="multiple", suppressRowClickSelection=True)
     if row_id:
         options["getRowId"] = {"function": f"params.data.{row_id}"}
+    options["localeText"] = grid_texts()
     return dag.AgGrid(
         id=grid_id,
         rowData=records(frame),
@@ -102,6 +103,26 @@ def grid(
         className=GRID_THEME,
         style={"height": f"{height}px", "width": "100%"},
     )
+
+
+def grid_texts() -> dict[str, str]:
+    """AG Grid's own words (pagination, filters) in the page's language."""
+    from flowgraph.i18n import translator
+    from flowgraph.web.shell import request_lang
+
+    _ = translator(request_lang())
+    return {
+        "page": _("Page"), "of": _("of"), "to": _("to"), "more": _("more"),
+        "pageSizeSelectorLabel": _("Page size:"), "noRowsToShow": _("No rows to show"),
+        "loadingOoo": _("Loading..."), "filterOoo": _("Filter..."), "equals": _("Equals"),
+        "notEqual": _("Does not equal"), "contains": _("Contains"),
+        "notContains": _("Does not contain"), "startsWith": _("Begins with"),
+        "endsWith": _("Ends with"), "blank": _("Blank"), "notBlank": _("Not blank"),
+        "lessThan": _("Less than"), "greaterThan": _("Greater than"),
+        "inRange": _("Between"), "andCondition": _("AND"), "orCondition": _("OR"),
+        "firstPage": _("First page"), "lastPage": _("Last page"),
+        "nextPage": _("Next page"), "previousPage": _("Previous page"),
+    }  # fmt: skip
 
 
 GRAPH_STYLE = [

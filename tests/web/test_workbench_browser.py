@@ -122,3 +122,23 @@ def test_pages_request_nothing_outside_127_0_0_1(site):
         time.sleep(1.0)
     hosts = requested_hosts(drv)
     assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_pages_in_chinese_from_the_browser_language(site):
+    """A browser asking for zh-CN gets every catalogue label in Chinese (CJK in system fonts)."""
+    from test_i18n import english_left
+
+    from flowgraph.i18n import catalogue
+
+    base, _drv, folder, _store = site
+    zh = catalogue("zh-CN")
+    with chromium(folder / "profile-zh", lang="zh-CN") as drv:
+        for path, ready in (("/lot/L3", "#lot-up canvas"), ("/enterprise/S1", ".js-plotly-plot"),
+                            ("/flows", "#flows-sankey .sankey"), ("/search?q=L", "main section")):  # fmt: skip
+            drv.get(base + path)
+            wait_for(drv, ready)
+            time.sleep(0.5)
+            text = drv.find_element("css selector", "body").text
+            assert english_left(text, zh) == [], path
+        assert "全国流向" in text
+        shot(drv, folder, "lot-zh")

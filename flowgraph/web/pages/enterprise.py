@@ -33,9 +33,9 @@ def _quota_figure(burn: pd.DataFrame, _) -> go.Figure:
     fig = go.Figure()
     for activity, part in burn.groupby("activity"):
         fig.add_scatter(x=part["period"], y=part["cumulative_t"], mode="lines+markers",
-                        name=f"{_(activity)}: {_('used')}")  # fmt: skip
+                        name=_("{activity}: used").format(activity=_(activity)))  # fmt: skip
         fig.add_scatter(x=part["period"], y=part["quota_t"], mode="lines",
-                        line={"dash": "dash"}, name=f"{_(activity)}: {_('quota')}")  # fmt: skip
+                        line={"dash": "dash"}, name=_("{activity}: quota").format(activity=_(activity)))  # fmt: skip
     fig.update_layout(height=300, margin={"l": 50, "r": 10, "t": 10, "b": 40},
                       yaxis_title=_("t REO"), legend={"orientation": "h"})  # fmt: skip
     return fig
@@ -82,8 +82,13 @@ def layout(page, args, query):
         (_("Group"), info["group"] if info is not None else None),
         (_("Roles"), info["roles"] if info is not None else None),
     ]
+    # activity codes shown in the reader's words (mining / smelting are the registry's codes)
     des = reg.designations[reg.designations["enterprise_id"] == eid]
+    des = des.assign(activity=des["activity"].map(lambda a: _(a) if isinstance(a, str) else a))
     quotas = reg.quotas[reg.quotas["enterprise_id"] == eid]
+    quotas = quotas.assign(
+        activity=quotas["activity"].map(lambda a: _(a) if isinstance(a, str) else a)
+    )
     balance = monthly_balance(snap.events, eid)
     years = sorted({p[:4] for p in balance["period"]}) if not balance.empty else []
     year = int(query.get("year") or (years[-1] if years else 0) or 0)

@@ -6,9 +6,16 @@ from __future__ import annotations
 from dash import Input, Output, dcc, html
 
 from flowgraph.web import ui
+from flowgraph.web.words import N_, flow_node_label
 
-FAMILIES = ("mineral", "compound", "metal", "downstream")
+FAMILIES = (N_("mineral"), N_("compound"), N_("metal"), N_("downstream"))
 BY = ("role", "enterprise", "province")
+BY_LABELS = {"role": N_("by role"), "enterprise": N_("by enterprise"),
+             "province": N_("by province")}  # fmt: skip
+
+
+def by_label(by: str) -> str:
+    return BY_LABELS[by]
 
 
 def _choices(page):
@@ -46,7 +53,7 @@ def layout(page, args, query):
                     dropdown(
                         "flows-by",
                         _("Nodes"),
-                        [{"label": _("by " + b), "value": b} for b in BY],
+                        [{"label": _(by_label(b)), "value": b} for b in BY],
                         query.get("by") or "role",
                         clearable=False,
                     ),
@@ -87,6 +94,9 @@ def flow_figure(wb, lang: str, year, period, province, family, by):
         return {}, str(e)
     window = window_label(period or None, int(year) if year and not period else None)
     figure = sankey_figure(table, title=_("Rare-earth flows, {window}").format(window=window))
+    if figure.data:
+        sankey = figure.data[0]
+        sankey.node.label = [flow_node_label(str(n), _) for n in sankey.node.label]
     origin = table[table["source_stage"] == "origin"]
     summary = _("{total} t REO entered the chain, {bad} t of it untraceable.").format(
         total=f"{origin['reo_t'].sum():,.1f}", bad=f"{origin['untraceable_t'].sum():,.1f}"

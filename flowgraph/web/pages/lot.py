@@ -46,8 +46,21 @@ def _breaks(trace: dict, _) -> html.Div:
     if not trace["breaks"]:
         return html.P(_("No break: every origin is a designated mine or a documented import."),
                       className="note")  # fmt: skip
-    return html.Ul([html.Li([html.Span(f"{100 * b['share']:.1f}% ", className="break-text"),
-                             html.Span(b["detail"])]) for b in trace["breaks"]])  # fmt: skip
+    text = {
+        "unknown_lot": _("lot {lot_id} was never created by a loaded event"),
+        "undesignated_extraction": _("lot {lot_id} extracted without a mining designation"),
+        "undocumented_import": _("lot {lot_id} imported without country and customs document"),
+        "batch_gain": _("batch {batch_id} yields more REO than it consumed"),
+        "cycle": _("lot {lot_id} derives from itself through a loop of batches"),
+    }
+    items = []
+    for b in trace["breaks"]:
+        words = text.get(b["kind"], b["detail"]).format(
+            lot_id=b.get("lot_id") or "?", batch_id=b.get("batch_id") or "?"
+        )
+        items.append(html.Li([html.Span(f"{100 * b['share']:.1f}% ", className="break-text"),
+                              html.Span(words)]))  # fmt: skip
+    return html.Ul(items)
 
 
 def layout(page, args, query):
