@@ -11,7 +11,8 @@
 // extract under a current mining designation, an import with country and customs document)
 // give REO-weighted share 1, every other creation 0. Lots on a lineage cycle have share 0 (no
 // path may pass through one). As in the Python lineage, a row's REO here is its lot's % (the
-// earliest creation's) even for a second creation of the lot. A batch is a (:Batch) node, one
+// earliest creation's), a creating row's (extract, import, produce) its own %, so a second
+// creation of a lot keeps its own grade (README rules). A batch is a (:Batch) node, one
 // per (enterprise_id, batch_id), as in the Python lineage. The cost is the number of upstream
 // paths (product chains are short; lots on cycles cut them).
 // @param untraceable_export_share float = 0.05 tolerance, untraceable share of the lot's REO
@@ -55,7 +56,7 @@ CALL {
     }) AS pct
     OPTIONAL MATCH ()-[x:EXTRACTED|IMPORTED|YIELDED]->(lot)
     WITH pct, x,
-         coalesce(x.mass_kg * coalesce(pct, x.reo_pct, typical[x.product]) / 100.0, 0.0) AS reo
+         coalesce(x.mass_kg * coalesce(x.reo_pct, pct, typical[x.product]) / 100.0, 0.0) AS reo
     RETURN pct, sum(reo) AS created, sum(CASE
       WHEN x.event_type = 'import'
         AND trim(coalesce(x.country, '')) <> '' AND trim(coalesce(x.document_ref, '')) <> ''
@@ -79,11 +80,12 @@ CALL {
       MATCH (bi)-[x:YIELDED]->(z:Lot)
       RETURN z, x
     }
-    WITH x, coalesce(x.mass_kg * coalesce(head(COLLECT {
-      MATCH ()-[w:EXTRACTED|IMPORTED|YIELDED]->(z)
-      WHERE w.reo_pct IS NOT NULL
-      RETURN w.reo_pct ORDER BY w.date, w.upload_id, w.source_row
-    }), x.reo_pct, typical[x.product]) / 100.0, 0.0) AS reo
+    WITH x, coalesce(x.mass_kg * coalesce(CASE WHEN x.event_type = 'produce' THEN x.reo_pct END,
+      head(COLLECT {
+        MATCH ()-[w:EXTRACTED|IMPORTED|YIELDED]->(z)
+        WHERE w.reo_pct IS NOT NULL
+        RETURN w.reo_pct ORDER BY w.date, w.upload_id, w.source_row
+      }), x.reo_pct, typical[x.product]) / 100.0, 0.0) AS reo
     WITH sum(CASE WHEN x.event_type = 'consume' THEN reo ELSE 0.0 END) AS consumed,
          sum(CASE WHEN x.event_type = 'produce' THEN reo ELSE 0.0 END) AS produced
     RETURN CASE WHEN consumed > produced THEN consumed ELSE produced END AS batch_den
@@ -92,7 +94,7 @@ CALL {
     WHEN created <= 0.0 THEN 0.0
     WHEN origin THEN valid / created
     WHEN batch_den <= 0.0 THEN 0.0
-    ELSE coalesce(yi.mass_kg * coalesce(pct, yi.reo_pct, typical[yi.product]) / 100.0, 0.0)
+    ELSE coalesce(yi.mass_kg * coalesce(yi.reo_pct, pct, typical[yi.product]) / 100.0, 0.0)
       / created
       * coalesce(ki.mass_kg * coalesce(head(COLLECT {
           MATCH ()-[w:EXTRACTED|IMPORTED|YIELDED]->(next)

@@ -7,9 +7,8 @@ path from the batches that consume only created lots), computed by vectorised pe
 cost is O(events); networkx only sees the (usually empty) residue that peeling cannot remove,
 which is where the cycles are. Everything is positional: lots and batches are integer codes.
 
-Building it costs ~0.25 s at a million events, so a caller that runs several analyses on one
-event table (a report) builds it once with ``batch_structure(events)`` and hands it on through
-their ``structure=`` keyword; each analysis builds its own when given none.
+Building it costs ~0.25 s at a million events; the prepared view (prepared.py) builds it once
+for every analysis that reads the view.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
-
-from flowgraph.errors import UsageError
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -75,16 +72,11 @@ class BatchStructure:
     cycle_pairs: pd.DataFrame  # lot, comp: which cyclic component each cycle lot belongs to
 
 
-def batch_structure(
-    events: pd.DataFrame, structure: BatchStructure | None = None
-) -> BatchStructure:
-    """The batch graph of ``events``: ``structure`` when given (an earlier
-    ``batch_structure(events)`` of these same, unchanged rows), else built now.
+def batch_structure(events: pd.DataFrame) -> BatchStructure:
+    """The batch graph of ``events`` (``prepared(events).structure``: a caller that has a
+    prepared view reads it there, built once).
 
-    The structure is positional, so it is only valid for the event table it was built from
-    (or a frame with the same rows in the same order, such as derived.prepare(events)); a
-    structure of another length is refused. Nothing is cached: the caller decides how long
-    to keep it.
+    The structure is positional: every per-row array follows the rows of ``events``.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -93,22 +85,29 @@ def batch_structure(
     ...     {"event_type": "produce", "date": "2024-01-05", "lot_id": "X", "mass_kg": 1,
     ...      "reo_pct": 99, "batch_id": "B1"}])
     >>> st = batch_structure(ev)
-    >>> list(st.lots), list(st.batches), batch_structure(ev, st) is st
-    (['A', 'X'], ['B1'], True)
+    >>> list(st.lots), list(st.batches)
+    (['A', 'X'], ['B1'])
     """
-    if structure is None:
-        return _structure(events)
-    if len(structure.lot_code) != len(events):
-        raise UsageError(
-            f"batch structure of {len(structure.lot_code):,} event rows given for "
-            f"{len(events):,} rows: build it from the same event table"
-        )
-    return structure
+    from flowgraph.analysis.prepared import prepared
+
+    return prepared(events).structure
 
 
-def _structure(events: pd.DataFrame) -> BatchStructure:
-    lot_code, lots = pd.factorize(events["lot_id"].to_numpy(dtype=object), use_na_sentinel=True)
-    lots = pd.Index(lots, dtype=object)
+def build_structure(
+    events: pd.DataFrame, lots: tuple[np.ndarray, pd.Index] | None = None
+) -> BatchStructure:
+    """Build the batch graph of ``events``; ``lots``: (lot code per row, lot ids) when the
+    caller has factorised ``lot_id`` already (prepared.PreparedEvents does)."""
+    return _structure(events, lots)
+
+
+def _structure(
+    events: pd.DataFrame, factorized: tuple[np.ndarray, pd.Index] | None = None
+) -> BatchStructure:
+    if factorized is None:
+        lot_code, lots = pd.factorize(events["lot_id"].to_numpy(dtype=object))
+        factorized = lot_code.astype(np.int64), pd.Index(lots, dtype=object)
+    lot_code, lots = factorized
     etype = events["event_type"].to_numpy()
     has_batch = events["batch_id"].notna().to_numpy()
     cons = np.flatnonzero((etype == "consume") & has_batch & (lot_code >= 0))

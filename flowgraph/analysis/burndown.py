@@ -23,10 +23,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
-from flowgraph.analysis.lotrows import _products_of_rows, _row_reo
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.errors import UsageError
-from flowgraph.model import MINERAL_PRODUCTS, Registry
+from flowgraph.model import Registry
 
 _AS_OF = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 BURNDOWN_COLUMNS = (
@@ -45,14 +44,9 @@ BURNDOWN_COLUMNS = (
 )
 
 
-def smelting_batch_ids(
-    events: pd.DataFrame, *, structure: BatchStructure | None = None
-) -> pd.MultiIndex:
+def smelting_batch_ids(events: pd.DataFrame | PreparedEvents) -> pd.MultiIndex:
     """Batches (enterprise_id, batch_id) that consume any mineral product: smelting and
-    separation (SPEC §3).
-
-    A consume row's product is its lot's (creating event's), else the row's own. ``structure``:
-    batchgraph.batch_structure(events) when the caller has it.
+    separation (SPEC §3; the rule is the prepared view's ``smelting``).
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -63,16 +57,12 @@ def smelting_batch_ids(
     >>> list(smelting_batch_ids(ev))
     [('S1', 'B1')]
     """
-    st = batch_structure(events, structure)
-    codes = _smelting_codes(events, st)
+    view = prepared(events)
+    st = view.structure
+    codes = np.flatnonzero(view.smelting)
     return pd.MultiIndex.from_arrays(
         [st.batch_enterprise[codes], st.batches[codes]], names=["enterprise_id", "batch_id"]
     )
-
-
-def _smelting_codes(events: pd.DataFrame, st: BatchStructure) -> np.ndarray:
-    mineral = np.isin(_products_of_rows(events, st)[st.cons], list(MINERAL_PRODUCTS))
-    return np.unique(st.cb[mineral])
 
 
 def _as_of(value: str | None) -> pd.Timestamp | None:
@@ -89,46 +79,18 @@ def _as_of(value: str | None) -> pd.Timestamp | None:
         raise UsageError(f"as_of {value!r} is not a date like 2024-06 or 2024-06-30") from e
 
 
-def _usage(events: pd.DataFrame, structure: BatchStructure | None = None) -> pd.DataFrame:
-    """One row per quota-relevant event: enterprise_id, activity, date, reo_kg.
-
-    Computed over all events: a batch's mineral input may be dated in the year before."""
-    st = batch_structure(events, structure)
-    reo, _ = _row_reo(events, st)
-    smelting_batch = np.zeros(len(st.batches), dtype=bool)
-    smelting_batch[_smelting_codes(events, st)] = True
-    parts = []
-    for activity, rows in (
-        ("mining", np.flatnonzero(events["event_type"].to_numpy() == "extract")),
-        ("smelting", st.prod[smelting_batch[st.pb]]),
-    ):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "enterprise_id": events["enterprise_id"].to_numpy(dtype=object)[rows],
-                    "activity": activity,
-                    "date": events["date"].to_numpy()[rows],
-                    "reo_kg": reo[rows],
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
-
-
 def quota_burndown(
-    events: pd.DataFrame,
-    registry: Registry,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
     year: int | None = None,
     as_of: str | None = None,
-    *,
-    structure: BatchStructure | None = None,
 ) -> pd.DataFrame:
     """Quota use per enterprise and activity in ``year`` (default: the latest year with events).
 
     Columns: enterprise_id, name, year, activity, quota_t_reo, used_t_reo, share_used, months,
     monthly_rate (t REO / month), projected_crossing ("YYYY-MM" or None), crossed ("YYYY-MM" or
-    None), over; sorted by share_used, highest first. ``structure``:
-    batchgraph.batch_structure(events) when the caller has it (built here otherwise).
+    None), over; sorted by share_used, highest first. Use is the prepared view's
+    ``quota_rows`` (the rows QUOTA_EXCEEDED counts), so the two never disagree.
 
     >>> from flowgraph.model import events_frame, registry_from_records
     >>> ev = events_frame([
@@ -141,6 +103,8 @@ def quota_burndown(
     >>> float(row["used_t_reo"]), row["projected_crossing"], row["crossed"]
     (9.0, '2024-07', None)
     """
+    view = prepared(events, registry)
+    events, registry = view.events, view.registry
     cutoff = _as_of(as_of)
     if year is None:
         if cutoff is not None:
@@ -155,7 +119,7 @@ def quota_burndown(
     if cutoff is not None:
         keep &= events["date"] <= cutoff
     in_year = events.loc[keep, ["enterprise_id", "date"]]
-    use = _usage(events, structure)
+    use = view.quota_rows[["enterprise_id", "activity", "date", "reo_kg"]]
     use_keep = pd.DatetimeIndex(use["date"]).year == year
     if cutoff is not None:
         use_keep &= use["date"] <= cutoff

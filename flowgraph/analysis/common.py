@@ -1,17 +1,16 @@
-"""Building blocks every analysis shares: REO mass of rows and designation checks (SPEC §1, §5)."""
+"""Designation at a date (SPEC §2, §5), and the REO of rows as plain Series (rules: prepared.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from flowgraph.model import CREATING_TYPES, PRODUCTS, Registry
-
-_TYPICAL_REO = pd.Series({code: p.typical_reo_pct for code, p in PRODUCTS.items()}, dtype="float64")
+from flowgraph.model import Registry
 
 
-def lot_reo_pct(events: pd.DataFrame) -> pd.Series:
-    """REO % of each lot, from the (earliest) event that created it (extract, import, produce).
+def lot_reo_pct(events) -> pd.Series:
+    """REO % of each lot (index lot_id), from the earliest event that created it and states
+    one (the prepared view's ``lot_pct``); lots no creating row grades are left out.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_type": "import", "date": "2024-01-02", "lot_id": "L1",
@@ -19,23 +18,16 @@ def lot_reo_pct(events: pd.DataFrame) -> pd.Series:
     >>> float(lot_reo_pct(ev)["L1"])
     55.0
     """
-    created = events[events["event_type"].isin(CREATING_TYPES) & events["reo_pct"].notna()]
-    created = created.sort_values(["date", "upload_id", "source_row"], kind="stable")
-    return created.drop_duplicates("lot_id").set_index("lot_id")["reo_pct"]
+    from flowgraph.analysis.prepared import prepared
+
+    view = prepared(events)
+    pct = pd.Series(view.lot_pct, index=pd.Index(view.lots, name="lot_id"), name="reo_pct")
+    return pct.dropna()
 
 
-def row_reo_pct(events: pd.DataFrame, lot_pct: pd.Series | None = None) -> pd.Series:
-    """REO % that applies to each row: its lot's, else the row's own, else its product's typical."""
-    if lot_pct is None:
-        lot_pct = lot_reo_pct(events)
-    pct = events["lot_id"].map(lot_pct)
-    pct = pct.fillna(events["reo_pct"])
-    pct = pct.fillna(events["product"].map(_TYPICAL_REO))
-    return pct.astype("float64")
-
-
-def reo_kg(events: pd.DataFrame, lot_pct: pd.Series | None = None) -> pd.Series:
-    """REO mass of each row = mass_kg x reo_pct / 100 (SPEC §1), NaN only if nothing gives a %.
+def reo_kg(events) -> pd.Series:
+    """REO mass of each row (SPEC §1, as the prepared view's ``row_reo`` states it; 0 where
+    nothing gives a %), indexed like the event table.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -46,7 +38,10 @@ def reo_kg(events: pd.DataFrame, lot_pct: pd.Series | None = None) -> pd.Series:
     >>> reo_kg(ev).tolist()
     [50.0, 20.0]
     """
-    return events["mass_kg"] * row_reo_pct(events, lot_pct) / 100.0
+    from flowgraph.analysis.prepared import prepared
+
+    view = prepared(events)
+    return pd.Series(view.row_reo, index=view.events.index, name="reo_kg")
 
 
 def designated_on(

@@ -1,17 +1,14 @@
-"""Columns every detector derives from the event table, computed once per detection run.
+"""The derived quantities of a prepared view laid out as columns of the event table, for the
+detectors (groupbys and merges on integer codes), and small helpers over that table.
 
-``prepare(events)`` adds them; detectors call it too, so each stays usable on a bare event
-table, and it returns its input unchanged when the columns are already there.
+The rules behind the columns live in prepared.py; ``prepare(events)`` is
+``prepared(events).table``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from flowgraph.model import CREATING_TYPES, MINERAL_PRODUCTS, PRODUCTS
-
-_TYPICAL_REO = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
 
 # Derived columns (prefixed so they never collide with SPEC columns).
 REO = "_reo"  # REO kg of the row (SPEC §1: the lot's reo_pct, a creating row its own)
@@ -50,11 +47,9 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def prepare(events: pd.DataFrame) -> pd.DataFrame:
-    """The event table plus the derived columns in ``DERIVED`` (a copy; input untouched).
-
-    Same REO rules as ``common.reo_kg`` (SPEC §1), computed on integer lot codes because this
-    runs on every event of a detection run.
+def prepare(events) -> pd.DataFrame:
+    """The event table plus the derived columns in ``DERIVED`` (a copy; input untouched):
+    ``prepared(events).table``. Given a table that already has them, returns it unchanged.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_type": "extract", "date": "2024-01-02", "lot_id": "L1",
@@ -63,55 +58,31 @@ def prepare(events: pd.DataFrame) -> pd.DataFrame:
     >>> float(row[REO]), bool(row[MINERAL])
     (5.0, True)
     """
+    from flowgraph.analysis.prepared import prepared
+
+    return prepared(events).table
+
+
+def with_derived_columns(view) -> pd.DataFrame:
+    """The view's events plus the ``DERIVED`` columns (prepared.PreparedEvents.table), with the
+    identifier columns as categoricals. The quantities come from the view, where their rules
+    are stated; this only lays them out as columns for the detectors' groupbys and merges."""
+    events = view.events
     if all(c in events.columns for c in DERIVED):
         return events
     # Shallow copy (copy-on-write): new columns are added without touching the caller's frame
     # and without consolidating a million-row block of text columns.
     ev = events.copy(deep=False)
     n = len(ev)
-    lot, lots = _codes(ev["lot_id"])
-    etype = ev["event_type"].to_numpy(dtype=object)
-    creating = np.isin(etype, list(CREATING_TYPES))
-    own = ev["reo_pct"].to_numpy(dtype="float64")
-    product = ev["product"].to_numpy(dtype=object)
-    # The earliest creation (date, upload, row) of each lot gives its grade and product.
-    rows = np.flatnonzero(creating & ~np.isnan(own) & (lot >= 0))
-    order = np.lexsort(
-        (
-            ev["source_row"].to_numpy()[rows],
-            ev["upload_id"].to_numpy()[rows],
-            ev["date"].to_numpy()[rows],
-        )
-    )
-    rows = rows[order]
-    first_lot, first_at = np.unique(lot[rows], return_index=True)
-    lot_pct = np.full(len(lots) + 1, np.nan)  # slot -1 (no lot) stays NaN
-    lot_pct[first_lot] = own[rows[first_at]]
-    lot_product = np.full(len(lots) + 1, None, dtype=object)
-    lot_product[first_lot] = product[rows[first_at]]
-    pct = lot_pct[lot]
-    # A row of a lot no loaded event created: its own %, else its product's typical one.
-    pct = np.where(np.isnan(pct), own, pct)
-    typical = pd.Series(product, dtype=object).map(_TYPICAL_REO).to_numpy(dtype="float64")
-    pct = np.where(np.isnan(pct), typical, pct)
-    # A creating row states the REO % of what it created; a second creation of the same lot
-    # (DUPLICATE_LOT) is measured by its own figure, not the first one's.
-    use_own = creating & ~np.isnan(own)
-    pct[use_own] = own[use_own]
-    mass = ev["mass_kg"].to_numpy(dtype="float64")
-    lp = lot_product[lot]
-    lp = np.where(pd.isna(lp), product, lp)
-    dates = ev["date"].dt
-    ev[PCT] = pct
-    ev[REO] = np.nan_to_num(mass * pct / 100.0)
-    ev[LOT_PRODUCT] = pd.Series(lp, index=ev.index, dtype=object)
-    ev[MINERAL] = np.isin(lp, list(MINERAL_PRODUCTS)) if n else np.zeros(0, dtype=bool)
-    # The upload's period is the month of its rows' dates (SPEC §1).
-    ev[MONTH] = (dates.year * 12 + dates.month - 1).astype("int64").to_numpy()
+    ev[PCT] = view.row_pct
+    ev[REO] = view.row_reo
+    ev[LOT_PRODUCT] = pd.Series(view.row_lot_product, index=ev.index, dtype=object)
+    ev[MINERAL] = view.row_mineral if n else np.zeros(0, dtype=bool)
+    ev[MONTH] = view.month
     # Identifier columns become categoricals: every groupby, merge and comparison of the
     # detectors then works on integer codes (several times faster on a million events).
     # Enterprise and counterparty share one category list so shipments join code to code.
-    ev["lot_id"] = pd.Categorical.from_codes(lot, categories=pd.Index(lots, dtype=object))
+    ev["lot_id"] = pd.Categorical.from_codes(view.lot_code, categories=view.lots)
     both, parties = _codes(pd.concat([ev["enterprise_id"], ev["counterparty_id"]]))
     party_index = pd.Index(parties, dtype=object)
     ev["enterprise_id"] = pd.Categorical.from_codes(both[:n], categories=party_index)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on
-from flowgraph.analysis.derived import MINERAL, MONTH, REO, period_text, prepare
+from flowgraph.analysis.derived import MINERAL, MONTH, REO, period_text
 from flowgraph.analysis.findings import make_findings
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.config import Tolerances
 from flowgraph.model import Registry, empty_findings
 
@@ -19,15 +19,16 @@ def _filled(values: pd.Series) -> np.ndarray:
 
 
 def detect_undesignated_extraction(
-    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
     """UNDESIGNATED_EXTRACTION: an extract by an enterprise not designated for mining on its date.
 
     Several such extracts of one lot at one enterprise are one finding (first month, REO summed).
     """
-    ev = prepare(events)
+    view = prepared(events, registry)
+    ev = view.table
     ext = ev[ev["event_type"] == "extract"]
-    ok = designated_on(registry, ext["enterprise_id"], ext["date"], "mining")
+    ok = view.designated(ext["enterprise_id"], ext["date"], "mining")
     bad = ext[~ok]
     if bad.empty:
         return empty_findings()
@@ -43,41 +44,55 @@ def detect_undesignated_extraction(
     return make_findings("UNDESIGNATED_EXTRACTION", agg)
 
 
-def smelting_batches(events: pd.DataFrame) -> pd.DataFrame:
-    """Smelting-and-separation batches (consume any mineral product, SPEC §3).
+def smelting_batches(events: pd.DataFrame | PreparedEvents) -> pd.DataFrame:
+    """Smelting-and-separation batches (consume any mineral product, SPEC §3: the prepared
+    view's ``smelting``).
 
-    Columns: enterprise_id, batch_id, date (the batch's earliest row), month,
-    consumed, produced (REO kg).
+    Columns: enterprise_id, batch_id, date (the batch's earliest row), month (its latest
+    row's), consumed, produced (REO kg).
     """
-    ev = prepare(events)
-    rows = ev[ev["event_type"].isin(("consume", "produce")) & ev["batch_id"].notna()]
+    view = prepared(events)
+    st = view.structure
+    rows = np.concatenate([st.cons, st.prod])
+    codes = np.concatenate([st.cb, st.pb])
+    keep = view.smelting[codes]
+    rows, codes = rows[keep], codes[keep]
     keys = ["enterprise_id", "batch_id"]
-    mineral_in = rows[(rows["event_type"] == "consume") & rows[MINERAL]][keys].drop_duplicates()
-    rows = rows.merge(mineral_in, on=keys, how="inner")
-    if rows.empty:
+    if rows.size == 0:
         return pd.DataFrame(columns=[*keys, "date", "month", "consumed", "produced"])
-    is_cons = rows["event_type"] == "consume"
-    rows = rows.assign(
-        consumed=rows[REO].where(is_cons, 0.0), produced=rows[REO].where(~is_cons, 0.0)
+    reo = view.row_reo[rows]
+    is_cons = np.arange(rows.size) < int(keep[: st.cons.size].sum())
+    frame = pd.DataFrame(
+        {
+            "_b": codes,
+            "date": view.events["date"].to_numpy()[rows],
+            "month": view.month[rows],
+            "consumed": np.where(is_cons, reo, 0.0),
+            "produced": np.where(is_cons, 0.0, reo),
+        }
     )
-    out = rows.groupby(keys, sort=False).agg(
+    out = frame.groupby("_b", sort=True).agg(
         date=("date", "min"),
-        month=(MONTH, "max"),
+        month=("month", "max"),
         consumed=("consumed", "sum"),
         produced=("produced", "sum"),
     )
-    return out.reset_index()
+    b = out.index.to_numpy()
+    out.insert(0, "batch_id", st.batches.to_numpy(dtype=object)[b])
+    out.insert(0, "enterprise_id", st.batch_enterprise[b])
+    return out.reset_index(drop=True)
 
 
 def detect_undesignated_smelting(
-    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
     """UNDESIGNATED_SMELTING: a batch consuming a mineral product at an enterprise not designated
     for smelting on the batch's date (its earliest row). reo_kg: REO produced (consumed if none)."""
-    b = smelting_batches(events)
+    view = prepared(events, registry)
+    b = smelting_batches(view)
     if b.empty:
         return empty_findings()
-    ok = designated_on(registry, b["enterprise_id"], b["date"], "smelting")
+    ok = view.designated(b["enterprise_id"], b["date"], "smelting")
     bad = b[~ok].copy()
     if bad.empty:
         return empty_findings()
@@ -90,16 +105,17 @@ def detect_undesignated_smelting(
     return make_findings("UNDESIGNATED_SMELTING", bad)
 
 
-def lawful_holders(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+def lawful_holders(
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None = None
+) -> pd.DataFrame:
     """(enterprise_id, lot_id) pairs whose own records give lawful custody of the lot: a valid
     origin (designated extract, documented import), a produce by a batch, or a receipt."""
-    ev = prepare(events)
+    view = prepared(events, registry)
+    ev = view.table
     etype = ev["event_type"]
     ext = (etype == "extract").to_numpy()
     ext_ok = np.zeros(len(ev), dtype=bool)
-    ext_ok[ext] = designated_on(
-        registry, ev.loc[ext, "enterprise_id"], ev.loc[ext, "date"], "mining"
-    )
+    ext_ok[ext] = view.designated(ev.loc[ext, "enterprise_id"], ev.loc[ext, "date"], "mining")
     imp_ok = (etype == "import").to_numpy() & _filled(ev["country"]) & _filled(ev["document_ref"])
     other = etype.isin(("produce", "receive")).to_numpy()
     lawful = ev.loc[ext_ok | imp_ok | other, ["enterprise_id", "lot_id"]]
@@ -107,7 +123,7 @@ def lawful_holders(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def detect_undesignated_supply(
-    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
     """UNDESIGNATED_SUPPLY: a receipt of a mineral product whose sender's own records show no
     lawful custody of the lot, or a receipt of any product from a sender absent from the registry.
@@ -115,7 +131,8 @@ def detect_undesignated_supply(
     One finding per shipment (receiver, shipment_id, sender); reo_kg: REO of the offending rows;
     period: the receipt's month.
     """
-    ev = prepare(events)
+    view = prepared(events, registry)
+    registry, ev = view.registry, view.table
     rec = ev[(ev["event_type"] == "receive") & ev["shipment_id"].notna()]
     if rec.empty:
         return empty_findings()
@@ -123,7 +140,7 @@ def detect_undesignated_supply(
         set(registry.enterprises["enterprise_id"].dropna()) if len(registry.enterprises) else set()
     )
     unregistered = ~rec["counterparty_id"].isin(known).to_numpy()
-    lawful = lawful_holders(ev, registry).rename(columns={"enterprise_id": "counterparty_id"})
+    lawful = lawful_holders(view).rename(columns={"enterprise_id": "counterparty_id"})
     probe = rec[["counterparty_id", "lot_id"]].merge(
         lawful.assign(_lawful=True), on=["counterparty_id", "lot_id"], how="left"
     )

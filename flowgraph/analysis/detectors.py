@@ -9,40 +9,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from flowgraph.analysis import balance, designation, quota, traceability, transit
-from flowgraph.analysis.derived import prepare
 from flowgraph.analysis.findings import normalise, sort_findings
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.config import Tolerances
 from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_TYPES, Registry, empty_findings
-
-if TYPE_CHECKING:
-    from flowgraph.analysis.batchgraph import BatchStructure
 
 
 @dataclass(frozen=True)
 class Detector:
     type: str
     family: str
+    # (events or prepared view, registry, tolerances) -> findings; run_detectors hands every
+    # detector the same prepared view, so what one derives the next reads
     func: Callable[..., pd.DataFrame]
-    # takes ``shares=`` (lineage.lot_shares), so a caller that has them computes them once
-    uses_shares: bool = False
-    # takes ``structure=`` (batchgraph.batch_structure): a caller that has it builds it once
-    uses_structure: bool = False
 
 
-def _d(
-    type_: str,
-    func: Callable[..., pd.DataFrame],
-    *,
-    uses_shares: bool = False,
-    uses_structure: bool = False,
-) -> Detector:
-    return Detector(type_, FINDING_TYPES[type_], func, uses_shares, uses_structure)
+def _d(type_: str, func: Callable[..., pd.DataFrame]) -> Detector:
+    return Detector(type_, FINDING_TYPES[type_], func)
 
 
 DETECTORS: list[Detector] = [
@@ -56,8 +44,8 @@ DETECTORS: list[Detector] = [
     _d("DUPLICATE_LOT", traceability.detect_duplicate_lot),
     _d("RECEIPT_WITHOUT_SHIPMENT", transit.detect_receipt_without_shipment),
     _d("TIME_INVERSION", traceability.detect_time_inversion),
-    _d("LINEAGE_CYCLE", traceability.detect_lineage_cycle, uses_structure=True),
-    _d("UNTRACEABLE_EXPORT", traceability.detect_untraceable_export, uses_shares=True),
+    _d("LINEAGE_CYCLE", traceability.detect_lineage_cycle),
+    _d("UNTRACEABLE_EXPORT", traceability.detect_untraceable_export),
     _d("UNDESIGNATED_EXTRACTION", designation.detect_undesignated_extraction),
     _d("UNDESIGNATED_SMELTING", designation.detect_undesignated_smelting),
     _d("UNDESIGNATED_SUPPLY", designation.detect_undesignated_supply),
@@ -91,38 +79,21 @@ def select_detectors(
     return [d for d in DETECTORS if d.type in types or d.family in families]
 
 
-def _complete(registry: Registry | None) -> Registry:
-    """The registry with every table present (a missing or column-less table reads as empty)."""
-    empty = Registry.empty()
-    if registry is None:
-        return empty
-    tables = {}
-    for name in ("enterprises", "designations", "quotas"):
-        frame = getattr(registry, name, None)
-        wanted = getattr(empty, name)
-        ok = frame is not None and set(wanted.columns) <= set(frame.columns)
-        tables[name] = frame if ok else wanted
-    return Registry(**tables)
-
-
 def run_detectors(
-    events: pd.DataFrame,
-    registry: Registry,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
     tolerances: Tolerances | None = None,
     *,
     types: Iterable[str] | None = None,
     families: Iterable[str] | None = None,
     timings: dict | None = None,
-    shares: pd.Series | None = None,
-    structure: BatchStructure | None = None,
 ) -> pd.DataFrame:
     """Run the selected detectors; one findings table (FINDING_COLUMNS) sorted by family, type, keys.
 
-    ``timings``, if given, receives seconds per detector type (and "_prepare" for the shared
-    derived columns). ``shares``, if given, must be lineage.lot_shares(events, registry): the
-    detectors that need it use it instead of computing it again (a report that also shows the
-    shares computes them once). ``structure``, if given, must be
-    batchgraph.batch_structure(events): the detectors that stand on the batch graph use it.
+    ``events``: the event table, or a prepared view of it (prepared.py) when the caller also
+    runs other analyses on it: what the detectors derive (shares, batch graph) is then
+    computed once for all. ``timings``, if given, receives seconds per detector type (and
+    "_prepare" for the shared derived columns).
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_type": "extract", "date": "2024-01-02", "enterprise_id": "M9",
@@ -132,18 +103,15 @@ def run_detectors(
     """
     tolerances = tolerances or Tolerances()
     selected = select_detectors(types, families)
-    registry = _complete(registry)
+    view = prepared(events, registry)
     start = time.perf_counter()
-    ev = prepare(events)
+    view.table  # noqa: B018 - the derived columns every detector reads, timed on their own
     if timings is not None:
         timings["_prepare"] = time.perf_counter() - start
     parts = []
     for detector in selected:
         start = time.perf_counter()
-        extra = {"shares": shares} if detector.uses_shares and shares is not None else {}
-        if detector.uses_structure and structure is not None:
-            extra["structure"] = structure
-        found = detector.func(ev, registry, tolerances, **extra)
+        found = detector.func(view, view.registry, tolerances)
         if timings is not None:
             timings[detector.type] = time.perf_counter() - start
         if not found.empty:

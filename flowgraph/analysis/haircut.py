@@ -5,20 +5,21 @@ documented import) and 0 otherwise; a batch hands its outputs
 sum(consumed REO x input share) / max(REO consumed, REO produced). The share propagates in
 generation order of the batch graph (batchgraph.py), one vectorised numpy step per generation,
 so the cost is O(events) — never a per-lot ancestor search. The rules where SPEC is silent are
-in lineage.py.
+in lineage.py; the REO of each row and the batch graph come from the prepared view.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
-from flowgraph.analysis.common import designated_on
-from flowgraph.analysis.lotrows import _row_reo
-from flowgraph.model import CREATING_TYPES, Registry
+from flowgraph.analysis.batchgraph import BatchStructure
+
+if TYPE_CHECKING:
+    from flowgraph.analysis.prepared import PreparedEvents
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -27,14 +28,14 @@ def _blank(values: pd.Series) -> np.ndarray:
     return (text.isna() | text.astype(str).str.strip().eq("")).to_numpy()
 
 
-def _creation_origin(events: pd.DataFrame, registry: Registry, rows: np.ndarray) -> np.ndarray:
+def _creation_origin(view: PreparedEvents, rows: np.ndarray) -> np.ndarray:
     """Origin label of each creating row (positions ``rows``)."""
-    sub = events.iloc[rows]
+    sub = view.events.iloc[rows]
     etype = sub["event_type"].to_numpy()
     origin = np.full(len(rows), "batch", dtype=object)
     is_ext = etype == "extract"
     if is_ext.any():
-        ok = designated_on(registry, sub["enterprise_id"][is_ext], sub["date"][is_ext], "mining")
+        ok = view.designated(sub["enterprise_id"][is_ext], sub["date"][is_ext], "mining")
         origin[is_ext] = np.where(ok, "mine", "undesignated_extraction")
     is_imp = etype == "import"
     documented = ~_blank(sub["country"]) & ~_blank(sub["document_ref"])
@@ -43,7 +44,7 @@ def _creation_origin(events: pd.DataFrame, registry: Registry, rows: np.ndarray)
 
 
 @dataclass
-class _Lineage:
+class Lineage:
     st: BatchStructure
     reo: np.ndarray  # per event row
     lot_pct: np.ndarray  # per lot (NaN when no creating row states one)
@@ -55,16 +56,13 @@ class _Lineage:
     in_num: np.ndarray  # per batch: sum(consumed REO x input share)
 
 
-def _propagate(
-    events: pd.DataFrame, registry: Registry, structure: BatchStructure | None = None
-) -> _Lineage:
-    st = batch_structure(events, structure)
-    reo, lot_pct = _row_reo(events, st)
+def propagate(view: PreparedEvents) -> Lineage:
+    """Each lot's traceable share over the view's batch graph (read it as ``view.lineage``)."""
+    st = view.structure
+    reo, lot_pct = view.row_reo, view.lot_pct
     n_lots, n_b = len(st.lots), len(st.batches)
-    creators = np.flatnonzero(
-        events["event_type"].isin(CREATING_TYPES).to_numpy() & (st.lot_code >= 0)
-    )
-    origin = _creation_origin(events, registry, creators)
+    creators = view.creators
+    origin = _creation_origin(view, creators)
     c_lot = st.lot_code[creators]
     den = np.bincount(c_lot, weights=reo[creators], minlength=n_lots)
     valid = np.isin(origin, ["mine", "import"])
@@ -101,4 +99,4 @@ def _propagate(
         np.add.at(num, p_lot_s[ps], p_reo_s[ps] * out)
 
     share = np.clip(lot_share(np.arange(n_lots)), 0.0, 1.0)
-    return _Lineage(st, reo, lot_pct, creators, origin, share, cons_reo, prod_reo, in_num)
+    return Lineage(st, reo, lot_pct, creators, origin, share, cons_reo, prod_reo, in_num)

@@ -17,11 +17,11 @@ Rules where SPEC is silent (copied to the README):
 - A batch is (enterprise_id, batch_id), as for the detectors (RULES.md): SPEC §1 makes batch ids
   unique only within an enterprise, so two enterprises' batches with the same id are different
   batches.
-- REO of a row is SPEC §1 (common.reo_kg); a row with no REO % anywhere counts as 0 kg REO.
+- REO of a row is SPEC §1 as prepared.py states it; a row with no REO % anywhere counts as 0 kg.
 - `created_mass_kg` / `created_reo_kg` are totals over all creating events of the lot.
 
-Every table takes ``structure=``: batchgraph.batch_structure(events), for a caller that runs
-several of them (or burndown, provenance) on one event table and builds the batch graph once.
+Every table takes the event table or a prepared view of it (prepared.py): a caller that runs
+several of them (or burndown, provenance) on one event table builds the view once.
 """
 
 from __future__ import annotations
@@ -30,16 +30,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
-from flowgraph.analysis.haircut import _propagate
-from flowgraph.analysis.lotrows import _FAMILY, _first_per_lot, _lot_product, _products_of_rows
-from flowgraph.model import MINERAL_PRODUCTS, Registry
+from flowgraph.analysis.prepared import FAMILY, PreparedEvents, prepared
+from flowgraph.model import Registry
 
 _ORDER = ["date", "upload_id", "source_row"]
 
 
 def lot_shares(
-    events: pd.DataFrame, registry: Registry, *, structure: BatchStructure | None = None
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None = None
 ) -> pd.Series:
     """Traceable REO share of every lot seen in ``events`` (SPEC §5 Origins), in [0, 1].
 
@@ -55,12 +53,11 @@ def lot_shares(
     >>> lot_shares(ev, registry_from_records()).round(4).to_dict()
     {'A': 1.0, 'X': 0.9091}
     """
-    lin = _propagate(events, registry, structure)
-    return pd.Series(lin.share, index=pd.Index(lin.st.lots, name="lot_id"), name="traceable_share")
+    return prepared(events, registry).shares
 
 
 def lot_table(
-    events: pd.DataFrame, registry: Registry, *, structure: BatchStructure | None = None
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None = None
 ) -> pd.DataFrame:
     """One row per lot seen in ``events`` (index lot_id): what created it and its traceable share.
 
@@ -75,10 +72,11 @@ def lot_table(
     >>> row["origin"], float(row["traceable_share"])
     ('unknown', 0.0)
     """
-    lin = _propagate(events, registry, structure)
+    view = prepared(events, registry)
+    events, lin = view.events, view.lineage
     st = lin.st
     n = len(st.lots)
-    first = _first_per_lot(events, lin.creators, st.lot_code, n)
+    first = view.first_creation
     has = first >= 0
     at = np.maximum(first, 0)
 
@@ -89,12 +87,12 @@ def lot_table(
     origin[lin.creators] = lin.origin
     c_lot = st.lot_code[lin.creators]
     produced = lin.creators[events["event_type"].to_numpy()[lin.creators] == "produce"]
-    first_prod = _first_per_lot(events, produced, st.lot_code, n)
-    product = _lot_product(events, st)
+    first_prod = view.first_per_lot(produced)
+    product = view.lot_product
     table = pd.DataFrame(
         {
             "product": product,
-            "family": [_FAMILY.get(p) for p in product],
+            "family": [FAMILY.get(p) for p in product],
             "reo_pct": lin.lot_pct,
             "creators": np.bincount(c_lot, minlength=n).astype("int64"),
             "created_by": of_first("enterprise_id"),
@@ -125,7 +123,7 @@ def lot_table(
 
 
 def batch_table(
-    events: pd.DataFrame, registry: Registry, *, structure: BatchStructure | None = None
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None = None
 ) -> pd.DataFrame:
     """One row per batch (index enterprise_id, batch_id): date (earliest row), period,
     reo_consumed, reo_produced, smelting (consumes any mineral product), input_share
@@ -141,15 +139,15 @@ def batch_table(
     >>> bool(row["smelting"]), float(row["output_share"])
     (True, 0.0)
     """
-    lin = _propagate(events, registry, structure)
+    view = prepared(events, registry)
+    events, lin = view.events, view.lineage
     st = lin.st
     rows = np.concatenate([st.cons, st.prod])
     codes = np.concatenate([st.cb, st.pb])
     sub = events.iloc[rows][_ORDER + ["period"]].assign(_b=codes)
     sub = sub.sort_values(_ORDER, kind="stable").drop_duplicates("_b").set_index("_b")
     sub = sub.reindex(np.arange(len(st.batches)))
-    mineral = np.isin(_products_of_rows(events, st)[st.cons], list(MINERAL_PRODUCTS))
-    smelting = np.bincount(st.cb[mineral], minlength=len(st.batches)) > 0
+    smelting = view.smelting
     with np.errstate(invalid="ignore", divide="ignore"):
         input_share = np.where(lin.cons_reo > 0, lin.in_num / lin.cons_reo, 0.0)
         den = np.maximum(lin.cons_reo, lin.prod_reo)
@@ -172,7 +170,7 @@ def batch_table(
     )
 
 
-def lineage_graph(events: pd.DataFrame) -> nx.DiGraph:
+def lineage_graph(events: pd.DataFrame | PreparedEvents) -> nx.DiGraph:
     """Lot -> lot edges through batches (a consumed lot -> each lot its batch produced; a batch
     is the enterprise's: two enterprises' batches with the same id are not linked).
 
@@ -187,6 +185,7 @@ def lineage_graph(events: pd.DataFrame) -> nx.DiGraph:
     >>> list(lineage_graph(ev).edges(data=True))
     [('A', 'X', {'batch_id': 'B1'})]
     """
+    events = prepared(events).events
     batched = events[events["batch_id"].notna() & events["lot_id"].notna()]
     keys = ["enterprise_id", "batch_id"]
     consumed = batched[batched["event_type"] == "consume"][["lot_id", *keys]]
@@ -202,9 +201,7 @@ def lineage_graph(events: pd.DataFrame) -> nx.DiGraph:
     return graph
 
 
-def lineage_cycles(
-    events: pd.DataFrame, *, structure: BatchStructure | None = None
-) -> list[list[str]]:
+def lineage_cycles(events: pd.DataFrame | PreparedEvents) -> list[list[str]]:
     """Lots that derive from each other in a cycle (consume -> produce), one list per strongly
     connected group of lots (each sorted); the list is sorted by first id.
 
@@ -217,7 +214,7 @@ def lineage_cycles(
     >>> lineage_cycles(ev)
     [['A', 'C']]
     """
-    st = batch_structure(events, structure)
+    st = prepared(events).structure
     if not st.cycle_lot.any():
         return []
     # The cycle lots of one cyclic batch component are one strongly connected group of lots:

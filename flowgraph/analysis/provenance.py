@@ -17,19 +17,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import BatchStructure, batch_structure
-from flowgraph.analysis.lotrows import _lot_product, _row_reo
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.analysis.tracenodes import _Index, _leaves, _text, _tree
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry
 
 
 def trace_upstream(
-    events: pd.DataFrame,
-    registry: Registry,
-    lot_id: str,
-    *,
-    structure: BatchStructure | None = None,
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None, lot_id: str
 ) -> dict:
     """The lot's provenance tree up to its origins, each with the REO share it contributes.
 
@@ -39,7 +34,7 @@ def trace_upstream(
     (a lot or batch met again appears as ``{"ref": True}``); ``origins`` lists every leaf with
     its ``share`` (they sum to 1; mine + import sum to ``traceable_share``); ``breaks`` the points where traceability breaks (unknown_lot,
     undesignated_extraction, undocumented_import, batch_gain, cycle) with lot/batch ids.
-    ``structure``: batchgraph.batch_structure(events), to trace many lots of one event table.
+    ``events``: the event table or a prepared view of it (to trace many lots of one table).
 
     >>> from flowgraph.model import events_frame, registry_from_records
     >>> ev = events_frame([
@@ -54,7 +49,9 @@ def trace_upstream(
     >>> [(o["kind"], round(o["share"], 4)) for o in t["origins"]]
     [('import', 0.9091), ('batch_gain', 0.0909)]
     """
-    ix = _Index(events, registry, structure)
+    view = prepared(events, registry)
+    registry = view.registry
+    ix = _Index(view)
     if lot_id not in ix.lot_pos:
         raise UsageError(f"no events for lot {lot_id}")
     st, lin = ix.lin.st, ix.lin
@@ -126,12 +123,10 @@ def _add_weight(dag: nx.DiGraph, a, b, w: float) -> None:
         dag.add_edge(a, b, w=w)
 
 
-def trace_downstream(
-    events: pd.DataFrame, lot_id: str, *, structure: BatchStructure | None = None
-) -> dict:
+def trace_downstream(events: pd.DataFrame | PreparedEvents, lot_id: str) -> dict:
     """Where the lot's material went: ships, receipts, batches it fed (with their output lots,
     recursively), exports, losses and the latest declared stock per enterprise, in kg and kg REO.
-    ``structure``: batchgraph.batch_structure(events), to trace many lots of one event table.
+    ``events``: the event table or a prepared view of it (to trace many lots of one table).
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([
@@ -143,12 +138,13 @@ def trace_downstream(
     >>> d["ships"][0]["to"], d["ships"][0]["reo_kg"]
     ('S1', 24.0)
     """
-    st = batch_structure(events, structure)
+    view = prepared(events)
+    events, st = view.events, view.structure
     lots = {lot: i for i, lot in enumerate(st.lots)}
     if lot_id not in lots:
         raise UsageError(f"no events for lot {lot_id}")
-    reo, lot_pct = _row_reo(events, st)
-    products = _lot_product(events, st)
+    reo, lot_pct = view.row_reo, view.lot_pct
+    products = view.lot_product
     by_lot = np.argsort(st.lot_code, kind="stable")
     lot_keys = st.lot_code[by_lot]
     by_batch = np.argsort(st.pb, kind="stable")

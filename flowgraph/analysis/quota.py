@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowgraph.analysis.derived import MONTH, REO, exceeds, period_text, prepare
-from flowgraph.analysis.designation import smelting_batches
+from flowgraph.analysis.derived import MONTH, exceeds, period_text
 from flowgraph.analysis.findings import make_findings
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.config import Tolerances
 from flowgraph.model import Registry, empty_findings
 
 
-def output_by_month(events: pd.DataFrame) -> pd.DataFrame:
+def output_by_month(events: pd.DataFrame | PreparedEvents) -> pd.DataFrame:
     """REO counted against quotas per (enterprise_id, activity, month): extracts (mining) and
     the produce rows of smelting-and-separation batches (smelting), by the row's own date.
 
@@ -22,35 +22,27 @@ def output_by_month(events: pd.DataFrame) -> pd.DataFrame:
     >>> row["activity"], float(row["reo"])
     ('mining', 500.0)
     """
-    ev = prepare(events)
-    keys = ["enterprise_id", "batch_id"]
-    mining = ev.loc[ev["event_type"] == "extract", ["enterprise_id", MONTH, REO]]
-    produce = ev[(ev["event_type"] == "produce") & ev["batch_id"].notna()]
-    smelt = produce.merge(smelting_batches(ev)[keys], on=keys, how="inner")
-    parts = [
-        mining.assign(activity="mining"),
-        smelt[["enterprise_id", MONTH, REO]].assign(activity="smelting"),
-    ]
-    frame = pd.concat(parts, ignore_index=True)
-    out = frame.groupby(["enterprise_id", "activity", MONTH], sort=False)[REO].sum()
+    rows = prepared(events).quota_rows.rename(columns={"month": MONTH})
+    out = rows.groupby(["enterprise_id", "activity", MONTH], sort=False)["reo_kg"].sum()
     return out.rename("reo").reset_index()
 
 
 def detect_quota_exceeded(
-    events: pd.DataFrame, registry: Registry, tol: Tolerances = Tolerances()
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
     """QUOTA_EXCEEDED: an enterprise holding a quota for the year and activity produced more REO
     than the quota (several quota rows of one year and activity, e.g. issuing batches, add up).
 
     period: the month the running total first went over; reo_kg: the year's excess.
     """
-    quotas = registry.quotas
-    if quotas is None or quotas.empty:
+    view = prepared(events, registry)
+    quotas = view.registry.quotas
+    if quotas.empty:
         return empty_findings()
     q = quotas.groupby(["enterprise_id", "year", "activity"], sort=False)["quota_t_reo"].sum()
     q = (q * 1000.0).rename("quota_kg").reset_index()
     q["year"] = q["year"].astype("int64")
-    m = output_by_month(events)
+    m = output_by_month(view)
     if m.empty:
         return empty_findings()
     m["year"] = (m[MONTH] // 12).astype("int64")

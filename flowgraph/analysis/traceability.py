@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from flowgraph.analysis.derived import MONTH, REO, exceeds, period_text, prepare
 from flowgraph.analysis.findings import make_findings
+from flowgraph.analysis.prepared import prepared
 from flowgraph.config import Tolerances
 from flowgraph.model import CREATING_TYPES, OUTFLOW_TYPES, Registry, empty_findings
-
-if TYPE_CHECKING:
-    from flowgraph.analysis.batchgraph import BatchStructure
 
 _USE_TYPES = ("receive", "consume", "ship", "export")
 _ORDER = ["date", "upload_id", "source_row"]
@@ -132,24 +128,20 @@ def detect_time_inversion(
 
 
 def detect_lineage_cycle(
-    events: pd.DataFrame,
-    registry: Registry,
-    tol: Tolerances = Tolerances(),
-    *,
-    structure: BatchStructure | None = None,
+    events: pd.DataFrame, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
     """LINEAGE_CYCLE: lots derive from each other in a cycle (consume -> produce).
 
     One finding per cycle, keyed by its smallest lot id; period: the month of the cycle's last
-    produce row (when it closed); reo_kg: REO produced into the cycle's lots. ``structure``:
-    batchgraph.batch_structure(events) when the caller has it.
+    produce row (when it closed); reo_kg: REO produced into the cycle's lots.
     """
     from flowgraph.analysis.lineage import lineage_cycles
 
-    cycles = lineage_cycles(events, structure=structure)
+    view = prepared(events, registry)
+    cycles = lineage_cycles(view)
     if not cycles:
         return empty_findings()
-    ev = prepare(events)
+    ev = view.table
     members = pd.DataFrame(
         [(min(map(str, c)), str(lot), len(c)) for c in cycles for lot in c],
         columns=["key", "lot_id", "size"],
@@ -175,27 +167,20 @@ def detect_lineage_cycle(
 
 
 def detect_untraceable_export(
-    events: pd.DataFrame,
-    registry: Registry,
-    tol: Tolerances = Tolerances(),
-    *,
-    shares: pd.Series | None = None,
+    events: pd.DataFrame, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
     """UNTRACEABLE_EXPORT: an export of a lot whose untraceable REO share is > the tolerance.
 
     One finding per export shipment (enterprise, shipment_id); reo_kg: the untraceable REO of the
-    offending rows (row REO x untraceable share); period: the export's month. ``shares``:
-    lineage.lot_shares(events, registry) when the caller already has it (computed otherwise).
+    offending rows (row REO x untraceable share); period: the export's month.
     """
-    ev = prepare(events)
-    exp = ev[(ev["event_type"] == "export") & ev["shipment_id"].notna()]
+    view = prepared(events, registry)
+    ev = view.table
+    is_exp = (ev["event_type"] == "export").to_numpy() & ev["shipment_id"].notna().to_numpy()
+    exp = ev[is_exp]
     if exp.empty:
         return empty_findings()
-    if shares is None:
-        from flowgraph.analysis.lineage import lot_shares
-
-        shares = lot_shares(events, registry)
-    untraceable = 1.0 - exp["lot_id"].map(shares).astype("float64").fillna(0.0).clip(0.0, 1.0)
+    untraceable = pd.Series(1.0 - view.row_share[is_exp], index=exp.index)
     flagged = exceeds(untraceable.to_numpy(), tol.untraceable_export_share)
     bad = exp[flagged].assign(_u=untraceable[flagged])
     if bad.empty:

@@ -8,9 +8,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.batchgraph import BatchStructure
-from flowgraph.analysis.haircut import _propagate
-from flowgraph.analysis.lotrows import _FAMILY, _lot_product
+from flowgraph.analysis.prepared import FAMILY, PreparedEvents
 from flowgraph.model import Registry
 
 VALID_ORIGINS = ("mine", "import")
@@ -56,17 +54,14 @@ def _licence(registry: Registry, enterprise_id: str, date: pd.Timestamp) -> str 
 class _Index:
     """Row lookups by lot and by batch over one event table (sorted arrays, built once)."""
 
-    def __init__(
-        self, events: pd.DataFrame, registry: Registry, structure: BatchStructure | None = None
-    ):
-        self.events = events
-        self.lin = _propagate(events, registry, structure)
+    def __init__(self, view: PreparedEvents):
+        events = self.events = view.events
+        self.lin = view.lineage
         st = self.lin.st
         self.lot_pos = {lot: i for i, lot in enumerate(st.lots)}
-        self.products = _lot_product(events, st)
-        self.row_batch = np.full(len(events), -1, dtype=np.int64)
-        self.row_batch[st.prod] = st.pb
-        self.row_batch[st.cons] = st.cb
+        self.products = view.lot_product
+        self.row_batch = view.row_batch
+        self.first_creation = view.first_creation
         self.origin = np.full(len(events), None, dtype=object)
         self.origin[self.lin.creators] = self.lin.origin
         order = np.argsort(st.lot_code[self.lin.creators], kind="stable")
@@ -76,7 +71,7 @@ class _Index:
         self._cons = st.cons[order]
         self._cons_key = st.cb[order]
         self._first_row = pd.Series(np.arange(len(events))).groupby(st.lot_code).first()
-        self.registry = registry
+        self.registry = view.registry
 
     def creations(self, lot: int) -> np.ndarray:
         lo, hi = np.searchsorted(self._cre_key, [lot, lot + 1])
@@ -93,16 +88,8 @@ class _Index:
 def _lot_node(ix: _Index, lot: int) -> dict:
     lin = ix.lin
     creations = ix.creations(lot)
-    if creations.size:
-        first = min(
-            creations.tolist(),
-            key=lambda r: (
-                ix.value(r, "date"),
-                ix.value(r, "upload_id"),
-                ix.value(r, "source_row"),
-                r,
-            ),
-        )
+    first = int(ix.first_creation[lot])
+    if first >= 0:
         enterprise, origin = ix.value(first, "enterprise_id"), ix.origin[first]
     else:
         enterprise, origin = ix.value(int(ix._first_row[lot]), "enterprise_id"), "unknown"
@@ -111,7 +98,7 @@ def _lot_node(ix: _Index, lot: int) -> dict:
         "kind": "lot",
         "lot_id": str(lin.st.lots[lot]),
         "product": _text(product),
-        "family": _FAMILY.get(product),
+        "family": FAMILY.get(product),
         "enterprise_id": _text(enterprise),
         "origin": "cycle" if lin.st.cycle_lot[lot] else origin,
         "traceable_share": float(lin.share[lot]),

@@ -66,7 +66,6 @@ def sankey(
       flowgraph report sankey --year 2024 -o flows-2024.html
       flowgraph report sankey --year 2024 --by province --top 8 -o provinces.html
     """
-    from flowgraph.analysis.lineage import lot_shares
     from flowgraph.reports.flows import flow_table, upload_count, window_label
     from flowgraph.reports.sankey import link_parts, write_sankey_html
 
@@ -77,7 +76,6 @@ def sankey(
     table = flow_table(
         events,
         registry,
-        lot_shares(events, registry),
         by=by,
         top=top,
         period=period,
@@ -148,10 +146,9 @@ def findings(
     Example:
       flowgraph report findings --year 2024 -o findings-2024.html
     """
-    from flowgraph.analysis.batchgraph import batch_structure
     from flowgraph.analysis.detectors import run_detectors
     from flowgraph.analysis.findings import filter_findings
-    from flowgraph.analysis.lineage import lot_shares
+    from flowgraph.analysis.prepared import PreparedEvents
     from flowgraph.config import tolerances_from
     from flowgraph.reports.findings import write_findings_html
     from flowgraph.reports.flows import window_bounds
@@ -161,21 +158,15 @@ def findings(
     store = app.store()
     events, registry = store.events(), store.registry()
     warn_without_registry(registry)
-    # built once: the shares, the LINEAGE_CYCLE detector and the quota table stand on it
-    structure = batch_structure(events)
-    # computed once: the UNTRACEABLE_EXPORT detector and the enterprise table both use them
-    shares = lot_shares(events, registry, structure=structure)
-    found = run_detectors(
-        events, registry, tolerances_from(app.config), shares=shares, structure=structure
-    )
+    # one view: the detectors and the page read the same shares, batch graph and row REO
+    view = PreparedEvents(events, registry)
+    found = run_detectors(view, registry, tolerances_from(app.config))
     found = filter_findings(found, period=period, year=year)
     write_findings_html(
         path,
         found,
-        events,
+        view,
         registry,
-        shares=shares,
-        structure=structure,
         uploads=store.uploads(),
         period=period,
         year=year,

@@ -11,15 +11,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import reo_kg
-
-if TYPE_CHECKING:
-    from flowgraph.analysis.batchgraph import BatchStructure
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 
 EVIDENCE_COLUMNS = (
     "finding",
@@ -56,17 +51,12 @@ _BY_LOT = ("UNKNOWN_LOT", "DUPLICATE_LOT", "LINEAGE_CYCLE")
 
 
 def evidence(
-    findings: pd.DataFrame,
-    events: pd.DataFrame,
-    *,
-    max_rows: int = 20,
-    row_reo: pd.Series | None = None,
-    structure: BatchStructure | None = None,
+    findings: pd.DataFrame, events: pd.DataFrame | PreparedEvents, *, max_rows: int = 20
 ) -> pd.DataFrame:
     """Event rows behind each finding: EVIDENCE_COLUMNS, ``finding`` = the finding's position
     in ``findings``, at most ``max_rows`` rows per finding (earliest first) and ``total`` = how
-    many rows it has in all. ``row_reo`` (common.reo_kg(events)) and ``structure``
-    (batchgraph.batch_structure(events)), when the caller has them, are not computed again.
+    many rows it has in all. ``events``: the event table or its prepared view (prepared.py),
+    whose row REO and quota output rows the evidence shows.
 
     >>> from flowgraph.model import events_frame
     >>> from flowgraph.analysis.findings import make_findings
@@ -76,7 +66,8 @@ def evidence(
     >>> evidence(f, ev)[["finding", "event_id", "total"]].values.tolist()
     [[0, '7', 1]]
     """
-    ev = events.assign(reo_kg=(reo_kg(events) if row_reo is None else row_reo).fillna(0.0))
+    view = prepared(events)
+    ev = view.events.assign(reo_kg=view.row_reo)
     f = findings.reset_index(drop=True).assign(finding=np.arange(len(findings)))
     parts = []
 
@@ -104,7 +95,7 @@ def evidence(
     hits = join(_BY_LOT, ["lot_id"])
     if len(hits):
         parts.append(hits)
-    parts.append(_quota_evidence(f, ev, structure))
+    parts.append(_quota_evidence(f, ev, view))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS})
@@ -115,21 +106,14 @@ def evidence(
     return rows[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
 
 
-def _quota_evidence(
-    f: pd.DataFrame, ev: pd.DataFrame, structure: BatchStructure | None
-) -> pd.DataFrame:
-    """QUOTA_EXCEEDED: the year's output rows of the enterprise for the activity."""
+def _quota_evidence(f: pd.DataFrame, ev: pd.DataFrame, view: PreparedEvents) -> pd.DataFrame:
+    """QUOTA_EXCEEDED: the year's output rows of the enterprise for the activity (the rows
+    the detector counts: the view's ``quota_rows``)."""
     sub = f[(f["type"] == "QUOTA_EXCEEDED") & f["enterprise_id"].notna() & f["year"].notna()]
     if sub.empty:
         return sub
-    mining = ev[ev["event_type"] == "extract"].assign(activity="mining")
-    # Smelting output: produce rows of batches that consume a mineral product (SPEC §3).
-    from flowgraph.analysis.burndown import smelting_batch_ids
-
-    smelt_batches = smelting_batch_ids(ev, structure=structure).to_frame(index=False)
-    produce = ev[(ev["event_type"] == "produce") & ev["batch_id"].notna()]
-    produce = produce.merge(smelt_batches, on=["enterprise_id", "batch_id"], how="inner")
-    output = pd.concat([mining, produce.assign(activity="smelting")], ignore_index=True)
+    counted = view.quota_rows
+    output = ev.iloc[counted["row"].to_numpy()].assign(activity=counted["activity"].to_numpy())
     output["_year"] = output["period"].astype(str).str.slice(0, 4)
     keyed = sub[["finding", "enterprise_id", "year", "activity"]].assign(
         _year=sub["year"].astype(int).astype(str).str.zfill(4)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowgraph.analysis.common import reo_kg
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
 from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
@@ -25,9 +24,6 @@ from flowgraph.reports.summaries import (
     summary_by_type,
     untraceable_by_enterprise,
 )
-
-if TYPE_CHECKING:
-    from flowgraph.analysis.batchgraph import BatchStructure
 
 
 def _summary_html(findings: pd.DataFrame) -> str:
@@ -192,11 +188,9 @@ def _findings_html(
 
 def findings_html(
     findings: pd.DataFrame,
-    events: pd.DataFrame,
-    registry: Registry,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
     *,
-    shares: pd.Series | None = None,
-    structure: BatchStructure | None = None,
     uploads: pd.DataFrame | None = None,
     period: str | None = None,
     year: int | None = None,
@@ -211,9 +205,8 @@ def findings_html(
     ``year`` choose the window of the enterprise table, the upload count and the quota year
     (default: the latest year in ``events``). ``findings`` are shown as given (filter them
     first). ``uploads`` (store.uploads()) turns evidence rows' upload ids into file names.
-    ``shares`` (lineage.lot_shares) and ``structure`` (batchgraph.batch_structure), when the
-    caller has them for these ``events``, are used instead of being computed again; the page
-    builds the batch graph at most once either way (the shares and the quota table share it).
+    ``events`` may be the prepared view (prepared.py) the findings were detected on: the
+    shares, row REO and quota rows it already holds are then not computed again.
     The findings table lists the ``max_findings`` largest by REO (None: all), in the given
     order; every count and total on the page covers all findings.
 
@@ -223,30 +216,22 @@ def findings_html(
     >>> "&lt;i&gt;t&lt;/i&gt;" in page and "<i>t</i>" not in page
     True
     """
-    if shares is None and len(events):
-        from flowgraph.analysis.batchgraph import batch_structure
-        from flowgraph.analysis.lineage import lot_shares
-
-        structure = batch_structure(events, structure)
-        shares = lot_shares(events, registry, structure=structure)
-    elif shares is None:
-        shares = pd.Series(dtype="float64")
+    view = prepared(events, registry)
+    events, registry = view.events, view.registry
     files = {}
     if uploads is not None and len(uploads):
         files = dict(zip(uploads["upload_id"], uploads["file_name"], strict=True))
     names = registry.enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")["name"]
     findings = findings.reset_index(drop=True)
     listed = _largest(findings, max_findings)
-    row_reo = reo_kg(events)  # the evidence rows and the enterprise table both need it
     rows = pd.DataFrame()
     if len(listed):
-        rows = evidence(listed, events, max_rows=max_evidence, row_reo=row_reo, structure=structure)
+        rows = evidence(listed, view, max_rows=max_evidence)
     window = window_label(period, year)
     bounds = window_bounds(period, year)
-    in_window, window_reo = events, row_reo
+    in_window = events
     if bounds is not None:
-        inside = (events["period"] >= bounds[0]) & (events["period"] <= bounds[1])
-        in_window, window_reo = events[inside], row_reo[inside]
+        in_window = events[(events["period"] >= bounds[0]) & (events["period"] <= bounds[1])]
         year = int(bounds[0][:4])
     parts = [
         f"<h1>{html.escape(title)}</h1>",
@@ -262,13 +247,11 @@ def findings_html(
         "extracted, imported or received; out = shipped or exported.</p>",
     ]
     if len(in_window):
-        table = untraceable_by_enterprise(
-            in_window, registry, shares, findings, row_reo=window_reo
-        ).head(int(top))
+        table = untraceable_by_enterprise(view, None, findings, window=bounds).head(int(top))
         parts.append(_enterprises_html(table))
         if year is None:
             year = int(str(events["period"].max())[:4])
-        usage = quota_usage(events, registry, year, structure=structure)
+        usage = quota_usage(view, None, year)
     else:
         parts.append("<p>No events loaded.</p>")
         usage = pd.DataFrame()
@@ -300,7 +283,11 @@ def findings_html(
 
 
 def write_findings_html(
-    path: str | Path, findings: pd.DataFrame, events: pd.DataFrame, registry: Registry, **kwargs
+    path: str | Path,
+    findings: pd.DataFrame,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
+    **kwargs,
 ) -> Path:
     """Write findings_html(...) to ``path`` (UTF-8); returns the path."""
     path = Path(path)

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from flowgraph.model import CREATING_TYPES, PRODUCTS
+from flowgraph.analysis.prepared import PreparedEvents
 
 EPS_KG = 1e-6  # below this a balance is float noise, not a flow
-_TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
-_FAMILY = {code: p.family for code, p in PRODUCTS.items()}
 FLOW_TYPES = ("extract", "import", "produce", "receive", "ship", "export", "consume", "loss")
 _SIGN = {t: (1.0 if t in ("extract", "import", "produce", "receive") else -1.0) for t in FLOW_TYPES}
 
@@ -77,12 +75,13 @@ class Coded:
 KIND = {t: i for i, t in enumerate(FLOW_TYPES)}
 
 
-def encode(events: pd.DataFrame) -> Coded:
-    """Code the flow rows of ``events`` (every type but stock).
+def encode(view: PreparedEvents) -> Coded:
+    """Code the flow rows of the view's events (every type but stock).
 
     Text columns are factorised (over the rows that use them) and the codes then taken,
     which is much cheaper than copying a million rows of Python strings.
     """
+    events = view.events
     type_codes, type_names = codes(events["event_type"])
     kind_all = np.array([KIND.get(t, -1) for t in type_names] + [-1], dtype=np.int64)[type_codes]
     keep = np.flatnonzero(kind_all >= 0)
@@ -106,36 +105,15 @@ def encode(events: pd.DataFrame) -> Coded:
     ent_ids = pd.Index(np.concatenate([ent_known.to_numpy(), cp_new.to_numpy()]), dtype="object")
     cp_map = np.append(ent_ids.get_indexer(cp_names), -1)
     cp = cp_map[cp_raw]
-    lot_all, lot_ids = codes(events["lot_id"])
-    lot = lot_all[keep]
+    lot, lot_ids = view.lot_code[keep], view.lots
     pcode, periods = codes(events["period"])
     pmonth = np.array(
         [int(p[:4]) * 12 + int(p[5:7]) - 1 if isinstance(p, str) else -1 for p in periods] + [-1],
         dtype=np.int64,
     )
     month = pmonth[pcode[keep]]
-    # The lot's REO % and product come from its earliest creating event (SPEC §1).
-    creating = np.isin(kind, [KIND[t] for t in CREATING_TYPES]) & (lot >= 0)
-    date = events["date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)[keep]
-    upload = events["upload_id"].to_numpy()[keep]
-    source_row = events["source_row"].to_numpy()[keep]
-    order = np.lexsort((source_row, upload, date))
-    own_pct = events["reo_pct"].to_numpy(dtype="float64")[keep]
-    prod_all, products = codes(events["product"])
-    prod = prod_all[keep]
-    lot_pct = _first_per_lot(order, creating & ~np.isnan(own_pct), lot, own_pct, len(lot_ids))
-    lot_prod = _first_per_lot(
-        order, creating & (prod >= 0), lot, prod.astype("float64"), len(lot_ids)
-    )
-    safe_lot = np.maximum(lot, 0)
-    pct = np.where(lot >= 0, lot_pct[safe_lot], np.nan)
-    pct = np.where(np.isnan(pct), own_pct, pct)
-    typical = np.array([_TYPICAL.get(p, np.nan) for p in products] + [np.nan], dtype="float64")
-    pct = np.where(np.isnan(pct), typical[prod], pct)  # prod == -1 picks the trailing NaN
-    reo = np.nan_to_num(events["mass_kg"].to_numpy(dtype="float64")[keep] * pct / 100.0)
-    lp = np.where(lot >= 0, lot_prod[safe_lot], np.nan)
-    lp = np.where(np.isnan(lp), prod, lp).astype(np.int64)
-    families = np.array([_FAMILY.get(p) for p in products] + [None], dtype=object)
+    # REO and product family of each row: the prepared view's (SPEC §1 and §3 rules).
+    reo = view.row_reo[keep]
     return Coded(
         kind=kind,
         ent=ent,
@@ -145,21 +123,12 @@ def encode(events: pd.DataFrame) -> Coded:
         batch=sub_codes("batch_id", "consume", "produce")[0],
         month=month if n else np.zeros(0, dtype=np.int64),
         reo=reo,
-        family=families[lp],  # lp == -1 picks the trailing None
+        family=view.row_family[keep],
         ent_ids=ent_ids,
         lot_ids=lot_ids,
         rows=keep,
         reporters=np.arange(len(ent_ids) + 1) < len(ent_known),
     )
-
-
-def _first_per_lot(order, eligible, lot, values, n_lots) -> np.ndarray:
-    rows = order[eligible[order]]
-    out = np.full(n_lots + 1, np.nan)  # one spare so an empty table still indexes
-    if len(rows):
-        lots, first = np.unique(lot[rows], return_index=True)
-        out[lots] = values[rows[first]]
-    return out
 
 
 class Legs:

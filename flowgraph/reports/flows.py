@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry
 from flowgraph.reports.flowholders import _account_legs, _batch_legs, _shipment_legs
@@ -81,9 +81,8 @@ from flowgraph.reports.flowwindow import (  # noqa: F401  (re-exported: the repo
 
 
 def flow_table(
-    events: pd.DataFrame,
-    registry: Registry,
-    shares: pd.Series | None = None,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
     *,
     by: str = "role",
     top: int | None = None,
@@ -96,8 +95,9 @@ def flow_table(
 
     Returns FLOW_COLUMNS: source, target, stage ("origin -> mine"), source_stage, target_stage,
     reo_t, traceable_t, untraceable_t (= reo_t - traceable_t), lots (distinct lots in the flow).
-    ``shares`` maps lot_id -> traceable share in [0, 1] (lineage.lot_shares); a lot missing from
-    it counts as untraceable. Every holder node balances: inflow = outflow (node_balance).
+    ``events``: the event table or its prepared view (prepared.py), whose ``shares`` (each
+    lot's traceable share) split every flow; a lot missing from them counts as untraceable.
+    Every holder node balances: inflow = outflow (node_balance).
 
     >>> from flowgraph.model import events_frame, registry_from_records
     >>> reg = registry_from_records(
@@ -112,7 +112,7 @@ def flow_table(
     ...      "mass_kg": 1000, "counterparty_id": "S", "shipment_id": "S1"},
     ...     {"event_type": "receive", "date": "2024-01-04", "enterprise_id": "S", "lot_id": "L",
     ...      "mass_kg": 1000, "counterparty_id": "M", "shipment_id": "S1"}])
-    >>> t = flow_table(ev, reg, pd.Series({"L": 1.0}))
+    >>> t = flow_table(ev, reg)
     >>> t[["source", "target", "reo_t", "untraceable_t"]].values.tolist()
     [['designated mine', 'mine', 0.6, 0.0], ['mine', 'smelter-separator', 0.6, 0.0], \
 ['smelter-separator', 'closing stock', 0.6, 0.0]]
@@ -126,11 +126,9 @@ def flow_table(
     if top is not None and int(top) < 1:
         raise UsageError(f"--top must be >= 1, got {top}")
     bounds = window_bounds(period, year)
-    if shares is None:
-        from flowgraph.analysis.lineage import lot_shares
-
-        shares = lot_shares(events, registry)
-    c = encode(events)
+    view = prepared(events, registry)
+    events, registry = view.events, view.registry
+    c = encode(view)
     n = len(c.kind)
     if bounds is None:
         in_win, before = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
@@ -152,7 +150,7 @@ def flow_table(
     # Origins: extractions and imports in the window.
     rows = np.flatnonzero(now & c.mask("extract"))
     sub = events.iloc[c.rows[rows]]
-    ok = designated_on(registry, sub["enterprise_id"], sub["date"], "mining")
+    ok = view.designated(sub["enterprise_id"], sub["date"], "mining")
     src = np.where(ok, nodes.code(DESIGNATED_MINE), nodes.code(U_EXTRACTION))
     legs.add(src=src, dst_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
     rows = np.flatnonzero(now & c.mask("import"))
@@ -176,7 +174,7 @@ def flow_table(
     legs.add(dst=nodes.code(LOSSES), src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
     _account_legs(c, legs, nodes, fam_ok & in_scope, in_win, before)
 
-    share = shares.astype("float64").clip(0.0, 1.0).reindex(c.lot_ids).fillna(0.0).to_numpy()
+    share = view.shares.astype("float64").clip(0.0, 1.0).reindex(c.lot_ids).fillna(0.0).to_numpy()
     return aggregate(legs.frame(), nodes, c, registry, share, by=by, top=top)
 
 

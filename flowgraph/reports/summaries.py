@@ -4,17 +4,13 @@ untraceable REO, quota usage per enterprise and activity (and its burn-down char
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from flowgraph.analysis.common import reo_kg
+from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.model import FINDING_TYPES, Registry
-
-if TYPE_CHECKING:
-    from flowgraph.analysis.batchgraph import BatchStructure
 
 
 def summary_by_type(findings: pd.DataFrame) -> pd.DataFrame:
@@ -35,24 +31,25 @@ def summary_by_type(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def untraceable_by_enterprise(
-    events: pd.DataFrame,
-    registry: Registry,
-    shares: pd.Series,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
     findings: pd.DataFrame | None = None,
     *,
-    row_reo: pd.Series | None = None,
+    window: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Per enterprise: untraceable REO taken in (created or received) and given out (shipped or
     exported), in tonnes, = REO x (1 - traceable share of the lot); plus its findings.
 
-    Sorted by untraceable REO taken in, largest first. ``row_reo``: common.reo_kg(events) when
-    the caller has it.
+    Sorted by untraceable REO taken in, largest first. ``events``: the event table or its
+    prepared view (whose shares are used); ``window``: (first, last) period of the rows to
+    count (flowwindow.window_bounds), all rows when None.
     """
-    if row_reo is None:
-        row_reo = reo_kg(events)
-    untraceable = row_reo.fillna(0.0) * (
-        1.0 - events["lot_id"].map(shares).astype("float64").fillna(0.0).clip(0.0, 1.0)
-    )
+    view = prepared(events, registry)
+    events, registry = view.events, view.registry
+    untraceable = view.row_reo * (1.0 - view.row_share)
+    if window is not None:
+        inside = ((events["period"] >= window[0]) & (events["period"] <= window[1])).to_numpy()
+        events, untraceable = events[inside], untraceable[inside]
     kind = events["event_type"]
     frame = pd.DataFrame(
         {
@@ -78,25 +75,23 @@ def untraceable_by_enterprise(
 
 
 def quota_usage(
-    events: pd.DataFrame,
-    registry: Registry,
-    year: int,
-    *,
-    structure: BatchStructure | None = None,
+    events: pd.DataFrame | PreparedEvents, registry: Registry | None, year: int
 ) -> pd.DataFrame:
     """Output against quota per (enterprise, activity) in ``year`` (analysis.burndown, which
     counts output as QUOTA_EXCEEDED does): quota_t (0 for output without a quota), used_t,
-    excess_t, remaining_t, crossed and projected_crossing ("YYYY-MM" or None). ``structure``:
-    batchgraph.batch_structure(events) when the caller has it.
+    excess_t, remaining_t, crossed and projected_crossing ("YYYY-MM" or None).
     """
     from flowgraph.analysis.burndown import quota_burndown
+
+    view = prepared(events, registry)
+    events = view.events
 
     cols = ["enterprise_id", "name", "activity", "quota_t", "used_t", "excess_t", "remaining_t"]
     cols += ["crossed", "projected_crossing"]
     in_year = events["period"].astype(str).str.startswith(f"{int(year):04d}-")
     if not in_year.any():
         return pd.DataFrame(columns=cols)
-    burn = quota_burndown(events, registry, int(year), structure=structure)
+    burn = quota_burndown(view, None, int(year))
     out = pd.DataFrame(
         {
             "enterprise_id": burn["enterprise_id"],

@@ -117,7 +117,7 @@ def test_prepare_measures_reo_as_common_and_leaves_the_input_alone():
     events = events_frame(recs)
     before = events.copy()
     prepared = prepare(events)
-    assert prepared[REO].tolist() == pytest.approx(reo_kg(events).fillna(0.0).tolist())
+    assert prepared[REO].tolist() == pytest.approx(reo_kg(events).tolist())
     pd.testing.assert_frame_equal(events, before)
     assert prepared["lot_id"].astype(object).tolist() == events["lot_id"].tolist()
 
@@ -145,9 +145,9 @@ def test_text_columns_as_pandas_strings_give_the_same_findings():
     )
 
 
-def test_run_detectors_uses_the_shares_it_is_given():
-    # S1 exports lot X made from an undocumented import: untraceable by lot_shares.
-    from flowgraph.analysis.lineage import lot_shares
+def test_run_detectors_reads_the_shares_of_the_view_it_is_given():
+    # S1 exports lot A from an undocumented import: untraceable by the view's own shares.
+    from flowgraph.analysis.prepared import PreparedEvents
 
     rows = [
         ("import", "S1", "A", {"product": "BAST_CONC", "reo_pct": 60, "country": "MM"}),
@@ -163,8 +163,9 @@ def test_run_detectors_uses_the_shares_it_is_given():
     reg = Registry.empty()
     computed = run_detectors(events, reg, types=["UNTRACEABLE_EXPORT"])
     assert computed["shipment_id"].tolist() == ["EX1"]
-    given = run_detectors(events, reg, types=["UNTRACEABLE_EXPORT"], shares=lot_shares(events, reg))
+    given = run_detectors(PreparedEvents(events, reg), reg, types=["UNTRACEABLE_EXPORT"])
     pd.testing.assert_frame_equal(given, computed)
-    # shares that say the lot is traceable are used as given: no finding
-    traced = run_detectors(events, reg, types=["UNTRACEABLE_EXPORT"], shares=pd.Series({"A": 1.0}))
-    assert traced.empty
+    # shares set on the view (a lot said to be traceable) are the ones read: no finding
+    view = PreparedEvents(events, reg)
+    view.shares = pd.Series({"A": 1.0})
+    assert run_detectors(view, reg, types=["UNTRACEABLE_EXPORT"]).empty

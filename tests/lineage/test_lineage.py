@@ -12,7 +12,7 @@ from flowgraph.analysis.lineage import (
     lot_shares,
     lot_table,
 )
-from flowgraph.analysis.lotrows import lot_products
+from flowgraph.analysis.prepared import PreparedEvents
 
 
 def test_mine_to_smelter_to_oxide_is_fully_traceable(registry):
@@ -118,7 +118,7 @@ def test_consume_rows_without_product_use_the_lots_product_for_smelting(registry
         produce("2024-02-11", "S1", "OX", 5, "B1"),
     )
     assert ev.loc[1, "product"] is None
-    assert lot_products(ev).tolist() == ["MIXED_CONC", "MIXED_CONC", "ND_OXIDE"]
+    assert PreparedEvents(ev).row_lot_product.tolist() == ["MIXED_CONC", "MIXED_CONC", "ND_OXIDE"]
     assert bool(batch_table(ev, registry).loc[("S1", "B1"), "smelting"])
 
 

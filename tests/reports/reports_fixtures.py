@@ -420,3 +420,12 @@ def random_events(seed: int, n_lots: int = 40) -> tuple[pd.DataFrame, object, pd
     lots = events["lot_id"].unique()
     shares = pd.Series(rng.uniform(0, 1, len(lots)), index=lots)
     return events, registry, shares
+
+
+def with_shares(events: pd.DataFrame, registry, shares: pd.Series):
+    """A prepared view of ``events`` whose traceable shares are the hand-made ``shares``."""
+    from flowgraph.analysis.prepared import PreparedEvents
+
+    view = PreparedEvents(events, registry)
+    view.shares = shares
+    return view

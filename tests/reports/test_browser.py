@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares
+from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares, with_shares
 
 from flowgraph.reports.flows import flow_table
 from flowgraph.reports.sankey import link_parts, write_sankey_html
@@ -94,7 +94,7 @@ def test_sankey_renders_offline_with_every_node_and_link(driver, tmp_path):
     from selenium.webdriver.common.by import By
 
     registry = hand_registry(smelter_name=XSS_NAME)
-    table = flow_table(hand_events(), registry, hand_shares(), by="enterprise")
+    table = flow_table(with_shares(hand_events(), registry, hand_shares()), by="enterprise")
     page = write_sankey_html(
         table, tmp_path / "sankey.html", title=f"Flows of {XSS_NAME}", period="2024-03", uploads=5
     )
@@ -131,7 +131,7 @@ def test_sankey_with_a_cycle_between_nodes_draws_every_link(driver, tmp_path):
     events = events_frame(
         pd.concat([events, back, recv]).drop(columns=["period", "upload_id", "source_row"])
     )
-    table = flow_table(events, hand_registry(), hand_shares())
+    table = flow_table(with_shares(events, hand_registry(), hand_shares()))
     assert {("processor", "smelter-separator"), ("smelter-separator", "processor")} <= set(
         zip(table.source, table.target, strict=True)
     )
@@ -154,7 +154,7 @@ def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
     events.loc[events.event_id == "S1-17", "note"] = "<img src=x onerror=alert(2)>"
     found = run_detectors(events, registry)
     page = write_findings_html(
-        tmp_path / "findings.html", found, events, registry, shares=hand_shares()
+        tmp_path / "findings.html", found, with_shares(events, registry, hand_shares()), registry
     )
     _open(driver, page)
     _wait_for(driver, "#quota g.trace", 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from reports_fixtures import hand_events, hand_registry, hand_shares, random_events
+from reports_fixtures import hand_events, hand_registry, hand_shares, random_events, with_shares
 
 from flowgraph.errors import UsageError
 from flowgraph.reports import flows as F
@@ -33,7 +33,7 @@ def assert_conserved(table: pd.DataFrame) -> None:
 
 
 def test_hand_chain_flows_by_role():
-    table = flow_table(hand_events(), hand_registry(), hand_shares())
+    table = flow_table(with_shares(hand_events(), hand_registry(), hand_shares()))
     expected = {
         ("designated mine", "mine"): 0.6,
         ("untraceable: undesignated extraction", "mine"): 0.25,
@@ -69,28 +69,30 @@ def test_hand_chain_flows_by_role():
 def test_flow_table_untraceable_follows_lot_share():
     shares = hand_shares()
     shares["L1"] = 0.5
-    table = flow_table(hand_events(), hand_registry(), shares).set_index(["source", "target"])
+    table = flow_table(with_shares(hand_events(), hand_registry(), shares)).set_index(
+        ["source", "target"]
+    )
     assert table.loc[("mine", "smelter-separator"), "untraceable_t"] == pytest.approx(0.245 + 0.24)
     # A lot missing from the shares is untraceable as a whole.
-    table = flow_table(hand_events(), hand_registry(), pd.Series(dtype=float))
+    table = flow_table(with_shares(hand_events(), hand_registry(), pd.Series(dtype=float)))
     assert table["traceable_t"].sum() == 0
 
 
 def test_by_enterprise_province_group_and_top():
     ev, reg, sh = hand_events(), hand_registry(), hand_shares()
-    by_ent = flow_table(ev, reg, sh, by="enterprise")
+    by_ent = flow_table(with_shares(ev, reg, sh), by="enterprise")
     links = _links(by_ent)
     assert links[("designated mine", "Mine One")] == 0.6
     assert links[("Mine Two", "Smelter One")] == 0.245
     assert links[("Mine One", "Smelter One")] == 0.48
     assert_conserved(by_ent)
-    by_prov = flow_table(ev, reg, sh, by="province")
+    by_prov = flow_table(with_shares(ev, reg, sh), by="province")
     assert ("Inner Mongolia (mine)", "Inner Mongolia (smelter-separator)") in _links(by_prov)
     assert_conserved(by_prov)
-    by_group = flow_table(ev, reg, sh, by="group")
+    by_group = flow_table(with_shares(ev, reg, sh), by="group")
     assert _links(by_group)[("North (smelter-separator)", "South (processor / trader)")] == 0.54
     assert_conserved(by_group)
-    top = flow_table(ev, reg, sh, by="enterprise", top=1)
+    top = flow_table(with_shares(ev, reg, sh), by="enterprise", top=1)
     nodes = set(top.source) | set(top.target)
     assert "other mine" in nodes and "Mine One" in nodes and "Mine Two" not in nodes
     assert_conserved(top)
@@ -100,7 +102,7 @@ def test_same_node_transfers_are_internal():
     ev = hand_events()
     reg = hand_registry()
     reg.enterprises.loc[reg.enterprises.enterprise_id == "P1", "roles"] = "smelter"
-    table = flow_table(ev, reg, hand_shares())
+    table = flow_table(with_shares(ev, reg, hand_shares()))
     assert not (table.source == table.target).any()
     assert ("smelter-separator", "domestic downstream") in _links(table)
     assert_conserved(table)
@@ -135,13 +137,13 @@ def test_window_opening_stock_and_transit_from_earlier():
     from flowgraph.model import events_frame
 
     ev = events_frame(pd.concat([ev.drop(columns=["period", "upload_id", "source_row"]), later]))
-    april = _links(flow_table(ev, hand_registry(), hand_shares(), period="2024-04"))
+    april = _links(flow_table(with_shares(ev, hand_registry(), hand_shares()), period="2024-04"))
     assert april[("opening stock", "processor")] == 0.441
     assert april[("processor", "in transit or unconfirmed")] == 0.099
-    may = flow_table(ev, hand_registry(), hand_shares(), period="2024-05")
+    may = flow_table(with_shares(ev, hand_registry(), hand_shares()), period="2024-05")
     assert _links(may)[("in transit from earlier period", "smelter-separator")] == 0.099
     assert_conserved(may)
-    year = flow_table(ev, hand_registry(), hand_shares(), year=2024)
+    year = flow_table(with_shares(ev, hand_registry(), hand_shares()), year=2024)
     assert ("processor", "smelter-separator") in _links(year)
     assert upload_count(ev, period="2024-04") == 1
     assert upload_count(ev, year=2024) == 7
@@ -150,16 +152,16 @@ def test_window_opening_stock_and_transit_from_earlier():
 
 def test_province_and_family_filters_cross_their_borders():
     ev, reg, sh = hand_events(), hand_registry(), hand_shares()
-    mongolia = flow_table(ev, reg, sh, province="Inner Mongolia")
+    mongolia = flow_table(with_shares(ev, reg, sh), province="Inner Mongolia")
     links = _links(mongolia)
     assert links[("from other provinces", "smelter-separator")] == 0.245
     assert links[("smelter-separator", "to other provinces")] == 0.54
     assert_conserved(mongolia)
-    minerals = flow_table(ev, reg, sh, product_family="mineral")
+    minerals = flow_table(with_shares(ev, reg, sh), product_family="mineral")
     links = _links(minerals)
     assert links[("smelter-separator", "processed into other products")] == 0.725
     assert_conserved(minerals)
-    oxides = flow_table(ev, reg, sh, product_family="compound")
+    oxides = flow_table(with_shares(ev, reg, sh), product_family="compound")
     links = _links(oxides)
     assert links[("processed from other products", "smelter-separator")] == 0.693
     assert links[("untraceable: batch gains", "smelter-separator")] == 0.00495
@@ -178,12 +180,12 @@ def test_random_tables_conserve_mass_at_every_holder(seed):
         {"product_family": "compound"},
         {"product_family": "mineral", "year": 2024},
     ):
-        table = flow_table(events, registry, shares, **kwargs)
+        table = flow_table(with_shares(events, registry, shares), **kwargs)
         if table.empty:
             continue
         assert_conserved(table)
     # All of it: every REO kg that was created or received ends somewhere.
-    table = flow_table(events, registry, shares)
+    table = flow_table(with_shares(events, registry, shares))
     created = events[events.event_type.isin(["extract", "import"])]
     from flowgraph.analysis.common import reo_kg
 
@@ -197,28 +199,10 @@ def test_random_tables_conserve_mass_at_every_holder(seed):
 def test_bad_options_are_usage_errors():
     ev, reg = hand_events(), hand_registry()
     with pytest.raises(UsageError, match="--by"):
-        flow_table(ev, reg, hand_shares(), by="colour")
+        flow_table(with_shares(ev, reg, hand_shares()), by="colour")
     with pytest.raises(UsageError, match="YYYY-MM"):
-        flow_table(ev, reg, hand_shares(), period="2024-3")
+        flow_table(with_shares(ev, reg, hand_shares()), period="2024-3")
     with pytest.raises(UsageError, match="not in year"):
-        flow_table(ev, reg, hand_shares(), period="2024-03", year=2023)
+        flow_table(with_shares(ev, reg, hand_shares()), period="2024-03", year=2023)
     with pytest.raises(UsageError, match="family"):
-        flow_table(ev, reg, hand_shares(), product_family="gold")
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_coded_reo_and_family_agree_with_the_shared_helpers(seed):
-    from flowgraph.analysis.common import reo_kg
-    from flowgraph.analysis.lotrows import lot_products
-    from flowgraph.model import PRODUCTS
-    from flowgraph.reports.flowlegs import FLOW_TYPES, encode
-
-    events, _, _ = random_events(seed)
-    coded = encode(events)
-    flow = events[events.event_type.isin(FLOW_TYPES)]
-    assert list(coded.rows) == list(flow.index)
-    expected = reo_kg(events)[flow.index].fillna(0.0).to_numpy()
-    assert coded.reo == pytest.approx(expected)
-    products = lot_products(events)[flow.index]
-    family = [PRODUCTS[p].family if isinstance(p, str) else None for p in products]
-    assert list(coded.family) == family
+        flow_table(with_shares(ev, reg, hand_shares()), product_family="gold")

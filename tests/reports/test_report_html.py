@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares
+from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares, with_shares
 
 import flowgraph.analysis.batchgraph as batchgraph
 from flowgraph.analysis import run_detectors
@@ -41,7 +41,9 @@ def _assert_no_raw_xss(page: str) -> None:
 
 
 def test_sankey_figure_has_both_bands_and_escaped_names():
-    table = flow_table(hand_events(), hand_registry(XSS_NAME), hand_shares(), by="enterprise")
+    table = flow_table(
+        with_shares(hand_events(), hand_registry(XSS_NAME), hand_shares()), by="enterprise"
+    )
     fig = sankey_figure(table)
     sk = fig.data[0]
     parts = link_parts(table)
@@ -60,7 +62,9 @@ def test_sankey_figure_has_both_bands_and_escaped_names():
 
 
 def test_sankey_page_is_self_contained_and_titled():
-    table = flow_table(hand_events(), hand_registry(XSS_NAME), hand_shares(), by="enterprise")
+    table = flow_table(
+        with_shares(hand_events(), hand_registry(XSS_NAME), hand_shares()), by="enterprise"
+    )
     page = sankey_html(table, title=f"Flows {XSS_NAME}", period="2024-03", uploads=5)
     _assert_offline(page)
     _assert_no_raw_xss(page)
@@ -113,7 +117,7 @@ def test_findings_page_sections_escaping_and_sorting_script():
     ev.loc[ev.event_id == "S1-17", "note"] = "<img src=x onerror=alert(2)>"
     found = run_detectors(ev, reg)
     uploads = pd.DataFrame({"upload_id": [0], "file_name": ["<b>march</b>.csv"]})
-    page = findings_html(found, ev, reg, shares=hand_shares(), uploads=uploads)
+    page = findings_html(found, with_shares(ev, reg, hand_shares()), reg, uploads=uploads)
     _assert_offline(page)
     _assert_no_raw_xss(page)
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(2)&gt;" in page
@@ -132,7 +136,8 @@ def test_summary_enterprises_and_quota_numbers():
     summary = summary_by_type(found)
     assert summary["findings"].sum() == len(found)
     assert summary["reo_t"].sum() == pytest.approx(found["reo_kg"].sum() / 1000)
-    ents = untraceable_by_enterprise(ev, reg, hand_shares(), found).set_index("enterprise_id")
+    ents = untraceable_by_enterprise(with_shares(ev, reg, hand_shares()), reg, found)
+    ents = ents.set_index("enterprise_id")
     # M2 extracted 250 kg REO undesignated; S1 received 245 kg of it.
     assert ents.loc["M2", "in_t"] == pytest.approx(0.25)
     assert ents.loc["S1", "in_t"] == pytest.approx(0.245)
@@ -167,19 +172,19 @@ def test_findings_page_builds_the_batch_graph_once(count_calls):
     assert f"{0.245:,.3f}" in page  # and the enterprise table: S1 took 245 kg untraceable REO
 
 
-def test_findings_page_with_given_shares_and_structure_builds_nothing(count_calls):
-    from flowgraph.analysis.batchgraph import batch_structure
-    from flowgraph.analysis.lineage import lot_shares
+def test_findings_page_on_the_detectors_view_derives_nothing_again(count_calls):
+    import flowgraph.analysis.haircut as haircut
+    from flowgraph.analysis.prepared import PreparedEvents
 
     reg, ev = hand_registry(), hand_events()
-    found = run_detectors(ev, reg)
-    structure = batch_structure(ev)
-    shares = lot_shares(ev, reg, structure=structure)
-    calls = count_calls(batchgraph, "_structure")
-    given = findings_html(found, ev, reg, shares=shares, structure=structure, year=2024)
-    assert calls == []
+    view = PreparedEvents(ev, reg)
+    found = run_detectors(view, reg)
+    structures = count_calls(batchgraph, "_structure")
+    propagations = count_calls(haircut, "propagate")
+    given = findings_html(found, view, reg, year=2024)
+    assert structures == [] and propagations == []
     assert given == findings_html(found, ev, reg, year=2024)  # byte for byte the same page
-    assert calls == [len(ev)]
+    assert structures == [len(ev)]
 
 
 def _store_with_hand_data(path, registry):
@@ -288,16 +293,14 @@ def test_cli_reports_on_an_empty_store(tmp_path):
     assert "No events loaded" in (tmp_path / "f.html").read_text("utf-8")
 
 
-def test_cli_findings_report_computes_lot_shares_once(tmp_path, monkeypatch):
+def test_cli_findings_report_computes_lot_shares_once(tmp_path, count_calls):
     # The UNTRACEABLE_EXPORT detector and the enterprise table both need the shares (~1 s at 1M
-    # events): the command computes them once and passes them along.
-    import flowgraph.analysis.lineage as lineage
+    # events): the command computes them once, on the one prepared view both read.
+    import flowgraph.analysis.haircut as haircut
 
     db = tmp_path / "fg.db"
     _store_with_hand_data(db, hand_registry())
-    calls = []
-    real = lineage._propagate
-    monkeypatch.setattr(lineage, "_propagate", lambda *a: calls.append(1) or real(*a))
+    calls = count_calls(haircut, "propagate")
     out = tmp_path / "findings.html"
     result = CliRunner().invoke(cli, ["--store", str(db), "report", "findings", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -351,19 +354,15 @@ def test_findings_page_says_when_no_registry_is_loaded():
     assert "No registry loaded" not in with_registry
 
 
-def test_findings_page_computes_row_reo_once_and_never_the_detector_columns(
-    monkeypatch, count_calls
-):
-    import flowgraph.analysis.common as common
-    import flowgraph.analysis.derived as derived
-
+def test_findings_page_reads_row_reo_from_its_view_and_never_the_detector_columns():
     reg, ev = hand_registry(), hand_events()
     found = run_detectors(ev, reg)
     assert "QUOTA_EXCEEDED" in set(found["type"])  # its evidence once re-derived every column
-    calls = count_calls(common, "reo_kg")
-    monkeypatch.setattr(derived, "prepare", lambda *a, **k: pytest.fail("prepare called"))
+    view = with_shares(ev, reg, hand_shares())
 
-    page = findings_html(found, ev, reg, shares=hand_shares(), year=2024)
+    page = findings_html(found, view, reg, year=2024)
 
-    assert calls == [len(ev)]
+    # what the page derived is kept on the view (computed once); the detectors' categorical
+    # table was never built for it
+    assert "row_reo" in vars(view) and "table" not in vars(view)
     assert page.count("<details>") == len(found)

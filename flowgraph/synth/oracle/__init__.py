@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowgraph.analysis.common import lot_reo_pct, reo_kg
 from flowgraph.config import Tolerances
 from flowgraph.model import (
-    CREATING_TYPES,
     FAMILIES,
     FINDING_COLUMNS,
     FINDING_TYPES,
     Registry,
 )
 from flowgraph.synth.oracle.balance import _batches, _overdrawn, _stock
+from flowgraph.synth.oracle.common import row_product, row_reo
 from flowgraph.synth.oracle.lineage import _cycles, _lots, _quotas, _untraceable_exports, lot_shares
 from flowgraph.synth.oracle.shipments import _shipments
 
@@ -61,10 +60,8 @@ def reference_findings(
     ev.loc[has_batch, "batch_id"] = (
         ev.loc[has_batch, "enterprise_id"].astype(str) + _SEP + ev.loc[has_batch, "batch_id"]
     )
-    ev["reo"] = reo_kg(ev, lot_reo_pct(ev))
-    creators = ev[ev["event_type"].isin(CREATING_TYPES)]
-    lot_product = creators.drop_duplicates("lot_id").set_index("lot_id")["product"]
-    ev["prod"] = ev["product"].fillna(ev["lot_id"].map(lot_product))
+    ev["reo"] = row_reo(ev)
+    ev["prod"] = row_product(ev)
     uploads = set(zip(ev["enterprise_id"], ev["period"], strict=True))
     out: list[dict] = []
     out += _batches(ev, registry, tol)

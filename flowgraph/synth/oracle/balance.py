@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on
 from flowgraph.config import Tolerances
 from flowgraph.model import (
     CREATING_TYPES,
     OUTFLOW_TYPES,
     Registry,
 )
-from flowgraph.synth.oracle.common import _f, _period_number, _smelting_batches
+from flowgraph.synth.oracle.common import _f, _period_number, _smelting_batches, designated_on
 
 
 def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict]:

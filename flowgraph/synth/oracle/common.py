@@ -1,17 +1,68 @@
-"""Helpers shared by the reference rules: one finding record, months, origins."""
+"""Helpers shared by the reference rules: REO of a row, designation at a date, one finding
+record, months, origins. Written from SPEC §1-§3 and the README's rules, not taken from
+flowgraph.analysis (tests/synth/test_oracle_independent.py holds the oracle to that)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on
 from flowgraph.model import (
+    CREATING_TYPES,
     FINDING_COLUMNS,
     FINDING_TYPES,
     MINERAL_PRODUCTS,
+    PRODUCTS,
     Registry,
 )
+
+_EARLIEST = ["date", "upload_id", "source_row"]
+
+
+def _creations(ev: pd.DataFrame) -> pd.DataFrame:
+    """The creating rows (extract, import, produce), earliest first."""
+    created = ev[ev["event_type"].isin(CREATING_TYPES)]
+    return created.sort_values(_EARLIEST, kind="stable")
+
+
+def row_reo(ev: pd.DataFrame) -> pd.Series:
+    """REO kg of every row (SPEC §1): mass x the lot's reo_pct from the event that created it
+    (the earliest one); a creating row by its own reo_pct (README: a second creation keeps its
+    own grade); a row of a lot no event created by its own reo_pct, else its product's typical
+    one; 0 when none of these gives a %."""
+    created = _creations(ev)
+    graded = created[created["reo_pct"].notna()].drop_duplicates("lot_id")
+    pct = ev["lot_id"].map(graded.set_index("lot_id")["reo_pct"])
+    own = ev["event_type"].isin(CREATING_TYPES) & ev["reo_pct"].notna()
+    pct = pct.where(~own, ev["reo_pct"])
+    typical = ev["product"].map({c: p.typical_reo_pct for c, p in PRODUCTS.items()})
+    pct = pct.fillna(ev["reo_pct"]).fillna(typical)
+    return (ev["mass_kg"] * pct.astype(float) / 100.0).fillna(0.0)
+
+
+def row_product(ev: pd.DataFrame) -> pd.Series:
+    """The product of every row's lot (SPEC §7: the product of the event that created the lot,
+    else the row's own)."""
+    created = _creations(ev)
+    named = created[created["product"].notna()].drop_duplicates("lot_id")
+    of_lot = ev["lot_id"].map(named.set_index("lot_id")["product"]).astype(object)
+    return of_lot.where(of_lot.notna(), ev["product"])
+
+
+def designated_on(
+    registry: Registry, enterprise_ids: pd.Series, dates: pd.Series, activity: str
+) -> np.ndarray:
+    """Whether each (enterprise, date) is covered by a designation for ``activity`` (SPEC §2:
+    valid_from <= date <= valid_to, an empty valid_to open-ended), one designation at a time."""
+    ids = np.asarray(enterprise_ids, dtype=object)
+    when = pd.to_datetime(pd.Series(np.asarray(dates))).to_numpy()
+    covered = np.zeros(len(ids), dtype=bool)
+    des = registry.designations
+    for _, d in des[des["activity"] == activity].iterrows():
+        after = when >= np.datetime64(d["valid_from"])
+        before = True if pd.isna(d["valid_to"]) else when <= np.datetime64(d["valid_to"])
+        covered |= (ids == d["enterprise_id"]) & after & before
+    return covered
 
 
 def _f(kind: str, **values) -> dict:

@@ -6,14 +6,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.common import designated_on
 from flowgraph.config import Tolerances
 from flowgraph.model import (
     CREATING_TYPES,
     OUTFLOW_TYPES,
     Registry,
 )
-from flowgraph.synth.oracle.common import _f, _smelting_batches, _valid_origin
+from flowgraph.synth.oracle.common import _f, _smelting_batches, _valid_origin, designated_on
 
 
 def _lots(ev: pd.DataFrame) -> list[dict]:
@@ -225,7 +224,9 @@ def _quotas(ev: pd.DataFrame, registry: Registry) -> list[dict]:
         "mining": ev["event_type"] == "extract",
         "smelting": (ev["event_type"] == "produce") & ev["batch_id"].isin(smelting),
     }
-    for _, q in registry.quotas.iterrows():
+    # Several quota rows of one enterprise, year and activity (issuing batches) add up.
+    quotas = registry.quotas.groupby(["enterprise_id", "year", "activity"], as_index=False)
+    for _, q in quotas["quota_t_reo"].sum().iterrows():
         mask = sources.get(q["activity"])
         if mask is None:
             continue

@@ -1,0 +1,342 @@
+"""The prepared view: one event table and one registry, with every quantity the rules derive.
+
+Every analysis (detectors, quota burn-down, lineage and trace, evidence, summaries, flow
+tables, the Sankey) reads its derived quantities here, so each rule is stated once:
+
+- REO of a row (SPEC §1): its lot's ``reo_pct``, taken from the earliest event that created
+  the lot; a creating row (extract, import, produce) is measured by its own ``reo_pct``, so a
+  second creation of a lot keeps its own grade; a row of a lot that no loaded event created
+  uses its own ``reo_pct``, else its product's typical one; a row with no % anywhere is 0 kg.
+- A lot's product (and so its family, and whether it is mineral): the product stated by the
+  earliest creating event naming one, else the row's own.
+- The batch structure (batchgraph.py), smelting-and-separation batches (a batch consuming any
+  mineral product, SPEC §3), quota output rows, traceable shares (haircut.py), designation at
+  a date (common.designated_on), the (enterprise, month) pairs that have an upload.
+
+"Earliest" is by (date, upload_id, source_row, position in the table). Each quantity is
+computed on first use and kept on the view (``functools.cached_property``): a caller that
+runs several analyses on one event table builds one view and hands it to each of them; an
+analysis given a bare event table builds its own. A view never changes its events: build a
+new one for other events.
+
+>>> from flowgraph.model import events_frame
+>>> ev = events_frame([
+...     {"event_type": "extract", "date": "2024-01-02", "enterprise_id": "M", "lot_id": "L",
+...      "product": "BAST_CONC", "mass_kg": 1000, "reo_pct": 50},
+...     {"event_type": "extract", "date": "2024-02-02", "enterprise_id": "M", "lot_id": "L",
+...      "product": "BAST_CONC", "mass_kg": 1000, "reo_pct": 10},
+...     {"event_type": "ship", "date": "2024-02-03", "enterprise_id": "M", "lot_id": "L",
+...      "mass_kg": 100, "counterparty_id": "S", "shipment_id": "S1"}])
+>>> view = PreparedEvents(ev)
+>>> view.row_reo.tolist()     # each creation its own grade; the ship row the lot's (first) grade
+[500.0, 100.0, 50.0]
+>>> view.row_lot_product.tolist(), view.row_mineral.tolist()
+(['BAST_CONC', 'BAST_CONC', 'BAST_CONC'], [True, True, True])
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from flowgraph.errors import UsageError
+from flowgraph.model import CREATING_TYPES, MINERAL_PRODUCTS, PRODUCTS, Registry
+
+if TYPE_CHECKING:
+    from flowgraph.analysis.batchgraph import BatchStructure
+    from flowgraph.analysis.haircut import Lineage
+
+_TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
+FAMILY = {code: p.family for code, p in PRODUCTS.items()}
+
+
+def complete_registry(registry: Registry | None) -> Registry:
+    """The registry with every table present (a missing or column-less table reads as empty).
+
+    >>> complete_registry(None).quotas.empty
+    True
+    """
+    empty = Registry.empty()
+    if registry is None:
+        return empty
+    tables = {}
+    for name in ("enterprises", "designations", "quotas"):
+        frame = getattr(registry, name, None)
+        wanted = getattr(empty, name)
+        ok = frame is not None and set(wanted.columns) <= set(frame.columns)
+        tables[name] = frame if ok else wanted
+    if all(tables[n] is getattr(registry, n, None) for n in tables):
+        return registry  # keeps whatever else a registry carries
+    return Registry(**tables)
+
+
+class PreparedEvents:
+    """One event table (``events``, untouched) and its registry, with the derived quantities.
+
+    Per-row arrays follow the rows of ``events``; per-lot arrays are indexed by ``lot_code``
+    (codes of ``lots``, in order of first appearance); per-batch arrays by the batch codes of
+    ``structure``.
+    """
+
+    def __init__(self, events: pd.DataFrame, registry: Registry | None = None) -> None:
+        self.events = events
+        self.given_registry = registry
+        self.registry = complete_registry(registry)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __repr__(self) -> str:
+        done = sorted(k for k in self.__dict__ if k not in ("events", "given_registry", "registry"))
+        return f"PreparedEvents({len(self.events):,} events; computed: {', '.join(done) or '-'})"
+
+    # -- codes and order ------------------------------------------------------------------
+    @cached_property
+    def _lot_factorized(self) -> tuple[np.ndarray, pd.Index]:
+        codes, lots = pd.factorize(self.events["lot_id"].to_numpy(dtype=object))
+        return codes.astype(np.int64), pd.Index(lots, dtype=object)
+
+    @property
+    def lot_code(self) -> np.ndarray:
+        """Per row: code of its lot (-1 when the row names none)."""
+        return self._lot_factorized[0]
+
+    @property
+    def lots(self) -> pd.Index:
+        """Lot ids, indexed by ``lot_code``."""
+        return self._lot_factorized[1]
+
+    @cached_property
+    def event_type(self) -> np.ndarray:
+        return self.events["event_type"].to_numpy(dtype=object)
+
+    @cached_property
+    def creating(self) -> np.ndarray:
+        """Per row: an extract, import or produce of a lot (the events that create lots)."""
+        return np.isin(self.event_type, list(CREATING_TYPES)) & (self.lot_code >= 0)
+
+    @cached_property
+    def own_pct(self) -> np.ndarray:
+        return self.events["reo_pct"].to_numpy(dtype="float64")
+
+    @cached_property
+    def own_product(self) -> np.ndarray:
+        return self.events["product"].to_numpy(dtype=object)
+
+    def first_per_lot(self, rows: np.ndarray) -> np.ndarray:
+        """Per lot: the position of its earliest row among ``rows`` (by date, upload_id,
+        source_row, position), -1 for a lot with none of them."""
+        first = np.full(len(self.lots), -1, dtype=np.int64)
+        if len(rows) == 0:
+            return first
+        ev = self.events
+        rows = np.asarray(rows, dtype=np.int64)
+        ordered = rows[
+            np.lexsort(
+                (
+                    rows,
+                    ev["source_row"].to_numpy()[rows],
+                    ev["upload_id"].to_numpy()[rows],
+                    ev["date"].to_numpy()[rows],
+                )
+            )
+        ]
+        lots, at = np.unique(self.lot_code[ordered], return_index=True)
+        first[lots] = ordered[at]
+        return first
+
+    @cached_property
+    def creators(self) -> np.ndarray:
+        """Positions of the creating rows."""
+        return np.flatnonzero(self.creating)
+
+    @cached_property
+    def first_creation(self) -> np.ndarray:
+        """Per lot: position of its earliest creating row (-1: no loaded event created it)."""
+        return self.first_per_lot(self.creators)
+
+    # -- REO ----------------------------------------------------------------------------
+    @cached_property
+    def lot_pct(self) -> np.ndarray:
+        """Per lot: REO % of its earliest creating row that states one (NaN: none does)."""
+        first = self.first_per_lot(np.flatnonzero(self.creating & ~np.isnan(self.own_pct)))
+        return np.where(first >= 0, self.own_pct[np.maximum(first, 0)], np.nan)
+
+    @cached_property
+    def row_pct(self) -> np.ndarray:
+        """Per row: the REO % that measures it (the module's rule; NaN when nothing gives one)."""
+        own = self.own_pct
+        lot = self.lot_code
+        pct = np.where(lot >= 0, self.lot_pct[np.maximum(lot, 0)], np.nan)
+        pct = np.where(np.isnan(pct), own, pct)
+        missing = np.isnan(pct)
+        if missing.any():
+            typical = pd.Series(self.own_product[missing], dtype=object).map(_TYPICAL)
+            pct[missing] = typical.to_numpy(dtype="float64")
+        # A creating row states the grade of what it created: a second creation of a lot
+        # (DUPLICATE_LOT) is measured by its own figure, not the first one's.
+        use_own = self.creating & ~np.isnan(own)
+        pct[use_own] = own[use_own]
+        return pct
+
+    @cached_property
+    def row_reo(self) -> np.ndarray:
+        """Per row: REO kg = mass_kg x row_pct / 100 (SPEC §1); 0 where no % applies."""
+        mass = self.events["mass_kg"].to_numpy(dtype="float64")
+        return np.nan_to_num(mass * self.row_pct / 100.0, nan=0.0)
+
+    # -- products -------------------------------------------------------------------------
+    @cached_property
+    def _creation_product(self) -> np.ndarray:
+        """Per lot: product of its earliest creating row naming one (None: none does)."""
+        named = self.creating & pd.notna(self.own_product)
+        first = self.first_per_lot(np.flatnonzero(named))
+        return np.where(first >= 0, self.own_product[np.maximum(first, 0)], None)
+
+    @cached_property
+    def lot_product(self) -> np.ndarray:
+        """Per lot: its creation's product, else the first row (in table order) naming one."""
+        lot = self.lot_code
+        rows = np.flatnonzero(pd.notna(self.own_product) & (lot >= 0))[::-1]
+        any_row = np.full(len(self.lots), -1, dtype=np.int64)
+        any_row[lot[rows]] = rows  # reversed, so the first row wins the assignment
+        fallback = np.where(any_row >= 0, self.own_product[np.maximum(any_row, 0)], None)
+        made = self._creation_product
+        return np.where(pd.notna(made), made, fallback)
+
+    @cached_property
+    def row_lot_product(self) -> np.ndarray:
+        """Per row: its lot's product (the creation's), else the row's own."""
+        lot = self.lot_code
+        made = np.where(lot >= 0, self._creation_product[np.maximum(lot, 0)], None)
+        return np.where(pd.notna(made), made, self.own_product)
+
+    @cached_property
+    def row_mineral(self) -> np.ndarray:
+        """Per row: its lot's product is a mineral product (SPEC §3)."""
+        return np.isin(self.row_lot_product, list(MINERAL_PRODUCTS))
+
+    @cached_property
+    def row_family(self) -> np.ndarray:
+        """Per row: the product family of its lot (None for an unknown product)."""
+        codes, products = pd.factorize(self.row_lot_product)
+        families = np.array([FAMILY.get(p) for p in products] + [None], dtype=object)
+        return families[codes]  # code -1 (no product) picks the trailing None
+
+    @cached_property
+    def month(self) -> np.ndarray:
+        """Per row: year * 12 + month - 1 of its date (the upload's period, SPEC §1)."""
+        dates = self.events["date"].dt
+        return (dates.year * 12 + dates.month - 1).astype("int64").to_numpy()
+
+    # -- batches --------------------------------------------------------------------------
+    @cached_property
+    def structure(self) -> BatchStructure:
+        """The batch graph (batchgraph.py): batches, generations, cycles."""
+        from flowgraph.analysis.batchgraph import build_structure
+
+        return build_structure(self.events, self._lot_factorized)
+
+    @cached_property
+    def row_batch(self) -> np.ndarray:
+        """Per row: batch code of a consume or produce row with a batch, else -1."""
+        st = self.structure
+        out = np.full(len(self.events), -1, dtype=np.int64)
+        out[st.cons] = st.cb
+        out[st.prod] = st.pb
+        return out
+
+    @cached_property
+    def smelting(self) -> np.ndarray:
+        """Per batch: smelting and separation, i.e. it consumes any mineral product (SPEC §3)."""
+        st = self.structure
+        mineral = self.row_mineral[st.cons]
+        return np.bincount(st.cb[mineral], minlength=len(st.batches)) > 0
+
+    @cached_property
+    def quota_rows(self) -> pd.DataFrame:
+        """The rows counted against quotas (SPEC §5 QUOTA_EXCEEDED): extracts (mining) and the
+        produce rows of smelting-and-separation batches (smelting), each by its own date.
+
+        Columns: row (position), enterprise_id, activity, date, month, reo_kg.
+        """
+        st = self.structure
+        parts = []
+        for activity, rows in (
+            ("mining", np.flatnonzero(self.event_type == "extract")),
+            ("smelting", st.prod[self.smelting[st.pb]]),
+        ):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "row": rows,
+                        "enterprise_id": self.events["enterprise_id"].to_numpy(dtype=object)[rows],
+                        "activity": activity,
+                        "date": self.events["date"].to_numpy()[rows],
+                        "month": self.month[rows],
+                        "reo_kg": self.row_reo[rows],
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    # -- origins and lineage --------------------------------------------------------------
+    def designated(self, enterprise_ids: pd.Series, dates: pd.Series, activity: str) -> np.ndarray:
+        """Whether each (enterprise, date) is covered by a designation for ``activity``."""
+        from flowgraph.analysis.common import designated_on
+
+        return designated_on(self.registry, enterprise_ids, dates, activity)
+
+    @cached_property
+    def lineage(self) -> Lineage:
+        """The SPEC §5 haircut propagated over the batch graph (haircut.py)."""
+        from flowgraph.analysis.haircut import propagate
+
+        return propagate(self)
+
+    @cached_property
+    def shares(self) -> pd.Series:
+        """Traceable REO share of every lot (index lot_id), in [0, 1].
+
+        What reads shares (``row_share``, the flow table, the findings report) reads them here,
+        so a test may set hand-made shares on a fresh view (``view.shares = series``; a lot
+        missing from them counts as share 0)."""
+        return pd.Series(
+            self.lineage.share, index=pd.Index(self.lots, name="lot_id"), name="traceable_share"
+        )
+
+    @cached_property
+    def row_share(self) -> np.ndarray:
+        """Per row: its lot's traceable share from ``shares`` (0 for a row naming no lot)."""
+        share = self.shares.astype("float64").reindex(self.lots).fillna(0.0).clip(0.0, 1.0)
+        return np.append(share.to_numpy(), 0.0)[self.lot_code]  # -1 (no lot) picks the 0
+
+    # -- the detectors' table -------------------------------------------------------------
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The events with the derived columns of derived.py, identifiers as categoricals."""
+        from flowgraph.analysis.derived import with_derived_columns
+
+        return with_derived_columns(self)
+
+
+def prepared(events: pd.DataFrame | PreparedEvents, registry: Registry | None = None):
+    """``events`` itself when it is already a view, else a new view of ``events`` and ``registry``.
+
+    A view given with a registry that is not its own is refused: its derived quantities
+    (shares, designations) were read from the other one.
+
+    >>> from flowgraph.model import events_frame
+    >>> view = prepared(events_frame([]))
+    >>> prepared(view) is view
+    True
+    """
+    if isinstance(events, PreparedEvents):
+        if registry is not None and registry is not events.given_registry:
+            if registry is not events.registry:
+                raise UsageError("a prepared view was given with another registry than its own")
+        return events
+    return PreparedEvents(events, registry)
