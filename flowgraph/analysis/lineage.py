@@ -1,7 +1,7 @@
 """Lot lineage: where each lot came from and which share of its REO is traceable (SPEC §5 Origins).
 
 The public lineage tables. How they are computed lives next door: batchgraph.py (which batch
-feeds which, generations, cycles), lotrows.py (a lot's REO % and product) and haircut.py (the
+feeds which, generations, cycles), prepared.py (a row's REO, a lot's product) and haircut.py (the
 share, propagated ONCE over the batch graph in generation order, O(events)).
 
 Rules where SPEC is silent (copied to the README):
