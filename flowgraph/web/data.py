@@ -1,7 +1,7 @@
 """What the workbench reads from its store, read once per store state and shared by pages.
 
-A ``Snapshot`` holds the current events, registry and what is derived from them (batch
-structure, traceable shares, the twins' graph view); it is rebuilt when the store's current
+A ``Snapshot`` holds the current events, registry and what is derived from them (the prepared
+view: batch structure, traceable shares; the twins' graph view); it is rebuilt when the store's current
 uploads or registry change (checked on each page view: a small read), so several pages and
 users share one read of a national year. Findings are read fresh each time (small).
 """
@@ -24,16 +24,20 @@ class Snapshot:
         self.registry = registry
 
     @cached_property
+    def view(self):
+        """The prepared view (analysis/prepared.py) every page's analysis reads: batch
+        structure, traceable shares, row REO, computed once per snapshot."""
+        from flowgraph.analysis.prepared import PreparedEvents
+
+        return PreparedEvents(self.events, self.registry)
+
+    @property
     def structure(self):
-        from flowgraph.analysis.batchgraph import batch_structure
+        return self.view.structure
 
-        return batch_structure(self.events)
-
-    @cached_property
+    @property
     def shares(self) -> pd.Series:
-        from flowgraph.analysis.lineage import lot_shares
-
-        return lot_shares(self.events, self.registry, structure=self.structure)
+        return self.view.shares
 
     @cached_property
     def query_data(self):

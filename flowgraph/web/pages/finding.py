@@ -30,9 +30,7 @@ def provenance(snapshot, lots: list[str], _) -> list[dict]:
 
     seen: dict[str, dict] = {}
     for lot in lots:
-        trace = trace_upstream(
-            snapshot.events, snapshot.registry, lot, structure=snapshot.structure
-        )
+        trace = trace_upstream(snapshot.view, snapshot.registry, lot)
         for element in upstream_elements(trace, _):
             key = element["data"]["id"]
             if key.startswith("o:"):  # leaf ids are per trace: keep them apart
@@ -52,7 +50,7 @@ def evidence_rows(wb, finding: pd.DataFrame) -> pd.DataFrame:
     from flowgraph.reports.evidence import evidence
 
     snap = wb.snapshot()
-    rows = evidence(finding, snap.events, max_rows=200, structure=snap.structure)
+    rows = evidence(finding, snap.view, max_rows=200)
     uploads = wb.store.uploads(include_history=True)[["upload_id", "file_name", "sha256"]]
     rows = rows.merge(uploads, on="upload_id", how="left")
     rows["where"] = rows["file_name"].astype(str) + ":" + rows["source_row"].astype(str)

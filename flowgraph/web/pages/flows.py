@@ -87,7 +87,7 @@ def flow_figure(wb, lang: str, year, period, province, family, by):
     if period and year and not str(period).startswith(str(year)):
         year = None  # a month chosen in another year: the month wins
     try:
-        table = flow_table(snap.events, snap.registry, snap.shares, by=by or "role",
+        table = flow_table(snap.view, snap.registry, by=by or "role",
                            period=period or None, year=int(year) if year and not period else None,
                            product_family=family or None, province=province or None)  # fmt: skip
     except FlowgraphError as e:

@@ -72,8 +72,8 @@ def layout(page, args, query):
     ev = snap.events
     if not (ev["lot_id"] == lot_id).any():
         return html.P(_("No events for lot {id}.").format(id=lot_id), className="message error")
-    up = trace_upstream(ev, snap.registry, lot_id, structure=snap.structure)
-    down = trace_downstream(ev, lot_id, structure=snap.structure)
+    up = trace_upstream(snap.view, snap.registry, lot_id)
+    down = trace_downstream(snap.view, lot_id)
     facts = [
         (_("Lot"), lot_id),
         (_("Product"), up["product"]),
