@@ -141,7 +141,10 @@ def resolved_text(uploads) -> str | None:
         return None
     if not uploads:
         return "no upload of its enterprise since the previous run"
-    return "; ".join(f"{u['period']} revision {u['revision']} ({u['file_name']})" for u in uploads)
+    return "; ".join(
+        f"{u['enterprise_id']} {u['period']} revision {u['revision']} ({u['file_name']})"
+        for u in uploads
+    )
 
 
 def _run_label(store, run: int | None) -> str:
@@ -157,7 +160,7 @@ def _who(row) -> str:
     return f"{ent} {name}" if isinstance(name, str) and name else ent
 
 
-def _key_text(row) -> str:
+def key_text(row) -> str:
     from flowgraph.model import FINDING_KEYS
 
     parts = []
@@ -189,7 +192,7 @@ def table(rows: pd.DataFrame, label: str) -> str:
                 continue
             lines.append(f"  {family} ({len(fam):,})")
             for _, row in fam.iterrows():
-                key = _key_text(row)
+                key = key_text(row)
                 where = " ".join(x for x in (_who(row), key) if x)
                 lines.append(
                     f"    {row['finding_id']}  {row['type']:<24} {row['period'] or '-':<8}"
@@ -229,23 +232,28 @@ def _history_text(store, history, fmt: str, output: str | None) -> str | None:
     names = enterprise_names(store.registry())
     ent = latest.get("enterprise_id")
     who = f" at {ent} {names.get(ent, '')}".rstrip() if ent else ""
-    lines = [f"Finding {history.finding_id}: {latest['type']}{who}, {_key_text(latest)}", ""]
-    lines.append(f"  {'run':>4}  {'ran at (UTC)':<19}  {'period':<8}  {'reo_kg':>13}  status")
-    for r in history.runs.itertuples(index=False):
+    lines = [f"Finding {history.finding_id}: {latest['type']}{who}, {key_text(latest)}", ""]
+    return "\n".join(lines + history_lines(history.runs, history.reviews)) + "\n"
+
+
+def history_lines(runs: pd.DataFrame, reviews: pd.DataFrame) -> list[str]:
+    """A finding's runs (reo_kg, status) and reviews as text lines."""
+    lines = [f"  {'run':>4}  {'ran at (UTC)':<19}  {'period':<8}  {'reo_kg':>13}  status"]
+    for r in runs.itertuples(index=False):
         kg = "-" if r.reo_kg is None or pd.isna(r.reo_kg) else f"{r.reo_kg:,.1f}"
         lines.append(
             f"  {r.run:>4}  {str(r.ran_at)[:19].replace('T', ' '):<19}  {r.period or '-':<8}  "
             f"{kg:>13}  {r.status}"
         )
-    lines += ["", "Reviews:" if len(history.reviews) else "Reviews: none"]
-    for r in history.reviews.itertuples(index=False):
+    lines += ["", "Reviews:" if len(reviews) else "Reviews: none"]
+    for r in reviews.itertuples(index=False):
         note = f": {r.note}" if r.note else ""
         kg = "" if r.reo_kg is None else f" at {r.reo_kg:,.1f} kg"
         lines.append(
             f"  {str(r.reviewed_at)[:19].replace('T', ' ')}  {r.decision:<8} by {r.reviewed_by}"
             f" (run {r.run}{kg}){note}"
         )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 @click.command()

@@ -24,6 +24,7 @@ COMMANDS = {
     "serve": "flowgraph.cli.serve:serve",
     "findings": "flowgraph.cli.findings:findings",
     "review": "flowgraph.cli.findings:review",
+    "show": "flowgraph.cli.show:show",
 }
 
 

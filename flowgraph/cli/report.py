@@ -162,6 +162,9 @@ def findings(
     view = PreparedEvents(events, registry)
     found = run_detectors(view, registry, tolerances_from(app.config))
     found = filter_findings(found, period=period, year=year)
+    from flowgraph.investigations import compare_with_latest
+
+    found = compare_with_latest(store, found)  # finding_id, status against the latest run
     write_findings_html(
         path,
         found,

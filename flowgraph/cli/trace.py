@@ -158,8 +158,18 @@ def render_downstream(d: dict) -> str:
     return "\n".join(lines)
 
 
+def target_line(target) -> str:
+    """Which lots a shipment or batch id stands for (one line above the trees)."""
+    at = ", ".join(target.enterprises)
+    if target.kind == "shipment":
+        return f"Shipment {target.ident} (rows of {at}) carries {len(target.lots)} lot(s): " + (
+            ", ".join(target.lots)
+        )
+    return f"Batch {target.ident} at {at}: tracing {target.note}: " + ", ".join(target.lots)
+
+
 @click.command()
-@click.argument("lot_id")
+@click.argument("lot_id", metavar="ID")
 @click.option("--downstream", is_flag=True, help="Show where the lot went instead of its origins.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -168,6 +178,8 @@ def render_downstream(d: dict) -> str:
 def trace(app: AppContext, lot_id: str, downstream: bool, fmt: str) -> None:
     """Show a lot's provenance: upstream to its origins, with the REO share of each.
 
+    ID is a lot id, or a shipment id (its lots are traced) or a batch id (its output
+    lots, or its inputs when it produced nothing); the command says which lots it traces.
     Origins are extractions by mines designated on the day and imports with country and
     customs document; every other source of REO (unknown lots, undesignated extraction,
     undocumented imports, batch gains, lineage cycles) is marked as a break.
@@ -179,18 +191,42 @@ def trace(app: AppContext, lot_id: str, downstream: bool, fmt: str) -> None:
       flowgraph trace NDO-2024-0311
       flowgraph trace NDO-2024-0311 --format json
       flowgraph trace ORE-17-0042 --downstream
+      flowgraph trace SNRM1241000123            # a shipment: each lot it carries
     """
+    from flowgraph.analysis.batchgraph import batch_structure
+    from flowgraph.analysis.tracetargets import trace_target
+
     store = app.store()
     events = store.events()
+    target = trace_target(events, lot_id)
+    structure = batch_structure(events) if len(target.lots) > 1 else None
     if downstream:
-        result = trace_downstream(events, lot_id)
+        results = [trace_downstream(events, lot, structure=structure) for lot in target.lots]
         text = render_downstream
     else:
         registry = store.registry()
         warn_without_registry(registry)
-        result = trace_upstream(events, registry, lot_id)
+        results = [
+            trace_upstream(events, registry, lot, structure=structure) for lot in target.lots
+        ]
         text = render_upstream
+    if target.kind == "lot":
+        (result,) = results
+        click.echo(
+            json.dumps(result, indent=2, ensure_ascii=False) if fmt == "json" else text(result)
+        )
+        return
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-    else:
+        doc = {
+            "kind": target.kind,
+            "id": target.ident,
+            "enterprises": list(target.enterprises),
+            "lots": list(target.lots),
+            "traces": results,
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    click.echo(target_line(target))
+    for result in results:
+        click.echo("")
         click.echo(text(result))

@@ -16,6 +16,7 @@ first; statuses are computed here from the store's runs and review log, never st
 
 from __future__ import annotations
 
+from flowgraph.investigations.casesheet import CaseSheet, case_sheet
 from flowgraph.investigations.identity import finding_id, finding_ids, with_finding_ids
 from flowgraph.investigations.records import RunConflict, RunRecord
 from flowgraph.investigations.reviews import (
@@ -42,6 +43,8 @@ from flowgraph.investigations.status import (
 )
 
 __all__ = [
+    "CaseSheet",
+    "case_sheet",
     "DECISIONS",
     "LISTING_COLUMNS",
     "REVIEW_COLUMNS",

@@ -166,14 +166,19 @@ def _findings_html(
     for i, (_, f) in enumerate(findings.iterrows()):
         ent = f["enterprise_id"]
         who = "" if ent is None else f"{_e(ent)} · {_e(names.get(ent))}"
+        # SPEC §6 identity and status, when the caller compared with the recorded runs
+        ident = f"<td><code>{_e(f.get('finding_id'))}</code></td><td>{_e(f.get('status'))}</td>"
         out.append(
-            f'<tr><td class="n">{i + 1}</td><td>{_e(f["type"])}</td><td>{_e(f["family"])}</td>'
+            f'<tr><td class="n">{i + 1}</td>{ident}<td>{_e(f["type"])}</td>'
+            f"<td>{_e(f['family'])}</td>"
             f"<td>{_e(f['period'])}</td><td>{who}</td><td>{_e(_key_text(f))}</td>"
             f"{_num(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td>"
             f"<td>{_evidence_html(by_finding.get(i, empty), files)}</td></tr>"
         )
     headers = [
         ("#", True),
+        ("finding_id", False),
+        ("status", False),
         ("type", False),
         ("family", False),
         ("period", False),

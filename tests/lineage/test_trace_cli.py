@@ -92,7 +92,28 @@ def test_downstream_json(store):
 def test_unknown_lot_exits_2_with_one_line(store):
     result = run("NOPE")
     assert result.exit_code == 2
-    assert result.output.strip() == "Error: no events for lot NOPE"
+    assert result.output.strip() == "Error: no lot, shipment or batch NOPE in the current uploads"
+
+
+def test_a_shipment_id_traces_the_lots_it_carries(store):
+    result = run("SH7")
+    assert result.exit_code == 0, result.output
+    first, _, rest = result.output.partition("\n")
+    assert first == "Shipment SH7 (rows of S1) carries 1 lot(s): OX"
+    assert rest.lstrip().startswith("Lot OX (LA_OXIDE)") or "Lot OX (" in rest
+    doc = json.loads(run("X1", "--format", "json").output)
+    assert doc["kind"] == "shipment" and doc["lots"] == ["MET"]
+    assert doc["traces"][0]["lot_id"] == "MET"
+
+
+def test_a_batch_id_traces_its_output_lots(store):
+    result = run("B2")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Batch B2 at P1: tracing its output lots: MET\n")
+    assert "Lot MET (ND_OXIDE)" in result.output
+    down = run("B1", "--downstream")
+    assert down.output.startswith("Batch B1 at S1: tracing its output lots: OX\n")
+    assert "lot OX" in down.output
 
 
 def test_trace_and_quota_read_the_local_store(tmp_path, monkeypatch):
