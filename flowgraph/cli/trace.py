@@ -193,22 +193,21 @@ def trace(app: AppContext, lot_id: str, downstream: bool, fmt: str) -> None:
       flowgraph trace ORE-17-0042 --downstream
       flowgraph trace SNRM1241000123            # a shipment: each lot it carries
     """
-    from flowgraph.analysis.batchgraph import batch_structure
+    from flowgraph.analysis.prepared import PreparedEvents
     from flowgraph.analysis.tracetargets import trace_target
 
     store = app.store()
     events = store.events()
     target = trace_target(events, lot_id)
-    structure = batch_structure(events) if len(target.lots) > 1 else None
     if downstream:
-        results = [trace_downstream(events, lot, structure=structure) for lot in target.lots]
+        view = PreparedEvents(events) if len(target.lots) > 1 else events  # one view, many lots
+        results = [trace_downstream(view, lot) for lot in target.lots]
         text = render_downstream
     else:
         registry = store.registry()
         warn_without_registry(registry)
-        results = [
-            trace_upstream(events, registry, lot, structure=structure) for lot in target.lots
-        ]
+        view = PreparedEvents(events, registry) if len(target.lots) > 1 else events
+        results = [trace_upstream(view, registry, lot) for lot in target.lots]
         text = render_upstream
     if target.kind == "lot":
         (result,) = results

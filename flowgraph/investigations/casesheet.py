@@ -112,8 +112,8 @@ def case_sheet(store, finding_id: str, *, registry=None, max_evidence: int = 500
     ``reports.evidence`` joins them for the findings page (at most ``max_evidence`` rows,
     earliest first); for a resolved finding they show what the uploads say now.
     """
-    from flowgraph.analysis.batchgraph import batch_structure
     from flowgraph.analysis.findings import normalise
+    from flowgraph.analysis.prepared import PreparedEvents
     from flowgraph.analysis.provenance import trace_upstream
     from flowgraph.reports.evidence import evidence
 
@@ -124,18 +124,16 @@ def case_sheet(store, finding_id: str, *, registry=None, max_evidence: int = 500
     last = history.runs.iloc[-1]
     events = store.events()
     frame = normalise(pd.DataFrame([history.latest]))
-    rows = evidence(frame, events, max_rows=max_evidence) if len(events) else pd.DataFrame()
+    view = PreparedEvents(events, registry)  # one view for the evidence and every lot
+    rows = evidence(frame, view, max_rows=max_evidence) if len(events) else pd.DataFrame()
     uploads = store.uploads(include_history=True)[["upload_id", "file_name", "sha256", "revision"]]
     if rows.empty:
         sheet_rows = pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS})
     else:
         sheet_rows = rows.merge(uploads, on="upload_id", how="left")[list(EVIDENCE_COLUMNS)]
     lots = case_lots(finding, events) if len(events) else ()
-    structure = batch_structure(events) if len(lots) > 1 else None
     known = set(events["lot_id"].dropna()) if len(events) else set()
-    traces = [
-        trace_upstream(events, registry, lot, structure=structure) for lot in lots if lot in known
-    ]
+    traces = [trace_upstream(view, registry, lot) for lot in lots if lot in known]
     return CaseSheet(
         finding=finding,
         status=str(last["status"]),
