@@ -59,3 +59,17 @@ class StoreUnavailable(FlowgraphError):
     """The store cannot be reached or opened (Neo4j down, wrong password, unreadable file)."""
 
     exit_code = 3
+
+
+class LoadStopped(FlowgraphError):
+    """A load stopped before its last file (Ctrl-C: exit 130; the store failing: exit 3).
+
+    Carries what was committed until then (``summary``, an ``ingest.LoadSummary``) and how many
+    files the load had (``total``), so the CLI can still say what is stored and what a rerun does.
+    """
+
+    def __init__(self, message: str, summary, total: int, exit_code: int):
+        super().__init__(message)
+        self.summary = summary
+        self.total = total
+        self.exit_code = exit_code

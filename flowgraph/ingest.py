@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowgraph.config import Environment
-from flowgraph.errors import InputError, Problem, StoreUnavailable
+from flowgraph.errors import InputError, LoadStopped, Problem, StoreUnavailable
 from flowgraph.model import Upload
 from flowgraph.store.base import ConcurrentWrites, LoadResult, RegistryResult, Store
 
@@ -89,11 +90,29 @@ def load_files(
         _load_all(store, files, workers, writers, summary, on_file)
     except StoreUnavailable as e:
         # One line still (the CLI prints it), saying what a user needs to know next.
-        raise StoreUnavailable(
-            f"{e} (after {len(summary.results) + len(summary.rejected)} of {len(files)} files; "
-            "nothing of an interrupted file is stored: run the same load again to complete it, "
-            "files already stored are then reported unchanged)"
+        done = len(summary.results) + len(summary.rejected)
+        again = (
+            "run the same load again to complete it, files already stored are then reported "
+            "unchanged"
+            if not getattr(store, "read_only", False)
+            else "nothing can be written there"
+        )
+        raise LoadStopped(
+            f"{e} (after {done} of {len(files)} files; nothing of an interrupted file is "
+            f"stored: {again})",
+            summary,
+            len(files),
+            e.exit_code,
         ) from e
+    except KeyboardInterrupt:
+        committed = sum(1 for r in summary.results if r.status != "unchanged")
+        raise LoadStopped(
+            f"interrupted: {committed} of {len(files)} files committed; run the same load "
+            "again to finish the rest (files already stored are then reported unchanged)",
+            summary,
+            len(files),
+            130,
+        ) from None
     return summary
 
 
@@ -116,17 +135,27 @@ def _load_all(
         upcoming = iter(files)
         for _ in range(2 * workers):
             _plan_next(stored, pool, upcoming, planned)
-        for left in range(len(files), 0, -1):
-            path, sha, parsing = planned.popleft()
-            _plan_next(stored, pool, upcoming, planned)
-            storing.append((path, lanes.submit(store, stored, path, sha, parsing, left)))
-            # Report in file order; keep a bounded number of files in flight. The window spans
-            # several enterprises (a folder holds one enterprise's year: 12 files in a row), or
-            # one enterprise's queue would fill it while the other lanes idle.
-            while storing and (storing[0][1].done() or len(storing) > IN_FLIGHT * writers):
+        try:
+            for left in range(len(files), 0, -1):
+                path, sha, parsing = planned.popleft()
+                _plan_next(stored, pool, upcoming, planned)
+                storing.append((path, lanes.submit(store, stored, path, sha, parsing, left)))
+                # Report in file order; keep a bounded number of files in flight. The window
+                # spans several enterprises (a folder holds one enterprise's year: 12 files in a
+                # row), or one enterprise's queue would fill it while the other lanes idle.
+                while storing and (storing[0][1].done() or len(storing) > IN_FLIGHT * writers):
+                    _report(summary, *storing.popleft(), on_file)
+            while storing:
                 _report(summary, *storing.popleft(), on_file)
-        while storing:
-            _report(summary, *storing.popleft(), on_file)
+        except KeyboardInterrupt:
+            # Ctrl-C: drop what is queued, let the lanes finish the file each is writing (its
+            # transaction commits or rolls back whole), then count what did commit.
+            _cancel(pool, planned, storing)
+            lanes.stop()
+            for path, outcome in storing:
+                if outcome.done() and not outcome.cancelled() and outcome.exception() is None:
+                    _report(summary, path, outcome, None)
+            raise
 
 
 # Files per writer lane that may be parsed and queued but not yet reported.
@@ -160,11 +189,16 @@ class _Lanes:
             for n in range(writers if writers > 1 else 0)
         ]
         # On the way out (including a failure), drop queued files and wait for running ones.
-        stack.callback(lambda: [e.shutdown(wait=True, cancel_futures=True) for e in self.executors])
+        stack.callback(self.stop)
         self.lane_of: dict[str, int] = {}
         self.ids: deque[int] = deque()
         # Identities a file of this load may have revised, so far.
         self.revised: set[tuple[str, str]] = set()
+
+    def stop(self) -> None:
+        """Drop queued files; wait for the ones being written."""
+        for executor in self.executors:
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def submit(
         self,
@@ -288,7 +322,7 @@ class _InlineExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as e:
+        except Exception as e:  # Ctrl-C propagates at once, as it would without the executor
             future.set_exception(e)
         return future
 
@@ -297,7 +331,27 @@ def _executor(workers: int) -> Executor:
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return _InlineExecutor()
     # fork: workers start in milliseconds with the parent's imports; they only parse files.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint
+    )
+
+
+def _ignore_sigint() -> None:
+    """Parse workers leave Ctrl-C to the main process: a terminal sends SIGINT to the whole
+    process group, and a worker dying of it mid-task printed its own traceback and could leave
+    the pool's queues locked (a hang until a second Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _cancel(pool: Executor, planned: deque, storing: deque) -> None:
+    """Cancel the parsing and storing not started yet; running parses finish (milliseconds)."""
+    for _path, _sha, parsing in planned:
+        if parsing is not None:
+            parsing.cancel()
+    for _path, outcome in storing:
+        outcome.cancel()
+    if isinstance(pool, ProcessPoolExecutor):
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def load_registry(store: Store, directory: str | Path) -> RegistryResult:

@@ -79,6 +79,28 @@ def _as_of(value: str | None) -> pd.Timestamp | None:
         raise UsageError(f"as_of {value!r} is not a date like 2024-06 or 2024-06-30") from e
 
 
+def burndown_year(
+    events: pd.DataFrame, registry: Registry, year: int | None = None, as_of: str | None = None
+) -> int | None:
+    """The year ``quota_burndown`` reports: ``year``, else ``as_of``'s, else the latest year with
+    events, else the latest quota year; None with neither events nor quotas.
+
+    >>> from flowgraph.model import events_frame, registry_from_records
+    >>> burndown_year(events_frame([]), registry_from_records()) is None
+    True
+    """
+    if year is not None:
+        return int(year)
+    cutoff = _as_of(as_of)
+    if cutoff is not None:
+        return int(cutoff.year)
+    if len(events) and events["date"].notna().any():
+        return int(events["date"].max().year)
+    if not registry.quotas.empty:
+        return int(registry.quotas["year"].max())
+    return None
+
+
 def quota_burndown(
     events: pd.DataFrame | PreparedEvents,
     registry: Registry | None = None,
@@ -106,15 +128,9 @@ def quota_burndown(
     view = prepared(events, registry)
     events, registry = view.events, view.registry
     cutoff = _as_of(as_of)
+    year = burndown_year(events, registry, year, as_of)
     if year is None:
-        if cutoff is not None:
-            year = cutoff.year
-        elif len(events) and events["date"].notna().any():
-            year = int(events["date"].max().year)
-        elif not registry.quotas.empty:
-            year = int(registry.quotas["year"].max())
-        else:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in BURNDOWN_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in BURNDOWN_COLUMNS})
     keep = events["date"].dt.year == year
     if cutoff is not None:
         keep &= events["date"] <= cutoff
@@ -129,7 +145,14 @@ def quota_burndown(
     quotas = registry.quotas[registry.quotas["year"] == year]
     quotas = quotas.groupby(["enterprise_id", "activity"], as_index=False)["quota_t_reo"].sum()
     used = use.groupby(["enterprise_id", "activity"], as_index=False)["reo_kg"].sum()
-    table = quotas.merge(used, on=["enterprise_id", "activity"], how="outer")
+    if quotas.empty and used.empty:  # a year with no quota and no use: an empty answer
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in BURNDOWN_COLUMNS})
+    # Plain object keys: pandas' merge of Arrow-backed text columns fails when one side is
+    # empty ("cannot construct ChunkedArray from empty vector").
+    keys = {"enterprise_id": object, "activity": object}
+    table = quotas.astype(keys).merge(
+        used.astype(keys), on=["enterprise_id", "activity"], how="outer"
+    )
     table["used_t_reo"] = table["reo_kg"].fillna(0.0) / 1000.0
     table["year"] = int(year)
 

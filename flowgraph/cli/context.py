@@ -27,10 +27,12 @@ class AppContext:
     def store_uri(self) -> str:
         return store_uri(self.store_option, self.config)
 
-    def store(self) -> Store:
-        """Open the store once per invocation; closed when the command ends."""
+    def store(self, *, create: bool = False) -> Store:
+        """Open the store once per invocation; closed when the command ends. Only commands that
+        write uploads or a registry pass ``create=True``: the others never make an empty store
+        where none is (SPEC §4)."""
         if self._store is None:
-            self._store = open_store(self.store_uri)
+            self._store = open_store(self.store_uri, create=create)
             click.get_current_context().call_on_close(self._store.close)
         return self._store
 

@@ -6,7 +6,8 @@ import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
-from flowgraph.cli.options import format_option, parse_key_values, parse_period
+from flowgraph.cli.options import format_option, output_file, parse_key_values, parse_period
+from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES
 from flowgraph.spreadsheet import frame_to_csv
 
@@ -74,11 +75,16 @@ def detect(
     from flowgraph.config import tolerances_from
     from flowgraph.investigations import compare_with_latest, detect_run
 
+    output_file(output)  # before any work: a folder that does not exist is exit 2
     tol = tolerances_from(app.config, tolerance)
     store = app.store()
     registry = store.registry()
     warn_without_registry(registry)
     unfiltered = not (period or year or types or families or tolerance or enterprise)
+    if unfiltered and getattr(store, "read_only", False):
+        # read-only media: the findings still come, compared with the latest recorded run
+        click.echo(f"Warning: store {store.uri} is read-only: this run is not recorded", err=True)
+        unfiltered = False
     if unfiltered:
         result = detect_run(store, tolerances=tol, registry=registry)
         findings = result.findings
@@ -98,8 +104,11 @@ def detect(
         findings = compare_with_latest(store, findings)
     text = render(findings, fmt)
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as e:
+            raise UsageError(f"{output}: cannot write it ({e.strerror})") from e
         click.echo(f"{len(findings):,} findings written to {output}", err=True)
     else:
         click.echo(text, nl=False)

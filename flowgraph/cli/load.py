@@ -7,7 +7,8 @@ import sys
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
-from flowgraph.ingest import load_files
+from flowgraph.errors import LoadStopped
+from flowgraph.ingest import LoadSummary, load_files
 from flowgraph.spreadsheet import frame_to_csv
 
 
@@ -28,15 +29,34 @@ def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
     """
     from loaders import find_upload_files
 
-    store = app.store()
+    store = app.store(create=True)
     files = find_upload_files(paths)
     show_bar = sys.stderr.isatty() and not quiet and len(files) > 1
-    with (
-        click.progressbar(length=len(files), label="Loading", file=sys.stderr, show_pos=True)
-        if show_bar
-        else _NoBar() as bar
-    ):
-        summary = load_files(store, files, on_file=lambda _path: bar.update(1))
+    try:
+        with (
+            click.progressbar(length=len(files), label="Loading", file=sys.stderr, show_pos=True)
+            if show_bar
+            else _NoBar() as bar
+        ):
+            summary = load_files(store, files, on_file=lambda _path: bar.update(1))
+    except LoadStopped as e:
+        # Ctrl-C or the store failing: what did commit, then one line on why and what next.
+        _print_summary(e.summary, quiet)
+        click.echo(_stop_line(e), err=True)
+        click.get_current_context().exit(e.exit_code)
+    _print_summary(summary, quiet)
+    if summary.rejected:
+        click.get_current_context().exit(2)
+
+
+def _stop_line(e: LoadStopped) -> str:
+    text = str(e)
+    if e.exit_code == 130:
+        return "Interrupted: " + text.removeprefix("interrupted: ")
+    return f"Error: {text}"
+
+
+def _print_summary(summary: LoadSummary, quiet: bool) -> None:
     if not quiet:
         for result in summary.results:
             what = (
@@ -53,8 +73,6 @@ def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
     for problem in summary.problems:
         click.echo(f"Error: {problem}", err=True)
     click.echo(summary.line())
-    if summary.rejected:
-        click.get_current_context().exit(2)
 
 
 def store_summary(store) -> list[str]:

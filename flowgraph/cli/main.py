@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import traceback
 
 import click
@@ -44,6 +46,12 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # `flowgraph uploads | head -1`: the reader has what it wanted; end quietly (and
+            # keep Python from complaining again when it flushes stdout at exit).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except FlowgraphError as e:
             debug = isinstance(ctx.obj, AppContext) and ctx.obj.debug
             if debug:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import click
+
+from flowgraph.errors import UsageError
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -41,3 +44,21 @@ def format_option(*choices: str) -> Callable:
     return click.option(
         "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True
     )
+
+
+def output_file(value: str | None, *, what: str = "out.csv") -> Path | None:
+    """An ``-o`` file a command may write: its folder must exist (UsageError naming it, exit 2).
+
+    >>> output_file("/no-such-folder/x.csv")
+    Traceback (most recent call last):
+    ...
+    flowgraph.errors.UsageError: /no-such-folder/x.csv: folder /no-such-folder does not exist
+    """
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{value}: is a directory; give a file name like {what}")
+    if not path.parent.exists():
+        raise UsageError(f"{value}: folder {path.parent} does not exist")
+    return path

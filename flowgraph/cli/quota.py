@@ -8,7 +8,7 @@ import re
 import click
 import pandas as pd
 
-from flowgraph.analysis.burndown import quota_burndown
+from flowgraph.analysis.burndown import burndown_year, quota_burndown
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import format_option
 from flowgraph.spreadsheet import frame_to_csv
@@ -36,10 +36,11 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return out
 
 
-def render_table(table: pd.DataFrame) -> str:
+def render_table(table: pd.DataFrame, year: int | None = None) -> str:
     """A fixed-width table an investigator can read in a terminal."""
     if table.empty:
-        return "No quotas and no quota-relevant activity for that year."
+        when = f"for {year}" if year is not None else "for any year"
+        return f"No quota rows and no extraction or smelting {when}."
     width = max(10, int(table["enterprise_id"].astype(str).str.len().max()))
     head = (
         f"{'enterprise':<{width}} {'activity':<9} {'quota t':>10} {'used t':>10} {'used':>5} "
@@ -84,10 +85,11 @@ def quota(app: AppContext, year: int | None, as_of: str | None, fmt: str) -> Non
     store = app.store()
     registry = store.registry()
     warn_without_registry(registry)
-    table = quota_burndown(store.events(), registry, year=year, as_of=as_of)
+    events = store.events()
+    table = quota_burndown(events, registry, year=year, as_of=as_of)
     if fmt == "csv":
         click.echo(frame_to_csv(table), nl=False)
     elif fmt == "json":
         click.echo(json.dumps(_records(table), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_table(table))
+        click.echo(render_table(table, burndown_year(events, registry, year, as_of)))

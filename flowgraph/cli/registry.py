@@ -26,7 +26,7 @@ def registry_load(app: AppContext, directory: str) -> None:
     Example:
       flowgraph registry load data/registry
     """
-    result = load_registry(app.store(), directory)
+    result = load_registry(app.store(create=True), directory)
     if result.status == "unchanged":
         click.echo(f"registry unchanged (version {result.version})")
     else:

@@ -23,6 +23,16 @@ def _output(value: str) -> Path:
     return path
 
 
+def _check_province(province: str, registry) -> None:
+    """An unknown province is a typo, not an empty answer: exit 2 listing the known ones."""
+    known = sorted({p for p in registry.enterprises["province"].dropna() if str(p).strip()})
+    if province not in known:
+        listed = ", ".join(known) if known else "none (no registry loaded)"
+        raise UsageError(
+            f"--province {province!r}: no enterprise of the registry is in it; known provinces: {listed}"
+        )
+
+
 def _window_options(func):
     return year_option()(period_option()(func))
 
@@ -73,6 +83,8 @@ def sankey(
     store = app.store()
     events, registry = store.events(), store.registry()
     warn_without_registry(registry)
+    if province is not None:
+        _check_province(province, registry)
     table = flow_table(
         events,
         registry,
@@ -98,6 +110,8 @@ def sankey(
         uploads=upload_count(events, period, year, registry, province),
     )
     origin = table[table["source_stage"] == "origin"]
+    if table.empty:
+        click.echo(f"No REO flows in this selection ({window}): nothing to draw", err=True)
     click.echo(
         f"{len(link_parts(table)):,} links, {origin['reo_t'].sum():,.3f} t REO "
         f"({origin['untraceable_t'].sum():,.3f} t untraceable) written to {path}",

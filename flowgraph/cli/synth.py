@@ -6,6 +6,8 @@ import time
 
 import click
 
+from flowgraph.errors import UsageError
+
 
 def _positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
     if not value > 0:
@@ -49,7 +51,11 @@ def synth(outdir: str, seed: int, scale: float, clean: bool, year: int) -> None:
     from flowgraph.synth import generate
 
     started = time.perf_counter()
-    result = generate(outdir, seed=seed, scale=scale, clean=clean, year=year)
+    try:
+        result = generate(outdir, seed=seed, scale=scale, clean=clean, year=year)
+    except OSError as e:  # a folder that cannot be made or written: the user's argument
+        where = e.filename or outdir
+        raise UsageError(f"{outdir}: cannot write there ({where}: {e.strerror})") from e
     took = time.perf_counter() - started
     click.echo(
         f"Wrote {result.files} upload files ({result.events:,} events) from "

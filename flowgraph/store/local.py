@@ -7,6 +7,7 @@ current. Analyses read only current events. Each file is stored in one transacti
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,20 +93,32 @@ class LocalStore(LocalRuns):
     >>> store.close()
     """
 
-    def __init__(self, connection: sqlite3.Connection, uri: str):
+    def __init__(self, connection: sqlite3.Connection, uri: str, *, read_only: bool = False):
         self.connection = connection
         self.uri = uri
+        self.read_only = read_only
         # enterprise_id -> ids in its current uploads, so the cross-upload check of a load is
         # O(events); checked against the uploads table on every save (see _keys).
         self._key_cache: dict[str, EnterpriseKeys] = {}
 
     @classmethod
-    def open(cls, path: str | Path) -> LocalStore:
+    def open(cls, path: str | Path, *, create: bool = True) -> LocalStore:
+        """Open the store file at ``path``; ``create=False`` (commands that only read) refuses a
+        path where no store exists instead of creating an empty one (SPEC §4). A file the
+        process may not write (read-only media) is opened read-only: reads work, writes raise
+        StoreUnavailable saying so."""
         path = Path(path)
         if path.is_dir():
             raise StoreUnavailable(f"cannot open store {path}: it is a folder")
         if not path.parent.exists():
             raise StoreUnavailable(f"cannot open store {path}: folder {path.parent} does not exist")
+        if not create and not path.exists():
+            raise StoreUnavailable(
+                f"no store at {path}: nothing was created (check --store or FLOWGRAPH_STORE; "
+                "`flowgraph load` or `flowgraph registry load` makes a new one)"
+            )
+        if path.exists() and not _writable(path):
+            return cls(_open_read_only(path), str(path), read_only=True)
         try:
             # timeout: a second command (a concurrent review) waits for the write lock
             connection = sqlite3.connect(
@@ -118,6 +131,22 @@ class LocalStore(LocalRuns):
         except sqlite3.DatabaseError as e:
             raise StoreUnavailable(f"cannot open store {path}: {e}") from e
         return cls(connection, str(path))
+
+    def _begin_write(self) -> None:
+        """BEGIN IMMEDIATE, or StoreUnavailable when the store cannot take writes."""
+        if self.read_only:
+            raise StoreUnavailable(
+                f"store {self.uri} is read-only (read-only media or no write permission): "
+                "reading works; to write, copy it to a writable folder"
+            )
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise _write_failure(self.uri, e) from e
+
+    def _rollback(self) -> None:
+        if self.connection.in_transaction:  # SQLite may have rolled back already (disk full)
+            self.connection.execute("ROLLBACK")
 
     def close(self) -> None:
         self.connection.close()
@@ -142,16 +171,20 @@ class LocalStore(LocalRuns):
     def save_upload(self, upload: Upload) -> LoadResult:
         """Store one validated upload atomically; see Store.save_upload."""
         db = self.connection
-        db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             result = self._save_upload(upload)
+            if result.status == "unchanged":
+                db.execute("ROLLBACK")
+            else:
+                db.execute("COMMIT")
+        except sqlite3.OperationalError as e:  # disk full, I/O error: the file stays unstored
+            self._rollback()
+            raise _write_failure(self.uri, e) from e
         except BaseException:
-            db.execute("ROLLBACK")
+            self._rollback()
             raise
-        if result.status == "unchanged":
-            db.execute("ROLLBACK")
-        else:
-            db.execute("COMMIT")
+        if result.status != "unchanged":
             self._remember_keys(upload, result.upload_id)
         return result
 
@@ -253,7 +286,7 @@ class LocalStore(LocalRuns):
 
     def save_registry(self, registry: Registry, source: str) -> RegistryResult:
         db = self.connection
-        db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             latest = db.execute(
                 "SELECT version, digest FROM registry_versions ORDER BY version DESC LIMIT 1"
@@ -271,10 +304,13 @@ class LocalStore(LocalRuns):
             _insert_frame(db, "enterprises", version, registry.enterprises, ENTERPRISE_COLUMNS)
             _insert_frame(db, "designations", version, registry.designations, DESIGNATION_COLUMNS)
             _insert_frame(db, "quotas", version, registry.quotas, QUOTA_COLUMNS)
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            self._rollback()
+            raise _write_failure(self.uri, e) from e
         except BaseException:
-            db.execute("ROLLBACK")
+            self._rollback()
             raise
-        db.execute("COMMIT")
         return decision.result(registry)
 
     def registry(self, version: int | None = None) -> Registry:
@@ -331,6 +367,35 @@ def _create_or_migrate(db: sqlite3.Connection) -> None:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def _writable(path: Path) -> bool:
+    # SQLite writes the file and, in WAL mode, its -wal / -shm files beside it.
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; ``immutable`` when the folder cannot even hold WAL's shared-memory
+    file (read-only media: nobody can write the file there, so nothing changes under us)."""
+    uri = path.resolve().as_uri()
+    for query in ("?mode=ro", "?mode=ro&immutable=1"):
+        try:
+            connection = sqlite3.connect(
+                uri + query, uri=True, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("SELECT COUNT(*) FROM uploads").fetchone()
+            return connection
+        except sqlite3.DatabaseError as e:
+            error = e
+    raise StoreUnavailable(f"cannot open store {path} (read-only): {error}") from error
+
+
+def _write_failure(uri: str, error: sqlite3.OperationalError) -> StoreUnavailable:
+    """The one line a failed write gives: what SQLite said, and that nothing of it was kept."""
+    text = str(error)
+    if "readonly" in text:
+        text = "it is read-only (read-only media or no write permission)"
+    return StoreUnavailable(f"cannot write store {uri}: {text}; nothing of this write was kept")
 
 
 def _insert_frame(

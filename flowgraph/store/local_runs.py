@@ -130,7 +130,7 @@ class LocalRuns:
         to the latest (same fingerprint) is not recorded and the latest's number comes back.
         Raises RunConflict when the latest run is no longer ``previous``."""
         db = self.connection
-        db.execute("BEGIN IMMEDIATE")
+        self._begin_write()  # LocalStore: read-only stores and a full disk say so
         try:
             latest = db.execute(
                 "SELECT run, fingerprint FROM detection_runs ORDER BY run DESC LIMIT 1"
@@ -208,7 +208,7 @@ class LocalRuns:
     def save_reviews(self, reviews: pd.DataFrame) -> None:
         """Append reviews (REVIEW_COLUMNS but review_id) in one transaction: all or none."""
         db = self.connection
-        db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             self._insert_reviews(reviews)
         except BaseException:

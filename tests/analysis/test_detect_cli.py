@@ -64,7 +64,7 @@ def store(monkeypatch, tmp_path):
         ),
         tmp_path / "runs.db",
     )
-    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri, **_: fake)
     return fake
 
 
@@ -179,7 +179,7 @@ def test_tolerance_override_changes_findings(store):
 def test_nothing_found_exits_0(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     fake = FakeStore(clean_records(), registry(), tmp_path / "runs.db")
-    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri, **_: fake)
     result = run()
     assert result.exit_code == 0 and "No findings." in result.output
 

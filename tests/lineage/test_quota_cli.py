@@ -21,7 +21,7 @@ def store(monkeypatch, tmp_path):
     monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
     ev = frame(*monthly_mining(range(1, 8)), *monthly_mining([1], ent="M9"))
     fake = FakeStore(ev, quotas(("M1", 2024, "mining", 10.0), ("M2", 2024, "smelting", 50.0)))
-    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri, **_: fake)
     return fake
 
 

@@ -33,7 +33,7 @@ def store(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
     fake = FakeStore(mixed_chain(), standard_registry())
-    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri: fake)
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri, **_: fake)
     return fake
 
 
