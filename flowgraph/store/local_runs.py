@@ -13,6 +13,7 @@ import sqlite3
 
 import pandas as pd
 
+from flowgraph.errors import UsageError
 from flowgraph.investigations.records import (
     RUN_COLUMNS,
     RunConflict,
@@ -206,10 +207,23 @@ class LocalRuns:
         return [r[0] for r in rows]
 
     def save_reviews(self, reviews: pd.DataFrame) -> None:
-        """Append reviews (REVIEW_COLUMNS but review_id) in one transaction: all or none."""
+        """Append reviews (REVIEW_COLUMNS but review_id) in one transaction: all or none (an id
+        no recorded run reported: UsageError, nothing written)."""
         db = self.connection
         self._begin_write()
         try:
+            ids = sorted(set(reviews["finding_id"]))
+            known = {
+                r[0]
+                for r in db.execute(
+                    "SELECT DISTINCT finding_id FROM run_findings "  # noqa: S608 - placeholders
+                    f"WHERE finding_id IN ({', '.join('?' * len(ids))})",
+                    ids,
+                )
+            }
+            missing = [i for i in ids if i not in known]
+            if missing:
+                raise UsageError(f"{', '.join(missing)}: no finding of any recorded run")
             self._insert_reviews(reviews)
         except BaseException:
             db.execute("ROLLBACK")

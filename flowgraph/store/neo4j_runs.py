@@ -41,9 +41,12 @@ CONSTRAINTS = (
 )
 INDEXES = ("CREATE INDEX fg_review_finding IF NOT EXISTS FOR (n:Review) ON (n.finding_id)",)
 
-LOCK = (
-    "MERGE (c:Counter {name: $name}) ON CREATE SET c.value = 0 "
-    "SET c.value = c.value RETURN c.value AS value"
+# Takes the counter's write lock and moves it on by $count in one SET (read and write in one
+# expression: Cypher then loses no update; a SET that writes the same value took no lock and
+# two review commands at once got the same ids). Returns the value before.
+TAKE = (
+    "MERGE (c:Counter {name: $name}) SET c.value = coalesce(c.value, 0) + $count "
+    "RETURN c.value - $count AS value"
 )
 LATEST_RUN = (
     "MATCH (r:DetectionRun) WHERE r.run IS NOT NULL "
@@ -168,9 +171,8 @@ def _review_rows(reviews: pd.DataFrame, first_id: int) -> list[dict]:
 def _append_reviews(tx: neo4j.ManagedTransaction, reviews: pd.DataFrame) -> None:
     if reviews.empty:
         return
-    last = tx.run(LOCK, name="review").single()["value"]
+    last = tx.run(TAKE, name="review", count=len(reviews)).single()["value"]
     rows = _review_rows(reviews, last + 1)
-    tx.run("MATCH (c:Counter {name: 'review'}) SET c.value = $value", value=last + len(rows))
     for chunk in chunks(rows, 10_000):
         tx.run(WRITE_REVIEWS, rows=chunk).consume()
 
@@ -194,10 +196,12 @@ class Neo4jRuns:
     ) -> tuple[int, bool]:
         """See LocalRuns.save_run: one transaction, the latest run's findings linked ABOUT."""
         rows = run_rows(findings)
+        # committed on its own: the caller then sees run 1 (RunConflict) and compares with it
+        self._write(self._convert_legacy_run)
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[int, bool]:
-            tx.run(LOCK, name="detection_run").consume()
-            self._convert_legacy_run(tx)
+            # the lock: one run recorded at a time (the value counts attempts, not runs)
+            tx.run(TAKE, name="detection_run", count=1).consume()
             latest = tx.run(LATEST_RUN).single()
             if latest is not None and latest["fingerprint"] == record.fingerprint:
                 return int(latest["run"]), False
@@ -240,6 +244,7 @@ class Neo4jRuns:
 
     def _convert_legacy_run(self, tx: neo4j.ManagedTransaction) -> None:
         """A store written before runs were kept holds one unnumbered run: it becomes run 1."""
+        tx.run(TAKE, name="detection_run", count=1).consume()
         legacy = [r.data() for r in tx.run(LEGACY_FINDINGS)]
         if (
             not legacy

@@ -190,3 +190,59 @@ def test_resolved_names_the_uploads_of_its_enterprise_since_the_previous_run(sto
         ("2025-03", 2, "E017-2025-03.csv")
     ]
     assert [u["period"] for u in by_batch["B9"]] == ["2025-04"]
+
+
+def test_store_refuses_a_review_batch_naming_an_unknown_id(store):
+    record_run(store, findings(gain("B1", 10)), upload_ids=[1])
+    fid = store.run_findings(1)["finding_id"][0]
+    rows = pd.DataFrame(
+        [
+            {"finding_id": fid, "decision": "confirm", "reviewed_by": "li",
+             "reviewed_at": "2026-01-01T00:00:00+00:00", "run": 1, "reo_kg": 10.0},
+            {"finding_id": "0123456789ab", "decision": "confirm", "reviewed_by": "li",
+             "reviewed_at": "2026-01-01T00:00:00+00:00", "run": 1, "reo_kg": 1.0},
+        ]
+    )  # fmt: skip
+    with pytest.raises(UsageError, match="0123456789ab: no finding"):
+        store.save_reviews(rows)
+    assert store.reviews().empty
+
+
+@pytest.mark.neo4j
+def test_concurrent_reviews_on_neo4j_lose_nothing(neo4j_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flowgraph.store.neo4j import Neo4jStore
+
+    record_run(neo4j_store, findings(*(gain(f"B{n}", n + 1) for n in range(6))), upload_ids=[1])
+    ids = neo4j_store.run_findings(1)["finding_id"].tolist()
+    others = [Neo4jStore.connect(neo4j_store.uri) for _ in range(3)]
+    try:
+        jobs = [(others[n % 3], fid) for n, fid in enumerate(ids * 2)]
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(lambda job: review(job[0], [job[1]], "confirm", by="x"), jobs))
+    finally:
+        for other in others:
+            other.close()
+    log = neo4j_store.reviews()
+    assert len(log) == 12 and sorted(log["review_id"]) == list(range(1, 13))
+
+
+@pytest.mark.neo4j
+def test_neo4j_run_from_before_runs_were_kept_becomes_run_1(neo4j_store):
+    neo4j_store.driver.execute_query(
+        "CREATE (r:DetectionRun {run_id: 'abc', ran_at: '2026-11-01T00:00:00+00:00', findings: 1}) "
+        "CREATE (:Finding {type: 'TRANSFORM_GAIN', family: 'unaccounted_mass', period: '2025-03', "
+        "enterprise_id: 'E017', batch_id: 'B-17-0311', reo_kg: 412.5, detail: 'gain'})"
+        "-[:IN_RUN]->(r)"
+    )
+    result = record_run(neo4j_store, findings(gain("B-17-0311", 412.5)), upload_ids=[1])
+    assert result.run == 2 and result.findings["status"].tolist() == ["open"]
+    runs = neo4j_store.runs()
+    assert runs["run"].tolist() == [1, 2] and runs["ran_at"][0] == "2026-11-01T00:00:00+00:00"
+    assert neo4j_store.run_findings(1)["finding_id"].tolist() == ["5ebcd00b8f24"]
+    left = neo4j_store.driver.execute_query(
+        "MATCH (n) WHERE (n:DetectionRun AND n.run IS NULL) OR (n:Finding AND n.finding_id IS NULL) "
+        "RETURN count(n) AS n"
+    ).records[0]["n"]
+    assert left == 0
