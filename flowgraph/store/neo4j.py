@@ -186,7 +186,13 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
                 ):
                     # managed: a schema change racing another load's writes is a transient
                     # error the driver retries
-                    session.execute_write(lambda tx, s=statement: tx.run(s).consume())
+                    try:
+                        session.execute_write(lambda tx, s=statement: tx.run(s).consume())
+                    except ClientError as e:
+                        # IF NOT EXISTS is not atomic across sessions: another process creating
+                        # the same rule at the same moment makes ours "already exists"
+                        if not _already_exists(e):
+                            raise
 
         with self._schema_lock:  # writer lanes start together
             if not self._schema_ready:
@@ -362,3 +368,11 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
             self._read(q.READ_DESIGNATIONS, version=version),
             self._read(q.READ_QUOTAS, version=version),
         )
+
+
+def _already_exists(error: ClientError) -> bool:
+    """The schema rule ``error`` refused is already there (created by a concurrent session)."""
+    code = error.code or ""
+    return code.endswith(
+        ("EquivalentSchemaRuleAlreadyExists", "IndexAlreadyExists", "ConstraintAlreadyExists")
+    )
