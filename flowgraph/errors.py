@@ -73,3 +73,13 @@ class LoadStopped(FlowgraphError):
         self.summary = summary
         self.total = total
         self.exit_code = exit_code
+
+
+class QueryRefused(UsageError):
+    """The server refused an investigator's read-only query: ``wrote`` when it tried to
+    write, else it failed (syntax, unknown function...); ``reason`` is the server's words."""
+
+    def __init__(self, reason: str, wrote: bool):
+        self.reason, self.wrote = reason, wrote
+        what = "tried to write; queries run read-only" if wrote else "failed:"
+        super().__init__(f"query {what} ({reason})" if wrote else f"query {what} {reason}")

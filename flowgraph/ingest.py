@@ -94,7 +94,7 @@ def load_files(
         again = (
             "run the same load again to complete it, files already stored are then reported "
             "unchanged"
-            if not getattr(store, "read_only", False)
+            if not store.read_only
             else "nothing can be written there"
         )
         raise LoadStopped(

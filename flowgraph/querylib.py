@@ -30,7 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from flowgraph.errors import FlowgraphError, UsageError
+from flowgraph.errors import FlowgraphError, QueryRefused, UsageError
+from flowgraph.store.base import CypherReads
 
 PACKAGE = "queries"
 TYPES = ("string", "int", "float", "bool", "date")
@@ -173,15 +174,6 @@ def bind(query: NamedQuery, given: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _plain(value: Any) -> Any:
-    """Driver values to plain Python (neo4j dates to datetime.date, lists kept)."""
-    if hasattr(value, "to_native"):
-        return value.to_native()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def run_query(store, name: str, params: dict[str, Any] | None = None, *, data=None) -> pd.DataFrame:
     """Run named query ``name``: its Cypher in a read-only transaction on a Neo4jStore, its
     library twin (``flowgraph.querytwins``) on any other store; same columns either way.
@@ -194,7 +186,7 @@ def run_query(store, name: str, params: dict[str, Any] | None = None, *, data=No
     """
     query = get_query(name)
     values = bind(query, params or {})
-    if hasattr(store, "driver"):
+    if isinstance(store, CypherReads):
         return run_read(store, query.text, values, label=f"query {name}")
     from flowgraph.querytwins import TWINS, QueryData, run_twin
 
@@ -204,35 +196,16 @@ def run_query(store, name: str, params: dict[str, Any] | None = None, *, data=No
 
 
 def run_read(store, text: str, params: dict[str, Any], label: str = "query") -> pd.DataFrame:
-    """Run Cypher ``text`` with ``params`` in a READ transaction on a Neo4jStore.
+    """Run Cypher ``text`` with ``params`` in a READ transaction on a Neo4j store
+    (``Neo4jStore.read``), naming ``label`` when the server refuses it.
 
     A statement that tries to write is refused by the server; that becomes a UsageError.
     """
-    from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
-
-    from flowgraph.errors import StoreUnavailable
-    from flowgraph.store.neo4j import safe_uri
-
-    def work(tx):
-        result = tx.run(text, params)
-        keys = result.keys()
-        return keys, [[_plain(v) for v in record.values()] for record in result]
-
     try:
-        with store.driver.session(database=store.database, default_access_mode="READ") as s:
-            keys, rows = s.execute_read(work)
-    except (ServiceUnavailable, SessionExpired) as e:
-        raise StoreUnavailable(f"cannot reach Neo4j at {safe_uri(store.uri)}: {e}") from e
-    except ClientError as e:
-        code = e.code or ""
-        if "AccessMode" in code or "WriteOnReadOnly" in code or "Forbidden" in code:
+        return store.read(text, **params)
+    except QueryRefused as e:
+        if e.wrote:
             raise UsageError(
-                f"{label} tried to write; named queries run read-only ({e.message})"
+                f"{label} tried to write; named queries run read-only ({e.reason})"
             ) from e
-        raise UsageError(f"{label} failed: {e.message}") from e
-    frame = pd.DataFrame(rows, columns=list(keys))
-    for column in frame.columns:  # text columns: None stays None (not NaN) for JSON and tests
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            values = frame[column].astype(object)
-            frame[column] = values.where(values.notna(), None)
-    return frame
+        raise UsageError(f"{label} failed: {e.reason}") from e

@@ -81,7 +81,7 @@ def detect(
     registry = store.registry()
     warn_without_registry(registry)
     unfiltered = not (period or year or types or families or tolerance or enterprise)
-    if unfiltered and getattr(store, "read_only", False):
+    if unfiltered and store.read_only:
         # read-only media: the findings still come, compared with the latest recorded run
         click.echo(f"Warning: store {store.uri} is read-only: this run is not recorded", err=True)
         unfiltered = False

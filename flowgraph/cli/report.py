@@ -160,35 +160,23 @@ def findings(
     Example:
       flowgraph report findings --year 2024 -o findings-2024.html
     """
-    from flowgraph.analysis.detectors import run_detectors
-    from flowgraph.analysis.findings import filter_findings
-    from flowgraph.analysis.prepared import PreparedEvents
+    from flowgraph.api import findings_report
     from flowgraph.config import tolerances_from
-    from flowgraph.reports.findings import write_findings_html
+    from flowgraph.reports.findings import write_findings_report
     from flowgraph.reports.flows import window_bounds
 
     path = _output(output)
-    window_bounds(period, year)  # validates period against year
+    window_bounds(period, year)  # validates period against year before the store is opened
     store = app.store()
-    events, registry = store.events(), store.registry()
-    warn_without_registry(registry)
-    # one view: the detectors and the page read the same shares, batch graph and row REO
-    view = PreparedEvents(events, registry)
-    found = run_detectors(view, registry, tolerances_from(app.config))
-    found = filter_findings(found, period=period, year=year)
-    from flowgraph.investigations import compare_with_latest
-
-    found = compare_with_latest(store, found)  # finding_id, status against the latest run
-    write_findings_html(
-        path,
-        found,
-        view,
-        registry,
-        uploads=store.uploads(),
+    warn_without_registry(store.registry())
+    report = findings_report(
+        store,
         period=period,
         year=year,
+        tolerances=tolerances_from(app.config),
         top=top,
         max_evidence=max_evidence,
         max_findings=max_findings,
     )
-    click.echo(f"{len(found):,} findings written to {path}", err=True)
+    write_findings_report(report, path)
+    click.echo(f"{len(report.findings):,} findings written to {path}", err=True)

@@ -1,5 +1,8 @@
 """The findings report: one self-contained HTML page an investigator can open offline.
 
+Computed, then rendered (as the Sankey: flow table, then figure): ``build_findings_report``
+returns a ``FindingsReport`` of DataFrames, ``render_findings_html`` turns it into the page.
+
 Sections: summary by family and type (count, tonnes REO); top enterprises by untraceable REO;
 quota burn-down (output against quota per enterprise and activity); every finding with the
 event rows that caused it (evidence.py), in a table sortable by any column (inline vanilla
@@ -9,6 +12,7 @@ JS, nothing fetched). Everything that comes from uploads or the registry is HTML
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +21,8 @@ from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
 from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
-from flowgraph.reports.htmltable import _SORT_JS, _STYLE, _e, _num, _table
+from flowgraph.reports.htmltable import SORT_JS, STYLE, num_cell, table_html
+from flowgraph.reports.htmltable import cell_text as _e
 from flowgraph.reports.summaries import (
     quota_figure,
     quota_usage,
@@ -26,8 +31,7 @@ from flowgraph.reports.summaries import (
 )
 
 
-def _summary_html(findings: pd.DataFrame) -> str:
-    summary = summary_by_type(findings)
+def _summary_html(summary: pd.DataFrame) -> str:
     rows = []
     for family in FAMILIES:
         part = summary[summary["family"] == family]
@@ -41,13 +45,13 @@ def _summary_html(findings: pd.DataFrame) -> str:
                 f'<td class="n">{row.reo_t:,.3f}</td></tr>'
             )
     headers = [("family", False), ("type", False), ("findings", True), ("t REO", True)]
-    return _table(headers, rows, tid="summary")
+    return table_html(headers, rows, tid="summary")
 
 
 def _enterprises_html(table: pd.DataFrame) -> str:
     rows = [
         f"<tr><td>{_e(r.enterprise_id)}</td><td>{_e(r.name)}</td><td>{_e(r.province)}</td>"
-        f"{_num(r.in_t)}{_num(r.out_t)}{_num(r.findings, 0)}{_num(r.findings_reo_t)}</tr>"
+        f"{num_cell(r.in_t)}{num_cell(r.out_t)}{num_cell(r.findings, 0)}{num_cell(r.findings_reo_t)}</tr>"
         for r in table.itertuples()
     ]
     headers = [
@@ -59,27 +63,7 @@ def _enterprises_html(table: pd.DataFrame) -> str:
         ("findings", True),
         ("findings t REO", True),
     ]
-    return _table(headers, rows, cls="sortable", tid="enterprises")
-
-
-def _quota_table_html(usage: pd.DataFrame) -> str:
-    rows = [
-        f"<tr><td>{_e(r.enterprise_id)}</td><td>{_e(r.name)}</td><td>{_e(r.activity)}</td>"
-        f"{_num(r.quota_t)}{_num(r.used_t)}{_num(r.excess_t)}"
-        f"<td>{_e(r.crossed)}</td><td>{_e(r.projected_crossing)}</td></tr>"
-        for r in usage.itertuples()
-    ]
-    headers = [
-        ("enterprise", False),
-        ("name", False),
-        ("activity", False),
-        ("quota t", True),
-        ("used t", True),
-        ("over t", True),
-        ("crossed", False),
-        ("projected crossing", False),
-    ]
-    return _table(headers, rows, cls="sortable", tid="quota-table")
+    return table_html(headers, rows, cls="sortable", tid="enterprises")
 
 
 def _key_text(row: pd.Series) -> str:
@@ -123,7 +107,7 @@ def _evidence_html(rows: pd.DataFrame, files: dict) -> str:
     more = f"<p>… and {total - len(rows):,} more rows</p>" if total > len(rows) else ""
     return (
         f"<details><summary>{total:,} rows</summary>"
-        + _table(_EVIDENCE_HEADERS, body, cls="evidence")
+        + table_html(_EVIDENCE_HEADERS, body, cls="evidence")
         + more
         + "</details>"
     )
@@ -147,8 +131,8 @@ def _cap_notice(listed: int, total: int) -> list[str]:
     ]
 
 
-def _registry_notice(registry: Registry) -> list[str]:
-    if len(registry.enterprises):
+def _registry_notice(registry_loaded: bool) -> list[str]:
+    if registry_loaded:
         return []
     return [
         '<p class="note"><strong>No registry loaded:</strong> every enterprise counts as '
@@ -172,7 +156,7 @@ def _findings_html(
             f'<tr><td class="n">{i + 1}</td>{ident}<td>{_e(f["type"])}</td>'
             f"<td>{_e(f['family'])}</td>"
             f"<td>{_e(f['period'])}</td><td>{who}</td><td>{_e(_key_text(f))}</td>"
-            f"{_num(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td>"
+            f"{num_cell(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td>"
             f"<td>{_evidence_html(by_finding.get(i, empty), files)}</td></tr>"
         )
     headers = [
@@ -188,10 +172,39 @@ def _findings_html(
         ("detail", False),
         ("evidence", False),
     ]
-    return _table(headers, out, cls="sortable", tid="findings")
+    return table_html(headers, out, cls="sortable", tid="findings")
 
 
-def findings_html(
+@dataclass(frozen=True)
+class FindingsReport:
+    """The findings page as data, computed once (``build_findings_report``) and rendered by
+    ``render_findings_html``; notebooks read its frames directly.
+
+    findings: every finding of the window (as given, index 0..n-1); listed: the ones the page
+    lists (the ``max_findings`` largest by REO, in their given order); evidence: their event
+    rows (``reports.evidence``; ``finding`` = position in ``listed``); summary: count and
+    tonnes per family and type; enterprises: the top enterprises by untraceable REO (None: no
+    events in the window); quota: output against quota in ``quota_year``; sources: upload id
+    -> file name; names: enterprise id -> registry name.
+    """
+
+    title: str
+    window: str
+    findings: pd.DataFrame
+    listed: pd.DataFrame
+    evidence: pd.DataFrame
+    summary: pd.DataFrame
+    enterprises: pd.DataFrame | None
+    quota: pd.DataFrame
+    quota_year: int | None
+    uploads: int
+    sources: pd.Series
+    names: pd.Series
+    registry_loaded: bool
+    top: int
+
+
+def build_findings_report(
     findings: pd.DataFrame,
     events: pd.DataFrame | PreparedEvents,
     registry: Registry | None = None,
@@ -203,8 +216,8 @@ def findings_html(
     top: int = 15,
     max_evidence: int = 20,
     max_findings: int | None = 2000,
-) -> str:
-    """The whole findings page as text (plotly.js embedded once, for the quota chart).
+) -> FindingsReport:
+    """Compute everything the findings page shows (no HTML here).
 
     ``events`` are all current events (evidence may lie outside the window); ``period`` /
     ``year`` choose the window of the enterprise table, the upload count and the quota year
@@ -212,20 +225,20 @@ def findings_html(
     first). ``uploads`` (store.uploads()) turns evidence rows' upload ids into file names.
     ``events`` may be the prepared view (prepared.py) the findings were detected on: the
     shares, row REO and quota rows it already holds are then not computed again.
-    The findings table lists the ``max_findings`` largest by REO (None: all), in the given
-    order; every count and total on the page covers all findings.
+    The findings table lists the ``max_findings`` largest by REO (None: all); every count and
+    total covers all findings.
 
     >>> from flowgraph.model import events_frame, registry_from_records, empty_findings
-    >>> page = findings_html(empty_findings(), events_frame([]).iloc[0:0], registry_from_records(),
-    ...                      title="<i>t</i>")
-    >>> "&lt;i&gt;t&lt;/i&gt;" in page and "<i>t</i>" not in page
-    True
+    >>> report = build_findings_report(empty_findings(), events_frame([]).iloc[0:0],
+    ...                                registry_from_records())
+    >>> report.summary.empty, report.enterprises is None, report.registry_loaded
+    (True, True, False)
     """
     view = prepared(events, registry)
     events, registry = view.events, view.registry
-    files = {}
+    sources = pd.Series(dtype="object")
     if uploads is not None and len(uploads):
-        files = dict(zip(uploads["upload_id"], uploads["file_name"], strict=True))
+        sources = pd.Series(list(uploads["file_name"]), index=list(uploads["upload_id"]))
     names = registry.enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")["name"]
     findings = findings.reset_index(drop=True)
     listed = _largest(findings, max_findings)
@@ -238,32 +251,65 @@ def findings_html(
     if bounds is not None:
         in_window = events[(events["period"] >= bounds[0]) & (events["period"] <= bounds[1])]
         year = int(bounds[0][:4])
-    parts = [
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p>Period: <strong>{html.escape(window)}</strong> · findings: <strong id="count">'
-        f"{len(findings):,}</strong> · REO concerned: <strong>"
-        f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> · uploads: <strong>"
-        f"{upload_count(events, period, year if period is None else None):,}</strong></p>",
-        *_registry_notice(registry),
-        "<h2>Summary by family and type</h2>",
-        _summary_html(findings),
-        f"<h2>Top {int(top)} enterprises by untraceable REO</h2>",
-        "<p>Untraceable REO = REO x (1 - the lot's traceable share, SPEC §5 Origins); in = "
-        "extracted, imported or received; out = shipped or exported.</p>",
-    ]
+    uploads_in_window = upload_count(events, period, year if period is None else None)
+    enterprises = None
+    usage = pd.DataFrame()
     if len(in_window):
-        table = untraceable_by_enterprise(view, None, findings, window=bounds).head(int(top))
-        parts.append(_enterprises_html(table))
+        enterprises = untraceable_by_enterprise(view, None, findings, window=bounds).head(int(top))
         if year is None:
             year = int(str(events["period"].max())[:4])
         usage = quota_usage(view, None, year)
+    return FindingsReport(
+        title=title,
+        window=window,
+        findings=findings,
+        listed=listed,
+        evidence=rows,
+        summary=summary_by_type(findings),
+        enterprises=enterprises,
+        quota=usage,
+        quota_year=year,
+        uploads=uploads_in_window,
+        sources=sources,
+        names=names,
+        registry_loaded=bool(len(registry.enterprises)),
+        top=int(top),
+    )
+
+
+def render_findings_html(report: FindingsReport) -> str:
+    """The whole findings page as text (plotly.js embedded once, for the quota chart); every
+    value from uploads or the registry escaped.
+
+    >>> from flowgraph.model import events_frame, registry_from_records, empty_findings
+    >>> page = render_findings_html(build_findings_report(empty_findings(),
+    ...     events_frame([]).iloc[0:0], registry_from_records(), title="<i>t</i>"))
+    >>> "&lt;i&gt;t&lt;/i&gt;" in page and "<i>t</i>" not in page
+    True
+    """
+    findings, title = report.findings, report.title
+    files = dict(report.sources.items())
+    parts = [
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p>Period: <strong>{html.escape(report.window)}</strong> · findings: <strong id="count">'
+        f"{len(findings):,}</strong> · REO concerned: <strong>"
+        f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> · uploads: <strong>"
+        f"{report.uploads:,}</strong></p>",
+        *_registry_notice(report.registry_loaded),
+        "<h2>Summary by family and type</h2>",
+        _summary_html(report.summary),
+        f"<h2>Top {report.top} enterprises by untraceable REO</h2>",
+        "<p>Untraceable REO = REO x (1 - the lot's traceable share, SPEC §5 Origins); in = "
+        "extracted, imported or received; out = shipped or exported.</p>",
+    ]
+    if report.enterprises is not None:
+        parts.append(_enterprises_html(report.enterprises))
     else:
         parts.append("<p>No events loaded.</p>")
-        usage = pd.DataFrame()
     parts.append("<h2>Quota burn-down</h2>")
-    if len(usage):
+    if len(report.quota):
         parts.append(
-            quota_figure(usage, year).to_html(
+            quota_figure(report.quota, report.quota_year).to_html(
                 full_html=False,
                 include_plotlyjs=True,
                 div_id="quota",
@@ -276,15 +322,32 @@ def findings_html(
         "<h2>Findings</h2>",
         "<p>Click a column heading to sort; open <em>evidence</em> for the event rows "
         "(source = FILE:ROW of the upload).</p>",
-        *_cap_notice(len(listed), len(findings)),
-        _findings_html(listed, rows, names, files),
+        *_cap_notice(len(report.listed), len(findings)),
+        _findings_html(report.listed, report.evidence, report.names, files),
     ]
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(parts)
-        + f"\n<script>{_SORT_JS}</script>\n</body>\n</html>\n"
+        + f"\n<script>{SORT_JS}</script>\n</body>\n</html>\n"
     )
+
+
+def write_findings_report(report: FindingsReport, path: str | Path) -> Path:
+    """Write ``render_findings_html(report)`` to ``path`` (UTF-8); returns the path."""
+    path = Path(path)
+    path.write_text(render_findings_html(report), "utf-8")
+    return path
+
+
+def findings_html(
+    findings: pd.DataFrame,
+    events: pd.DataFrame | PreparedEvents,
+    registry: Registry | None = None,
+    **kwargs,
+) -> str:
+    """``render_findings_html(build_findings_report(...))``: the page in one call."""
+    return render_findings_html(build_findings_report(findings, events, registry, **kwargs))
 
 
 def write_findings_html(
@@ -294,7 +357,5 @@ def write_findings_html(
     registry: Registry | None = None,
     **kwargs,
 ) -> Path:
-    """Write findings_html(...) to ``path`` (UTF-8); returns the path."""
-    path = Path(path)
-    path.write_text(findings_html(findings, events, registry, **kwargs), "utf-8")
-    return path
+    """Build the report (``build_findings_report`` arguments) and write its page to ``path``."""
+    return write_findings_report(build_findings_report(findings, events, registry, **kwargs), path)

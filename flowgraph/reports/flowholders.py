@@ -29,7 +29,7 @@ from flowgraph.reports.flownodes import (
 )
 
 
-def _batch_legs(
+def batch_legs(
     c: Coded, legs: Legs, nodes: Nodes, now: np.ndarray, scoped: np.ndarray, family: str | None
 ) -> None:
     """Gains and losses of batches (and family changes when filtering by family)."""
@@ -66,7 +66,7 @@ def _batch_legs(
     legs.add(dst=nodes.code(LOSSES), src_ent=c.ent[rows[loss]], lot=c.lot[rows[loss]], reo=lost)
 
 
-def _shipment_legs(
+def shipment_legs(
     c: Coded,
     legs: Legs,
     nodes: Nodes,
@@ -142,7 +142,7 @@ def _shipment_legs(
     legs.add(src=source[only_r], dst_ent=receiver[only_r], lot=lot[only_r], reo=r[only_r])
 
 
-def _account_legs(
+def account_legs(
     c: Coded, legs: Legs, nodes: Nodes, base: np.ndarray, in_win: np.ndarray, before: np.ndarray
 ) -> None:
     """Opening stock, closing (book) stock and overdrawn lots per (enterprise, lot)."""

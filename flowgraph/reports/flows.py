@@ -43,7 +43,7 @@ import pandas as pd
 from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry
-from flowgraph.reports.flowholders import _account_legs, _batch_legs, _shipment_legs
+from flowgraph.reports.flowholders import account_legs, batch_legs, shipment_legs
 from flowgraph.reports.flowlegs import Legs, Nodes, encode
 from flowgraph.reports.flownodes import (  # noqa: F401  (re-exported: the node vocabulary)
     BY_CHOICES,
@@ -162,8 +162,8 @@ def flow_table(
     src = np.where(documented, nodes.code(IMPORT), nodes.code(U_IMPORT))
     legs.add(src=src, dst_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
 
-    _batch_legs(c, legs, nodes, now, in_win & in_scope, product_family)
-    _shipment_legs(c, legs, nodes, fam_ok, in_win, scope_ent, reporters, province is not None)
+    batch_legs(c, legs, nodes, now, in_win & in_scope, product_family)
+    shipment_legs(c, legs, nodes, fam_ok, in_win, scope_ent, reporters, province is not None)
 
     # Exports (by country) and declared losses.
     rows = np.flatnonzero(now & c.mask("export"))
@@ -172,7 +172,7 @@ def flow_table(
     legs.add(dst=dst, src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
     rows = np.flatnonzero(now & c.mask("loss"))
     legs.add(dst=nodes.code(LOSSES), src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
-    _account_legs(c, legs, nodes, fam_ok & in_scope, in_win, before)
+    account_legs(c, legs, nodes, fam_ok & in_scope, in_win, before)
 
     share = view.shares.astype("float64").clip(0.0, 1.0).reindex(c.lot_ids).fillna(0.0).to_numpy()
     return aggregate(legs.frame(), nodes, c, registry, share, by=by, top=top)

@@ -8,7 +8,7 @@ import html
 import pandas as pd
 
 
-def _e(value: object) -> str:
+def cell_text(value: object) -> str:
     """Escaped text of a cell; None / NaN / NaT as empty."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -17,7 +17,7 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-_SORT_JS = """
+SORT_JS = """
 document.querySelectorAll('table.sortable > thead > tr > th').forEach(function (th) {
   th.addEventListener('click', function () {
     var table = th.closest('table'), body = table.tBodies[0];
@@ -42,7 +42,7 @@ document.querySelectorAll('table.sortable > thead > tr > th').forEach(function (
 });
 """
 
-_STYLE = """
+STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
 th, td { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
@@ -56,9 +56,10 @@ p.note { background: #fff6d5; border-left: 4px solid #e0b000; padding: 0.4em 0.8
 """
 
 
-def _table(
+def table_html(
     headers: list[tuple[str, bool]], rows: list[str], *, cls: str = "", tid: str = ""
 ) -> str:
+    """A table: ``headers`` as (text, numeric) pairs, ``rows`` ready ``<tr>`` markup."""
     head = "".join(f'<th class="n">{h}</th>' if num else f"<th>{h}</th>" for h, num in headers)
     attrs = (f' class="{cls}"' if cls else "") + (f' id="{tid}"' if tid else "")
     return (
@@ -68,5 +69,6 @@ def _table(
     )
 
 
-def _num(value: float, digits: int = 3) -> str:
+def num_cell(value: float, digits: int = 3) -> str:
+    """A right-aligned number cell that sorts by its value, shown with ``digits`` decimals."""
     return f'<td class="n" data-sort="{float(value):.6f}">{float(value):,.{digits}f}</td>'

@@ -44,6 +44,7 @@ class Store(Protocol):
     """
 
     uri: str
+    read_only: bool  # opened on read-only media: reads work, every write is refused
 
     def find_current_by_sha(self, sha256: str) -> tuple[str, str] | None:
         """The identity of a current upload with this content hash, if any (fast "unchanged")."""
@@ -128,3 +129,12 @@ class ConcurrentWrites(Protocol):
 
     def save_upload(self, upload: Upload, upload_id: int | None = None) -> LoadResult:
         """``Store.save_upload``, with an id from ``reserve_upload_ids`` when given."""
+
+
+@runtime_checkable
+class CypherReads(Protocol):
+    """A store that answers Cypher (Neo4j): ``read`` runs one statement in a read-only
+    transaction, values only as parameters, and returns a DataFrame."""
+
+    def read(self, cypher: str, /, **params) -> pd.DataFrame:
+        """The statement's rows (columns as it returns them); a write is refused."""

@@ -19,7 +19,7 @@ import pandas as pd
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
 from flowgraph.config import Neo4jAuth, neo4j_auth
-from flowgraph.errors import FlowgraphError, StoreUnavailable
+from flowgraph.errors import FlowgraphError, QueryRefused, StoreUnavailable
 from flowgraph.model import Registry, Upload
 from flowgraph.store import neo4j_runs
 from flowgraph.store import neo4j_schema as q
@@ -66,6 +66,15 @@ def safe_uri(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
+def _plain(value):
+    """Driver values to plain Python (neo4j dates to datetime.date, lists kept)."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, AuthError):
         return "authentication failed (check NEO4J_USERNAME / NEO4J_PASSWORD)"
@@ -94,6 +103,7 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.read_only = False  # the server says what a user may write
         self._schema_ready = False
         self._schema_lock = threading.Lock()
         self._keys: dict[int, tuple[frozenset, frozenset]] = {}  # upload id -> its id sets
@@ -149,6 +159,38 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
             return [record.data() for record in tx.run(query, params)]
 
         return self._call(lambda: self._run_read(work))
+
+    def read(self, cypher: str, /, **params) -> pd.DataFrame:
+        """Run one Cypher statement in a READ transaction with ``params`` as parameters; its
+        rows as a DataFrame (driver dates as ``datetime.date``, text None when absent).
+
+        For investigators and notebooks: the server refuses a statement that writes
+        (QueryRefused, ``wrote=True``); a lost server is StoreUnavailable. Example (needs a
+        server)::
+
+            store.read("MATCH (l:Lot {id: $lot}) RETURN l.product AS product", lot="L-1")
+        """
+
+        def work(tx: neo4j.ManagedTransaction):
+            result = tx.run(cypher, params)
+            keys = result.keys()
+            return keys, [[_plain(v) for v in record.values()] for record in result]
+
+        try:
+            keys, rows = self._call(lambda: self._run_read(work))
+        except FlowgraphError as e:
+            cause = e.__cause__
+            if not isinstance(cause, ClientError):
+                raise
+            code = cause.code or ""
+            wrote = any(m in code for m in ("AccessMode", "WriteOnReadOnly", "Forbidden"))
+            raise QueryRefused(cause.message or code, wrote) from cause
+        frame = pd.DataFrame(rows, columns=list(keys))
+        for column in frame.columns:  # text columns: None stays None (not NaN) for JSON
+            if not pd.api.types.is_numeric_dtype(frame[column]):
+                values = frame[column].astype(object)
+                frame[column] = values.where(values.notna(), None)
+        return frame
 
     def _run_read(self, work):
         with self._session(read_only=True) as session:

@@ -104,8 +104,9 @@ class Workbench:
     def query(self, name: str, params: dict) -> pd.DataFrame:
         """A named investigator query through the one library API (Cypher or twin)."""
         from flowgraph.querylib import run_query
+        from flowgraph.store.base import CypherReads
 
-        if hasattr(self.store, "driver"):
+        if isinstance(self.store, CypherReads):
             return run_query(self.store, name, params)
         data = self.snapshot().query_data.with_findings(self.findings)
         return run_query(self.store, name, params, data=data)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from neo4j_scenario import URI, ev, make_upload
 
 from flowgraph.cli.main import cli
-from flowgraph.errors import FlowgraphError, InputError, StoreUnavailable
+from flowgraph.errors import FlowgraphError, InputError, QueryRefused, StoreUnavailable
 from flowgraph.investigations import record_run
 from flowgraph.model import FINDING_COLUMNS
 from flowgraph.store.neo4j import Neo4jStore
@@ -186,3 +186,25 @@ def test_cli_wrong_password_exit_3_without_password(monkeypatch, _session_store)
     assert result.exit_code == 3
     assert f"cannot reach Neo4j at {URI}: authentication failed" in result.output
     assert "wrong-pass-123" not in result.output
+
+
+def test_read_runs_cypher_read_only_with_parameters(store):
+    scenario.load(store)
+    frame = store.read(
+        "MATCH (e:Enterprise)-[:SENT]->(s:Shipment)-[:CARRIES]->(:Lot {id: $lot}) "
+        "RETURN e.id AS sender, s.id AS shipment, s.missing AS absent ORDER BY shipment",
+        lot="L1",
+    )
+    assert frame.to_dict("records") == [
+        {"sender": "M1", "shipment": "SH1", "absent": None},
+        {"sender": "M1", "shipment": "SH2", "absent": None},
+    ]
+    dates = store.read("MATCH ()-[r:EXTRACTED]->(:Lot {id: $lot}) RETURN r.date AS d", lot="L1")
+    assert [str(d) for d in dates["d"]] == ["2024-03-02"]  # a datetime.date, not a driver type
+    with pytest.raises(QueryRefused) as info:
+        store.read("CREATE (n:Intruder {name: $name}) RETURN n", name="x")
+    assert info.value.wrote
+    assert count(store, "MATCH (n:Intruder) RETURN count(n)") == 0
+    with pytest.raises(QueryRefused, match="query failed") as info:
+        store.read("MATCH (n RETURN n")
+    assert not info.value.wrote

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -16,6 +17,29 @@ def test_notebook_is_stored_without_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code
     assert all(c.outputs == [] and c.execution_count is None for c in code)
+
+
+def test_notebook_uses_only_public_names():
+    import flowgraph
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    used, imported, private = set(), set(), []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Attribute):
+                if isinstance(node.value, ast.Name) and node.value.id == "flowgraph":
+                    used.add(node.attr)
+                if node.attr == "driver" or (
+                    node.attr.startswith("_") and not node.attr.startswith("__")
+                ):
+                    private.append(node.attr)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("flowgraph"):
+                imported.update(f"{node.module}.{a.name}" for a in node.names)
+    assert private == []
+    assert used and used <= set(flowgraph.__all__), used - set(flowgraph.__all__)
+    assert imported <= {"flowgraph.synth.generate"}  # the synthetic data generator
 
 
 @pytest.mark.slow
