@@ -170,14 +170,16 @@ def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
         cells = driver.find_elements(By.CSS_SELECTOR, f"#findings > tbody > tr > td:nth-child({i})")
         return [c.get_attribute("data-sort") or c.text for c in cells]
 
-    reo_header = driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(7)")
+    # columns: #, finding_id, status, type, family, period, enterprise, key, REO kg, ...
+    reo_header = driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(9)")
+    assert reo_header.text == "REO kg"
     reo_header.click()
-    ascending = [float(v) for v in column(7)]
+    ascending = [float(v) for v in column(9)]
     assert ascending == sorted(ascending)
     reo_header.click()
-    assert [float(v) for v in column(7)] == sorted(ascending, reverse=True)
-    driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(2)").click()
-    types = column(2)
+    assert [float(v) for v in column(9)] == sorted(ascending, reverse=True)
+    driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(4)").click()
+    types = column(4)
     assert types == sorted(types, key=str.lower)
     # Evidence opens and shows the escaped note literally.
     for details in driver.find_elements(By.CSS_SELECTOR, "#findings details"):
