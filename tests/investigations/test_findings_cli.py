@@ -152,9 +152,9 @@ def test_concurrent_reviews_lose_nothing(db):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for n, fid in enumerate(ids * 2)
+        for n, fid in enumerate([*ids, ids[0]])  # one finding reviewed twice at once
     ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    assert count_reviews(db) == len(ids) * 2
+    assert count_reviews(db) == len(ids) + 1

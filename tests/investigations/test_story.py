@@ -71,9 +71,10 @@ def play(store) -> dict:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     """The story played once on the embedded store (the Neo4j test plays it again there)."""
-    local = LocalStore.open(tmp_path_factory.mktemp("story") / "fg.db")
+    path = tmp_path_factory.mktemp("story") / "fg.db"
+    local = LocalStore.open(path)
     try:
-        yield {"local": play(local)}
+        yield {"local": play(local), "path": path}
     finally:
         local.close()
 
@@ -184,10 +185,7 @@ def test_neo4j_tells_the_same_story_id_for_id(both, neo4j_store):
 def test_cli_show_and_findings_on_the_story(both, tmp_path, monkeypatch):
     monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
-    path = tmp_path / "cli.db"
-    store = LocalStore.open(path)
-    play(store)
-    store.close()
+    path = both["path"]  # the story's embedded store, read through the command line
     runner = CliRunner()
     fid = both["local"]["ids"][("TRANSIT_MISMATCH", "SH-5")]
     out = runner.invoke(cli, ["--store", str(path), "show", fid[:6]])
