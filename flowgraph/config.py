@@ -161,6 +161,9 @@ class Tolerances:
     stock_pct: float = 0.5  # STOCK_MISMATCH: % of book stock ...
     stock_min_kg: float = 1.0  # ... or this many kg, whichever is larger
     untraceable_export_share: float = 0.05  # UNTRACEABLE_EXPORT: untraceable REO share > this
+    customs_pct: float = 0.5  # CUSTOMS_MASS_MISMATCH: % of the declared mass ...
+    customs_min_kg: float = 1.0  # ... or this many kg, whichever is larger
+    licence_pct: float = 0.5  # LICENCE_EXCEEDED: exports exceed quantity_kg by more than this %
 
 
 def tolerance_names() -> list[str]:

@@ -39,6 +39,7 @@ UPLOAD_COLUMNS: tuple[str, ...] = (
     "batch_id",
     "country",
     "document_ref",
+    "licence_no",
     "note",
 )
 ALWAYS_REQUIRED = ("event_id", "event_type", "date", "enterprise_id", "lot_id", "mass_kg")
@@ -96,7 +97,7 @@ MINERAL_PRODUCTS = frozenset(c for c, p in PRODUCTS.items() if p.family == "mine
 ROLES = ("mine", "smelter", "importer", "trader", "processor", "exporter")
 ACTIVITIES = ("mining", "smelting")
 
-FAMILIES = ("unaccounted_mass", "untraceable_input", "undesignated_flow")
+FAMILIES = ("unaccounted_mass", "untraceable_input", "undesignated_flow", "cross_register")
 FINDING_TYPES: dict[str, str] = {
     "TRANSFORM_GAIN": "unaccounted_mass",
     "TRANSFORM_LOSS": "unaccounted_mass",
@@ -114,7 +115,15 @@ FINDING_TYPES: dict[str, str] = {
     "UNDESIGNATED_SMELTING": "undesignated_flow",
     "UNDESIGNATED_SUPPLY": "undesignated_flow",
     "QUOTA_EXCEEDED": "undesignated_flow",
+    "CUSTOMS_UNDECLARED": "cross_register",
+    "CUSTOMS_MASS_MISMATCH": "cross_register",
+    "UNREPORTED_CUSTOMS": "cross_register",
+    "UNLICENSED_EXPORT": "cross_register",
+    "LICENCE_EXCEEDED": "cross_register",
 }
+# The cross_register types each register enables (SPEC §7: no register, no finding).
+CUSTOMS_TYPES = ("CUSTOMS_UNDECLARED", "CUSTOMS_MASS_MISMATCH", "UNREPORTED_CUSTOMS")
+LICENCE_TYPES = ("UNLICENSED_EXPORT", "LICENCE_EXCEEDED")
 # SPEC §5 keys: which columns identify one finding of a type (everything else is measurement).
 FINDING_KEYS: dict[str, tuple[str, ...]] = {
     "TRANSFORM_GAIN": ("batch_id",),
@@ -133,8 +142,14 @@ FINDING_KEYS: dict[str, tuple[str, ...]] = {
     "UNDESIGNATED_SMELTING": ("batch_id",),
     "UNDESIGNATED_SUPPLY": ("shipment_id",),
     "QUOTA_EXCEEDED": ("enterprise_id", "year", "activity"),
+    "CUSTOMS_UNDECLARED": ("enterprise_id", "document_ref"),
+    "CUSTOMS_MASS_MISMATCH": ("enterprise_id", "document_ref", "product"),
+    "UNREPORTED_CUSTOMS": ("document_ref",),
+    "UNLICENSED_EXPORT": ("enterprise_id", "shipment_id"),
+    "LICENCE_EXCEEDED": ("licence_no", "product", "country"),
 }
-# SPEC §5 output columns, in order; "activity" is the extra key of QUOTA_EXCEEDED (null elsewhere).
+# SPEC §5 output columns, in order; "activity" is the extra key of QUOTA_EXCEEDED, document_ref,
+# licence_no, product and country those of the cross_register family (null elsewhere).
 FINDING_COLUMNS: tuple[str, ...] = (
     "type",
     "family",
@@ -144,9 +159,13 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "shipment_id",
     "batch_id",
     "year",
+    "activity",
+    "document_ref",
+    "licence_no",
+    "product",
+    "country",
     "reo_kg",
     "detail",
-    "activity",
 )
 
 
@@ -178,24 +197,103 @@ def empty_events() -> pd.DataFrame:
 ENTERPRISE_COLUMNS = ("enterprise_id", "name", "province", "group", "roles")
 DESIGNATION_COLUMNS = ("enterprise_id", "activity", "licence_no", "valid_from", "valid_to")
 QUOTA_COLUMNS = ("enterprise_id", "year", "activity", "quota_t_reo")
+# Registers of other authorities (SPEC §7), each optional in the registry folder.
+CUSTOMS_COLUMNS = (
+    "declaration_no",
+    "direction",
+    "enterprise_id",
+    "date",
+    "product",
+    "mass_kg",
+    "country",
+)
+LICENCE_COLUMNS = (
+    "licence_no",
+    "enterprise_id",
+    "product",
+    "country",
+    "quantity_kg",
+    "valid_from",
+    "valid_to",
+    "end_user",
+)
+CONTROL_COLUMNS = ("product", "valid_from", "valid_to", "basis")
+DIRECTIONS = ("import", "export")
+
+# The built-in export controls list (SPEC §7), as published; ``controls.csv`` in the registry
+# replaces it as a whole. One row per product: (product, valid_from, valid_to or None, basis).
+BUILTIN_CONTROLS_BASIS = "MOFCOM/GAC announcement No. 18 of 2025 (Sm, Gd, Tb, Dy, Lu, Sc, Y)"
+BUILTIN_CONTROLS: tuple[tuple[str, str, str | None, str], ...] = tuple(
+    (product, "2025-04-04", None, BUILTIN_CONTROLS_BASIS)
+    for product in (
+        "SM_OXIDE",
+        "GD_OXIDE",
+        "TB_OXIDE",
+        "DY_OXIDE",
+        "Y_OXIDE",
+        "TB_METAL",
+        "DYFE_ALLOY",
+    )
+)
+
+
+def _frame(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+def empty_customs() -> pd.DataFrame:
+    """The customs register's columns, no rows (date datetime64[ns], mass_kg float64)."""
+    types = dict.fromkeys(CUSTOMS_COLUMNS, "object")
+    return _frame({**types, "date": "datetime64[ns]", "mass_kg": "float64"})
+
+
+def empty_licences() -> pd.DataFrame:
+    """The export licence register's columns, no rows (valid_to NaT = open-ended)."""
+    types = dict.fromkeys(LICENCE_COLUMNS, "object")
+    dates = {"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"}
+    return _frame({**types, "quantity_kg": "float64", **dates})
+
+
+def empty_controls() -> pd.DataFrame:
+    """The controls list's columns, no rows (valid_to NaT = open-ended)."""
+    types = dict.fromkeys(CONTROL_COLUMNS, "object")
+    return _frame({**types, "valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
+
+
+def builtin_controls() -> pd.DataFrame:
+    """The built-in controls list as a table (what applies without ``controls.csv``).
+
+    >>> sorted(builtin_controls()["product"])[:2], str(builtin_controls().loc[0, "valid_from"])[:10]
+    (['DYFE_ALLOY', 'DY_OXIDE'], '2025-04-04')
+    """
+    frame = pd.DataFrame(list(BUILTIN_CONTROLS), columns=list(CONTROL_COLUMNS))
+    for column in ("valid_from", "valid_to"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame
 
 
 @dataclass
 class Registry:
-    """The regulator's registry (SPEC §2) as three DataFrames.
+    """The regulator's registry (SPEC §2) as DataFrames.
 
     enterprises: enterprise_id, name, province, group, roles (";"-separated text);
     designations: enterprise_id, activity, licence_no, valid_from, valid_to
     (datetime64[ns]; valid_to NaT = open-ended);
     quotas: enterprise_id, year (int64), activity, quota_t_reo (float64).
+    The registers of SPEC §7, None when the registry folder had no such file:
+    customs (CUSTOMS_COLUMNS), licences (LICENCE_COLUMNS), controls (CONTROL_COLUMNS; None =
+    the built-in list, see ``controls_list``).
 
-    >>> Registry.empty().enterprises.empty
-    True
+    >>> Registry.empty().enterprises.empty, Registry.empty().customs is None
+    (True, True)
     """
 
     enterprises: pd.DataFrame = field(default_factory=pd.DataFrame)
     designations: pd.DataFrame = field(default_factory=pd.DataFrame)
     quotas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    customs: pd.DataFrame | None = None
+    licences: pd.DataFrame | None = None
+    controls: pd.DataFrame | None = None
 
     @classmethod
     def empty(cls) -> Registry:
@@ -219,6 +317,18 @@ class Registry:
                 }
             ),
         )
+
+    def controls_list(self) -> pd.DataFrame:
+        """The controls list in force: ``controls`` when loaded, else the built-in one.
+
+        >>> len(Registry.empty().controls_list())
+        7
+        """
+        return builtin_controls() if self.controls is None else self.controls
+
+    def registers(self) -> dict[str, pd.DataFrame | None]:
+        """The SPEC §7 registers by file stem (None = not in the registry)."""
+        return {"customs": self.customs, "licences": self.licences, "controls": self.controls}
 
 
 @dataclass
@@ -272,13 +382,18 @@ def registry_from_records(
     enterprises: list[dict] | None = None,
     designations: list[dict] | None = None,
     quotas: list[dict] | None = None,
+    *,
+    customs: list[dict] | None = None,
+    licences: list[dict] | None = None,
+    controls: list[dict] | None = None,
 ) -> Registry:
-    """Build a Registry from plain records (tests, notebooks).
+    """Build a Registry from plain records (tests, notebooks); a register given as ``None``
+    is absent, ``[]`` present and empty.
 
     >>> reg = registry_from_records(designations=[{"enterprise_id": "E1", "activity": "mining",
-    ...     "licence_no": "M-1", "valid_from": "2024-01-01", "valid_to": None}])
-    >>> reg.designations.loc[0, "valid_to"] is pd.NaT
-    True
+    ...     "licence_no": "M-1", "valid_from": "2024-01-01", "valid_to": None}], licences=[])
+    >>> reg.designations.loc[0, "valid_to"] is pd.NaT, reg.licences.empty, reg.customs is None
+    (True, True, True)
     """
     base = Registry.empty()
     ent = pd.concat([base.enterprises, pd.DataFrame(enterprises or [])], ignore_index=True)
@@ -287,4 +402,26 @@ def registry_from_records(
     des["valid_to"] = pd.to_datetime(des["valid_to"]).astype("datetime64[ns]")
     quo = pd.DataFrame(quotas or [], columns=list(QUOTA_COLUMNS))
     quo = quo.astype({"year": "int64", "quota_t_reo": "float64"})
-    return Registry(enterprises=ent[list(ENTERPRISE_COLUMNS)], designations=des, quotas=quo)
+    return Registry(
+        enterprises=ent[list(ENTERPRISE_COLUMNS)],
+        designations=des,
+        quotas=quo,
+        customs=_register(customs, empty_customs()),
+        licences=_register(licences, empty_licences()),
+        controls=_register(controls, empty_controls()),
+    )
+
+
+def _register(records: list[dict] | None, empty: pd.DataFrame) -> pd.DataFrame | None:
+    if records is None:
+        return None
+    frame = pd.DataFrame(records, columns=list(empty.columns))
+    for column, dtype in empty.dtypes.items():
+        if str(dtype).startswith("datetime64"):
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        elif dtype == "float64":
+            frame[column] = frame[column].astype("float64")
+        else:
+            values = frame[column].astype("object")
+            frame[column] = values.where(values.notna(), None)
+    return frame.reset_index(drop=True)

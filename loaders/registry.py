@@ -1,4 +1,6 @@
-"""The regulator's registry (SPEC §2): enterprises.csv, designations.csv, quotas.csv."""
+"""The regulator's registry (SPEC §2): enterprises.csv, designations.csv, quotas.csv, and the
+optional registers of SPEC §7 (customs.csv, export_licences.csv, controls.csv: loaders.registers).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +31,10 @@ _OUTSIDE = f"outside the years {FIRST_YEAR}-{LAST_YEAR}"
 
 
 def read_registry(directory: str | Path) -> model.Registry:
-    """Read and validate the three registry files in ``directory``.
+    """Read and validate the three registry files in ``directory``, and the SPEC §7 registers
+    present there (an absent register is None in the Registry).
 
-    Raises InputError with every problem of all three files (a missing file is one).
+    Raises InputError with every problem of all the files (a missing required file is one).
 
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -63,9 +66,14 @@ def read_registry(directory: str | Path) -> model.Registry:
     for entry in tables.values():
         if entry is not None:
             problems.extend(entry[2].sorted())
+    from loaders.registers import read_registers  # it imports from here
+
+    registers = read_registers(folder, problems, _open)
     if problems:
         raise InputError(problems)
-    return model.Registry(enterprises=enterprises, designations=designations, quotas=quotas)
+    return model.Registry(
+        enterprises=enterprises, designations=designations, quotas=quotas, **registers
+    )
 
 
 def _open(path: Path, known: tuple[str, ...], problems: list[Problem]):

@@ -114,6 +114,12 @@ def validate_upload(
             lambda i: f"country '{country[i]}' is not a two-letter ISO 3166-1 code (e.g. CN)",
         )
     _check_batches(columns, empty, is_type, out)
+    if "licence_no" in columns:  # SPEC §1: the export licence of an export; empty elsewhere
+        out.rows_where(
+            ~is_type["export"] & ~empty["licence_no"] & (types >= 0),
+            "licence_no",
+            lambda i: f"licence_no is for export rows only, not {model.EVENT_TYPES[types[i]]}",
+        )
 
     numbers = {"date": dates, "mass_kg": mass, "reo_pct": reo}
     data = {

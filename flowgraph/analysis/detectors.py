@@ -12,12 +12,27 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from flowgraph.analysis import balance, designation, quota, traceability, transit
+from flowgraph.analysis import (
+    balance,
+    customs,
+    designation,
+    licences,
+    quota,
+    traceability,
+    transit,
+)
 from flowgraph.analysis.findings import normalise, sort_findings
 from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.config import Tolerances
 from flowgraph.errors import UsageError
-from flowgraph.model import FAMILIES, FINDING_TYPES, Registry, empty_findings
+from flowgraph.model import (
+    CUSTOMS_TYPES,
+    FAMILIES,
+    FINDING_TYPES,
+    LICENCE_TYPES,
+    Registry,
+    empty_findings,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,11 @@ DETECTORS: list[Detector] = [
     _d("UNDESIGNATED_SMELTING", designation.detect_undesignated_smelting),
     _d("UNDESIGNATED_SUPPLY", designation.detect_undesignated_supply),
     _d("QUOTA_EXCEEDED", quota.detect_quota_exceeded),
+    _d("CUSTOMS_UNDECLARED", customs.detect_customs_undeclared),
+    _d("CUSTOMS_MASS_MISMATCH", customs.detect_customs_mass_mismatch),
+    _d("UNREPORTED_CUSTOMS", customs.detect_unreported_customs),
+    _d("UNLICENSED_EXPORT", licences.detect_unlicensed_export),
+    _d("LICENCE_EXCEEDED", licences.detect_licence_exceeded),
 ]
 
 
@@ -77,6 +97,31 @@ def select_detectors(
     if not types and not families:
         return list(DETECTORS)
     return [d for d in DETECTORS if d.type in types or d.family in families]
+
+
+def skipped_checks(
+    registry: Registry | None,
+    types: Iterable[str] | None = None,
+    families: Iterable[str] | None = None,
+) -> list[str]:
+    """One sentence per selected cross_register check that the registry cannot run (SPEC §7:
+    no register, no finding), for the CLI to print on stderr.
+
+    >>> skipped_checks(Registry.empty(), types=["UNLICENSED_EXPORT"])
+    ['Note: licence checks skipped (UNLICENSED_EXPORT): no export licence register (export_licences.csv) loaded']
+    """
+    selected = {d.type for d in select_detectors(types, families)}
+    lines = []
+    for register, file, label, what, kinds in (
+        ("customs", "customs.csv", "customs", "customs register", CUSTOMS_TYPES),
+        ("licences", "export_licences.csv", "licence", "export licence register", LICENCE_TYPES),
+    ):
+        wanted = [t for t in kinds if t in selected]
+        if wanted and getattr(registry, register, None) is None:
+            lines.append(
+                f"Note: {label} checks skipped ({', '.join(wanted)}): no {what} ({file}) loaded"
+            )
+    return lines
 
 
 def run_detectors(

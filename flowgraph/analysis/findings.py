@@ -12,6 +12,20 @@ import pandas as pd
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES, empty_findings
 
 _TEXT = ("type", "family", "period", "enterprise_id", "lot_id", "shipment_id", "batch_id")
+_EXTRA = ("activity", "document_ref", "licence_no", "product", "country")  # extra key columns
+# The key columns of every type, in the order findings of one type are sorted by.
+_SORT_KEYS = (
+    "shipment_id",
+    "batch_id",
+    "enterprise_id",
+    "lot_id",
+    "document_ref",
+    "licence_no",
+    "product",
+    "country",
+    "year",
+    "activity",
+)
 
 
 def _nullable(values: pd.Series) -> pd.Series:
@@ -45,7 +59,7 @@ def make_findings(finding_type: str, data: pd.DataFrame) -> pd.DataFrame:
 def normalise(findings: pd.DataFrame) -> pd.DataFrame:
     """Coerce a findings table to the contract dtypes: text/None, reo_kg float >= 0, year int/None."""
     out = findings.reindex(columns=list(FINDING_COLUMNS)).copy()
-    for column in (*_TEXT, "detail", "activity"):
+    for column in (*_TEXT, "detail", *_EXTRA):
         out[column] = _nullable(out[column])
     out["reo_kg"] = pd.to_numeric(out["reo_kg"]).astype("float64").fillna(0.0).clip(lower=0.0)
     year = pd.to_numeric(out["year"].astype("object"), errors="coerce")
@@ -71,13 +85,10 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
         index=findings.index,
     )
     # Every key column of every type, as text, so one sort handles mixed types.
-    for column in ("enterprise_id", "lot_id", "shipment_id", "batch_id", "year", "activity"):
+    for column in _SORT_KEYS:
         order[column] = findings[column].map(lambda v: "" if v is None else str(v))
     order["period"] = findings["period"].map(lambda v: "" if v is None else v)
-    keys = ["_f", "_t"]
-    for column in ("shipment_id", "batch_id", "enterprise_id", "lot_id", "year", "activity"):
-        keys.append(column)
-    keys.append("period")
+    keys = ["_f", "_t", *_SORT_KEYS, "period"]
     idx = order.sort_values(keys, kind="stable").index
     return findings.loc[idx].reset_index(drop=True)
 

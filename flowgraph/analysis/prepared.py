@@ -70,7 +70,9 @@ def complete_registry(registry: Registry | None) -> Registry:
         tables[name] = frame if ok else wanted
     if all(tables[n] is getattr(registry, n, None) for n in tables):
         return registry  # keeps whatever else a registry carries
-    return Registry(**tables)
+    # The SPEC §7 registers (None = not loaded) travel along as they are.
+    registers = {n: getattr(registry, n, None) for n in ("customs", "licences", "controls")}
+    return Registry(**tables, **registers)
 
 
 class PreparedEvents:

@@ -80,6 +80,12 @@ def detect(
     store = app.store()
     registry = store.registry()
     warn_without_registry(registry)
+    from flowgraph.analysis.detectors import skipped_checks
+
+    selected = {"types": [t.upper() for t in types] or None}
+    selected["families"] = [f.lower() for f in families] or None
+    for line in skipped_checks(registry, **selected):
+        click.echo(line, err=True)
     unfiltered = not (period or year or types or families or tolerance or enterprise)
     if unfiltered and store.read_only:
         # read-only media: the findings still come, compared with the latest recorded run

@@ -32,6 +32,8 @@ class RegistryResult:
     enterprises: int
     designations: int
     quotas: int
+    # rows of the SPEC §7 registers the registry holds (absent registers are not listed)
+    registers: dict[str, int] | None = None
 
 
 class Store(Protocol):

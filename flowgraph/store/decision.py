@@ -106,11 +106,23 @@ def registry_digest(registry: Registry) -> str:
 
     >>> registry_digest(Registry.empty()) == registry_digest(Registry.empty())
     True
+
+    A SPEC §7 register counts only when present, so a registry without any hashes as it did
+    before registers existed (an identical reload into an older store stays unchanged).
     """
     digest = hashlib.sha256()
     for frame in (registry.enterprises, registry.designations, registry.quotas):
         digest.update(frame.to_csv(index=False).encode("utf-8"))
+    for name, frame in registry.registers().items():
+        if frame is not None:
+            digest.update(f"\x1e{name}\x1e".encode())
+            digest.update(frame.to_csv(index=False).encode("utf-8"))
     return digest.hexdigest()
+
+
+def register_counts(registry: Registry) -> dict[str, int]:
+    """Rows of each SPEC §7 register the registry holds (absent ones not listed)."""
+    return {n: len(f) for n, f in registry.registers().items() if f is not None}
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ class RegistryDecision:
             len(registry.enterprises),
             len(registry.designations),
             len(registry.quotas),
+            register_counts(registry),
         )
 
 

@@ -65,7 +65,19 @@ def encode_events(events: pd.DataFrame) -> bytes:
 
 def _table(blob: bytes, columns: Sequence[str] | None = None) -> pa.Table:
     table = ipc.open_stream(pa.py_buffer(blob)).read_all()
+    if table.schema != _SCHEMA:
+        table = _upgrade(table)
     return table.select(list(columns)) if columns is not None else table
+
+
+def _upgrade(table: pa.Table) -> pa.Table:
+    """An upload stored before a column was added to the schema (``licence_no``, SPEC §1):
+    the missing columns read as null, so old store files keep working."""
+    arrays = [
+        table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in _SCHEMA
+    ]
+    return pa.Table.from_arrays(arrays, schema=_SCHEMA)
 
 
 def decode_columns(blob: bytes, columns: Sequence[str]) -> dict[str, list]:

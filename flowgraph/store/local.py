@@ -16,8 +16,11 @@ import pandas as pd
 
 from flowgraph.errors import StoreUnavailable
 from flowgraph.model import (
+    CONTROL_COLUMNS,
+    CUSTOMS_COLUMNS,
     DESIGNATION_COLUMNS,
     ENTERPRISE_COLUMNS,
+    LICENCE_COLUMNS,
     QUOTA_COLUMNS,
     Registry,
     Upload,
@@ -76,7 +79,31 @@ CREATE TABLE IF NOT EXISTS quotas (
     version INTEGER NOT NULL, enterprise_id TEXT NOT NULL, year INTEGER NOT NULL,
     activity TEXT NOT NULL, quota_t_reo REAL NOT NULL
 );
+-- SPEC §7 registers: which ones a registry version holds (an absent one is no row here), and
+-- their rows. Dates as ISO text, like designations.
+CREATE TABLE IF NOT EXISTS registry_registers (
+    version INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (version, name)
+);
+CREATE TABLE IF NOT EXISTS customs (
+    version INTEGER NOT NULL, declaration_no TEXT NOT NULL, direction TEXT NOT NULL,
+    enterprise_id TEXT NOT NULL, date TEXT NOT NULL, product TEXT NOT NULL,
+    mass_kg REAL NOT NULL, country TEXT
+);
+CREATE TABLE IF NOT EXISTS licences (
+    version INTEGER NOT NULL, licence_no TEXT NOT NULL, enterprise_id TEXT NOT NULL,
+    product TEXT NOT NULL, country TEXT NOT NULL, quantity_kg REAL NOT NULL,
+    valid_from TEXT NOT NULL, valid_to TEXT, end_user TEXT
+);
+CREATE TABLE IF NOT EXISTS controls (
+    version INTEGER NOT NULL, product TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT,
+    basis TEXT
+);
 """
+REGISTER_TABLES = {
+    "customs": CUSTOMS_COLUMNS,
+    "licences": LICENCE_COLUMNS,
+    "controls": CONTROL_COLUMNS,
+}
 
 
 def _now() -> str:
@@ -304,6 +331,11 @@ class LocalStore(LocalRuns):
             _insert_frame(db, "enterprises", version, registry.enterprises, ENTERPRISE_COLUMNS)
             _insert_frame(db, "designations", version, registry.designations, DESIGNATION_COLUMNS)
             _insert_frame(db, "quotas", version, registry.quotas, QUOTA_COLUMNS)
+            for name, frame in registry.registers().items():
+                if frame is None:
+                    continue
+                db.execute("INSERT INTO registry_registers VALUES (?, ?)", (version, name))
+                _insert_frame(db, name, version, frame, REGISTER_TABLES[name])
             db.execute("COMMIT")
         except sqlite3.OperationalError as e:
             self._rollback()
@@ -329,10 +361,21 @@ class LocalStore(LocalRuns):
                 params=(version,),
             )
 
+        held = {
+            r[0]
+            for r in self.connection.execute(
+                "SELECT name FROM registry_registers WHERE version = ?", (version,)
+            )
+        }
         return registry_frames(
             read("enterprises", ENTERPRISE_COLUMNS),
             read("designations", DESIGNATION_COLUMNS),
             read("quotas", QUOTA_COLUMNS),
+            {
+                name: read(name, columns)
+                for name, columns in REGISTER_TABLES.items()
+                if name in held
+            },
         )
 
     def registry_history(self) -> pd.DataFrame:

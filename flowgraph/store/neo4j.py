@@ -29,6 +29,7 @@ from flowgraph.store.idkeys import EnterpriseKeys
 from flowgraph.store.neo4j_rows import (
     BATCH_SIZE,
     chunks,
+    register_rows,
     registry_rows,
     upload_props,
     write_rows,
@@ -363,6 +364,8 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
 
     def save_registry(self, registry: Registry, source: str) -> RegistryResult:
         enterprises, designations, quotas = registry_rows(registry)
+        registers = register_rows(registry)
+        held = {name: frame is not None for name, frame in registry.registers().items()}
 
         def work(tx: neo4j.ManagedTransaction) -> RegistryResult:
             latest = tx.run(q.LATEST_REGISTRY).single()
@@ -377,20 +380,26 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
                 "MATCH (d:Designation {current: true}) SET d.current = false",
                 "MATCH (x:Quota {current: true}) SET x.current = false",
                 "MATCH (e:Enterprise {registered: true}) SET e.registered = false",
+                *q.RETIRE_REGISTERS,
             ):
                 tx.run(statement).consume()
             tx.run(
                 "CREATE (:RegistryVersion {version: $version, source: $source, digest: $digest, "
-                "loaded_at: $at, current: true})",
+                "loaded_at: $at, current: true, has_customs: $customs, has_licences: $licences, "
+                "has_controls: $controls})",
                 version=version,
                 source=source,
                 digest=decision.digest,
                 at=_now(),
+                **held,
             ).consume()
             for statement, rows in (
                 (q.WRITE_ENTERPRISES, enterprises),
                 (q.WRITE_DESIGNATIONS, designations),
                 (q.WRITE_QUOTAS, quotas),
+                (q.WRITE_CUSTOMS, registers["customs"]),
+                (q.WRITE_LICENCES, registers["licences"]),
+                (q.WRITE_CONTROLS, registers["controls"]),
             ):
                 for chunk in chunks(rows, self.batch_size):
                     tx.run(statement, version=version, rows=chunk).consume()
@@ -405,10 +414,17 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
             if not latest:
                 return Registry.empty()
             version = latest[0]["version"]
+        held = self._read(q.READ_REGISTERS_HELD, version=version)[0]
+        reads = {
+            "customs": q.READ_CUSTOMS,
+            "licences": q.READ_LICENCES,
+            "controls": q.READ_CONTROLS,
+        }
         return registry_frames(
             self._read(q.READ_ENTERPRISES, version=version),
             self._read(q.READ_DESIGNATIONS, version=version),
             self._read(q.READ_QUOTAS, version=version),
+            {name: self._read(reads[name], version=version) for name in reads if held[name]},
         )
 
 

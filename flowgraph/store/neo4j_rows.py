@@ -203,3 +203,45 @@ def registry_rows(registry: Registry) -> tuple[list[dict], list[dict], list[dict
             if isinstance(value, dt.datetime):
                 row[column] = value.date()
     return enterprises, designations, quotas
+
+
+def register_rows(registry: Registry) -> dict[str, list[dict]]:
+    """Rows of the SPEC §7 registers for the graph: ``customs`` one per declaration with its
+    ``lines``; ``licences`` one per licence row; ``controls`` the controls list in force (the
+    built-in one, ``builtin`` true, when the registry has no controls.csv). ``row`` keeps the
+    file order.
+
+    >>> from flowgraph.model import registry_from_records
+    >>> reg = registry_from_records(customs=[{"declaration_no": "D1", "direction": "export",
+    ...     "enterprise_id": "E1", "date": "2025-05-02", "product": "DY_OXIDE", "mass_kg": 5,
+    ...     "country": "JP"}])
+    >>> rows = register_rows(reg)
+    >>> rows["customs"][0]["lines"][0]["mass_kg"], rows["licences"], rows["controls"][0]["builtin"]
+    (5.0, [], True)
+    """
+    from flowgraph.model import CONTROL_COLUMNS, CUSTOMS_COLUMNS, LICENCE_COLUMNS
+
+    customs: dict[str, dict] = {}
+    frame = registry.customs if registry.customs is not None else pd.DataFrame()
+    for line in _records(frame, CUSTOMS_COLUMNS) if len(frame) else []:
+        number = line["declaration_no"]
+        head = customs.setdefault(
+            number,
+            {k: line[k] for k in ("declaration_no", "direction", "enterprise_id", "date")}
+            | {"lines": []},
+        )
+        head["lines"].append(
+            {
+                "product": line["product"],
+                "mass_kg": float(line["mass_kg"]),
+                "country": line["country"],
+                "row": line["row"],
+            }
+        )
+    licences = _records(registry.licences, LICENCE_COLUMNS) if registry.licences is not None else []
+    for row in licences:
+        row["quantity_kg"] = float(row["quantity_kg"])
+    controls = _records(registry.controls_list(), CONTROL_COLUMNS)
+    for row in controls:
+        row["builtin"] = registry.controls is None
+    return {"customs": list(customs.values()), "licences": licences, "controls": controls}

@@ -28,6 +28,12 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX fg_designation_current IF NOT EXISTS FOR (n:Designation) ON (n.current)",
     "CREATE INDEX fg_quota_current IF NOT EXISTS FOR (n:Quota) ON (n.current)",
     "CREATE INDEX fg_finding_type IF NOT EXISTS FOR (n:Finding) ON (n.type)",
+    # SPEC §7 registers: detectors join upload rows to them by these numbers.
+    "CREATE INDEX fg_declaration_no IF NOT EXISTS FOR (n:CustomsDeclaration) ON (n.declaration_no)",
+    "CREATE INDEX fg_declaration_current IF NOT EXISTS FOR (n:CustomsDeclaration) ON (n.current)",
+    "CREATE INDEX fg_licence_no IF NOT EXISTS FOR (n:ExportLicence) ON (n.licence_no)",
+    "CREATE INDEX fg_licence_current IF NOT EXISTS FOR (n:ExportLicence) ON (n.current)",
+    "CREATE INDEX fg_controlled_current IF NOT EXISTS FOR (n:ControlledProduct) ON (n.current)",
 )
 
 # event_type -> relationship type carrying that event (all its columns as properties).
@@ -71,7 +77,7 @@ _PROPS = (
         for c in (
             "event_id", "event_type", "date", "enterprise_id", "lot_id", "product", "mass_kg",
             "reo_pct", "counterparty_id", "shipment_id", "batch_id", "country", "document_ref",
-            "note", "period", "source_row",
+            "licence_no", "note", "period", "source_row",
         )
     )
     + ", upload_id: uid}"
@@ -218,7 +224,8 @@ READ_EVENTS = (
     "r.enterprise_id AS enterprise_id, r.lot_id AS lot_id, r.product AS product, "
     "r.mass_kg AS mass_kg, r.reo_pct AS reo_pct, r.counterparty_id AS counterparty_id, "
     "r.shipment_id AS shipment_id, r.batch_id AS batch_id, r.country AS country, "
-    "r.document_ref AS document_ref, r.note AS note, r.period AS period, "
+    "r.document_ref AS document_ref, r.licence_no AS licence_no, r.note AS note, "
+    "r.period AS period, "
     "r.upload_id AS upload_id, r.source_row AS source_row "
     "ORDER BY upload_id, source_row"
 )
@@ -264,6 +271,61 @@ WRITE_QUOTAS = (
     "MERGE (e:Enterprise {id: row.enterprise_id}) "
     "CREATE (q:Quota) SET q = row, q.version = $version, q.current = true "
     "CREATE (e)-[:HAS_QUOTA]->(q) CREATE (v)-[:INCLUDES]->(q)"
+)
+# SPEC §7 registers, versioned like designations (old versions kept with current=false).
+WRITE_CUSTOMS = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "UNWIND $rows AS row "
+    "MERGE (e:Enterprise {id: row.enterprise_id}) "
+    "CREATE (d:CustomsDeclaration {declaration_no: row.declaration_no, direction: row.direction, "
+    "enterprise_id: row.enterprise_id, date: row.date, version: $version, current: true}) "
+    "CREATE (e)-[:DECLARED]->(d) CREATE (v)-[:INCLUDES]->(d) "
+    "WITH d, row UNWIND row.lines AS line "
+    "CREATE (d)-[:HAS_LINE]->(:CustomsLine {declaration_no: row.declaration_no, "
+    "product: line.product, mass_kg: line.mass_kg, country: line.country, row: line.row, "
+    "version: $version, current: true})"
+)
+WRITE_LICENCES = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "UNWIND $rows AS row "
+    "MERGE (e:Enterprise {id: row.enterprise_id}) "
+    "CREATE (x:ExportLicence) SET x = row, x.version = $version, x.current = true "
+    "CREATE (e)-[:HOLDS_LICENCE]->(x) CREATE (v)-[:INCLUDES]->(x)"
+)
+WRITE_CONTROLS = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "UNWIND $rows AS row "
+    "CREATE (c:ControlledProduct) SET c = row, c.version = $version, c.current = true "
+    "CREATE (v)-[:INCLUDES]->(c)"
+)
+RETIRE_REGISTERS: tuple[str, ...] = (
+    "MATCH (d:CustomsDeclaration {current: true}) SET d.current = false",
+    "MATCH (d:CustomsLine {current: true}) SET d.current = false",
+    "MATCH (x:ExportLicence {current: true}) SET x.current = false",
+    "MATCH (c:ControlledProduct {current: true}) SET c.current = false",
+)
+READ_REGISTERS_HELD = (
+    "MATCH (v:RegistryVersion {version: $version}) "
+    "RETURN v.has_customs AS customs, v.has_licences AS licences, v.has_controls AS controls"
+)
+READ_CUSTOMS = (
+    "MATCH (:RegistryVersion {version: $version})-[:INCLUDES]->(d:CustomsDeclaration)"
+    "-[:HAS_LINE]->(l:CustomsLine) "
+    "RETURN d.declaration_no AS declaration_no, d.direction AS direction, "
+    "d.enterprise_id AS enterprise_id, toString(d.date) AS date, l.product AS product, "
+    "l.mass_kg AS mass_kg, l.country AS country ORDER BY l.row"
+)
+READ_LICENCES = (
+    "MATCH (:RegistryVersion {version: $version})-[:INCLUDES]->(x:ExportLicence) "
+    "RETURN x.licence_no AS licence_no, x.enterprise_id AS enterprise_id, x.product AS product, "
+    "x.country AS country, x.quantity_kg AS quantity_kg, toString(x.valid_from) AS valid_from, "
+    "toString(x.valid_to) AS valid_to, x.end_user AS end_user ORDER BY x.row"
+)
+READ_CONTROLS = (
+    "MATCH (:RegistryVersion {version: $version})-[:INCLUDES]->(c:ControlledProduct) "
+    "WHERE NOT c.builtin "
+    "RETURN c.product AS product, toString(c.valid_from) AS valid_from, "
+    "toString(c.valid_to) AS valid_to, c.basis AS basis ORDER BY c.row"
 )
 READ_ENTERPRISES = (
     "MATCH (:RegistryVersion {version: $version})-[l:LISTS]->(e:Enterprise) "

@@ -86,8 +86,34 @@ def conform_uploads(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def registry_frames(enterprises: Any, designations: Any, quotas: Any) -> Registry:
-    """A Registry from the three tables as read from a store (frames or lists of records)."""
+def register_frame(name: str, records: Any) -> pd.DataFrame:
+    """A SPEC §7 register (``customs``, ``licences``, ``controls``) as read from a store
+    (ISO date text, numbers, missing values) in the Registry's dtypes.
+
+    >>> f = register_frame("controls", [{"product": "DY_OXIDE", "valid_from": "2025-04-04"}])
+    >>> f.loc[0, "valid_to"] is pd.NaT, f.loc[0, "basis"] is None
+    (True, True)
+    """
+    from flowgraph.model import empty_controls, empty_customs, empty_licences
+
+    empty = {"customs": empty_customs, "licences": empty_licences, "controls": empty_controls}
+    dtypes = empty[name]().dtypes
+    out = pd.DataFrame(records, columns=list(dtypes.index))
+    for column, dtype in dtypes.items():
+        if str(dtype).startswith("datetime64"):
+            out[column] = _dates(out[column])
+        elif dtype == "float64":
+            out[column] = out[column].astype("float64")
+        else:
+            out[column] = _none_for_missing(out[column])
+    return out.reset_index(drop=True)
+
+
+def registry_frames(
+    enterprises: Any, designations: Any, quotas: Any, registers: dict[str, Any] | None = None
+) -> Registry:
+    """A Registry from the three tables as read from a store (frames or lists of records), and
+    the SPEC §7 registers the version holds (``registers``: name -> records; absent = None)."""
     ent = pd.DataFrame(enterprises, columns=list(ENTERPRISE_COLUMNS)).astype(object)
     ent = ent.where(ent.notna(), None)
     des = pd.DataFrame(designations, columns=list(DESIGNATION_COLUMNS))
@@ -96,4 +122,5 @@ def registry_frames(enterprises: Any, designations: Any, quotas: Any) -> Registr
     quo = pd.DataFrame(quotas, columns=list(QUOTA_COLUMNS)).astype(
         {"year": "int64", "quota_t_reo": "float64"}
     )
-    return Registry(enterprises=ent, designations=des, quotas=quo)
+    held = {name: register_frame(name, rows) for name, rows in (registers or {}).items()}
+    return Registry(enterprises=ent, designations=des, quotas=quo, **held)

@@ -17,7 +17,8 @@ Calibration (../shared/CALIBRATION.md):
 - Ids: 18-character unified social credit codes (``91150200...`` = Baotou), 18-digit customs
   declarations, mining licence numbers on extractions.
 
-Layout: ``OUTDIR/registry/{enterprises,designations,quotas}.csv``,
+Layout: ``OUTDIR/registry/{enterprises,designations,quotas}.csv`` and the SPEC §7 registers
+``customs.csv``, ``export_licences.csv``, ``controls.csv`` (:mod:`.registers`),
 ``OUTDIR/uploads/<enterprise_id>/<YYYY-MM>.csv|.xlsx``, ``OUTDIR/answers.jsonl``.
 
 How: :mod:`.world` (registry, actors) -> :mod:`.flows` on the :mod:`.sim` ledger (normal
@@ -50,6 +51,7 @@ from flowgraph.synth.flows import Flows
 from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.oracle import reference_findings
 from flowgraph.synth.plants import Planter
+from flowgraph.synth.registers import Registers, build_registers
 from flowgraph.synth.sim import FastRng, Sim, month_end_stock
 from flowgraph.synth.world import World, build_world
 from flowgraph.synth.writer import (
@@ -85,6 +87,7 @@ class Built:
     registry: Registry
     styles: dict[str, dict]
     intended: list[dict]
+    registers: Registers = field(default_factory=Registers)
 
 
 def _styles(world: World, rng: np.random.Generator) -> dict[str, dict]:
@@ -106,8 +109,9 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
     if not scale > 0:
         raise UsageError(f"scale must be > 0, got {scale}")
     root = np.random.SeedSequence(seed)
-    world_rng, sim_rng, plant_rng, stock_rng, near_rng = (
-        np.random.default_rng(s) for s in root.spawn(5)
+    # A sixth child for the registers: the first five (and so the events) stay as they were.
+    world_rng, sim_rng, plant_rng, stock_rng, near_rng, register_rng = (
+        np.random.default_rng(s) for s in root.spawn(6)
     )
     world = build_world(world_rng, year)
     styles = _styles(world, world_rng)
@@ -137,8 +141,26 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
         planter.stock_mismatches(stock, periods)
     table = build_table(sim.rows + [tuple(r) for r in stock], year)
     ents, des, quo = world.registry_records()
-    registry = registry_from_records(ents, des, quo)
-    return Built(world, table, registry, styles, planter.intended if planter else [])
+    busy = (planter.busy_lots if planter else set()) | near.busy_lots
+    table, registers = build_registers(
+        table,
+        year,
+        register_rng,
+        clean=clean,
+        groups={e["enterprise_id"]: e["group"] for e in ents},
+        outsiders=[a.eid for a in world.actors.values() if not a.reporting],
+        avoid_lots=busy,
+    )
+    registry = registry_from_records(
+        ents,
+        des,
+        quo,
+        customs=registers.customs,
+        licences=registers.licences,
+        controls=registers.controls,
+    )
+    intended = (planter.intended if planter else []) + registers.intended
+    return Built(world, table, registry, styles, intended, registers)
 
 
 def generate(
@@ -159,7 +181,7 @@ def generate(
     if (out / "uploads").exists():
         shutil.rmtree(out / "uploads")
     out.mkdir(parents=True, exist_ok=True)
-    write_registry(built.world, out)
+    write_registry(built.world, out, built.registers)
     files = write_uploads(built.table, out, built.styles)
     findings = reference_findings(events_view(built.table), built.registry)
     write_answers(findings, out / "answers.jsonl")

@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowgraph.model import EVENT_COLUMNS, FINDING_COLUMNS, UPLOAD_COLUMNS
+from flowgraph.model import (
+    CONTROL_COLUMNS,
+    CUSTOMS_COLUMNS,
+    EVENT_COLUMNS,
+    FINDING_COLUMNS,
+    LICENCE_COLUMNS,
+    UPLOAD_COLUMNS,
+)
 from flowgraph.synth.world import World
 
 FIELDS = (
@@ -55,6 +62,8 @@ def build_table(rows: list, year: int) -> pd.DataFrame:
         np.char.add((m10 // 10).astype(str), "."), (m10 % 10).astype(str)
     ).astype(object)
     frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
+    if "licence_no" not in frame:  # set on exports by the registers step (synth.registers)
+        frame["licence_no"] = pd.Series([None] * len(frame), dtype=object)
     frame["order"] = np.arange(len(frame))
     frame = frame.sort_values(["enterprise_id", "day", "order"], kind="stable")
     seq = frame.groupby(["enterprise_id", "period"]).cumcount().to_numpy() + 1
@@ -78,15 +87,23 @@ def events_view(table: pd.DataFrame) -> pd.DataFrame:
     return table[list(EVENT_COLUMNS)]
 
 
-def write_registry(world: World, outdir: Path) -> list[Path]:
+def write_registry(world: World, outdir: Path, registers=None) -> list[Path]:
+    """The registry folder: enterprises, designations, quotas, and the SPEC §7 registers."""
     ents, des, quo = world.registry_records()
     folder = outdir / "registry"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, records in (("enterprises", ents), ("designations", des), ("quotas", quo)):
+    tables = [("enterprises", ents, None), ("designations", des, None), ("quotas", quo, None)]
+    if registers is not None:
+        tables += [
+            ("customs", registers.customs, CUSTOMS_COLUMNS),
+            ("export_licences", registers.licences, LICENCE_COLUMNS),
+            ("controls", registers.controls, CONTROL_COLUMNS),
+        ]
+    for name, records, columns in tables:
         path = folder / f"{name}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(records[0]))
+            writer = csv.DictWriter(fh, fieldnames=list(columns or records[0]))
             writer.writeheader()
             writer.writerows(records)
         paths.append(path)

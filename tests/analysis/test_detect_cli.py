@@ -199,3 +199,17 @@ def test_with_a_registry_detect_gives_no_registry_warning(store):
     result = run("--format", "jsonl")
     assert result.exit_code == 0
     assert "registry" not in result.stderr
+
+
+def test_skipped_register_checks_say_so_in_one_stderr_line_each(store):
+    result = run("--format", "jsonl")
+    notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
+    assert notes == [
+        "Note: customs checks skipped (CUSTOMS_UNDECLARED, CUSTOMS_MASS_MISMATCH, "
+        "UNREPORTED_CUSTOMS): no customs register (customs.csv) loaded",
+        "Note: licence checks skipped (UNLICENSED_EXPORT, LICENCE_EXCEEDED): no export licence "
+        "register (export_licences.csv) loaded",
+    ]
+    only = run("--type", "LICENCE_EXCEEDED", "--format", "jsonl")
+    assert only.stderr.count("Note:") == 1 and "LICENCE_EXCEEDED" in only.stderr
+    assert "Note:" not in run("--family", "unaccounted_mass").stderr

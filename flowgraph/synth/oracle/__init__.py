@@ -12,7 +12,7 @@ DUPLICATE_LOT the creations after the first; RECEIPT_WITHOUT_SHIPMENT received; 
 outflows dated before the first inflow; LINEAGE_CYCLE REO produced by the batches inside the
 cycle; UNTRACEABLE_EXPORT export REO x untraceable share; UNDESIGNATED_EXTRACTION extracted;
 UNDESIGNATED_SMELTING the batch's produced REO; UNDESIGNATED_SUPPLY received; QUOTA_EXCEEDED the
-excess over the quota.
+excess over the quota; the cross_register types: see :mod:`.registers`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from flowgraph.model import (
 from flowgraph.synth.oracle.balance import _batches, _overdrawn, _stock
 from flowgraph.synth.oracle.common import row_product, row_reo
 from flowgraph.synth.oracle.lineage import _cycles, _lots, _quotas, _untraceable_exports, lot_shares
+from flowgraph.synth.oracle.registers import cross_register
 from flowgraph.synth.oracle.shipments import _shipments
 
 __all__ = ["lot_shares", "reference_findings"]
@@ -36,7 +37,19 @@ __all__ = ["lot_shares", "reference_findings"]
 # Order of the key: family and type in SPEC §5 table order, then key columns, then period
 # (the order `flowgraph detect` prints, so the two files diff line by line).
 _SEP = "\x1f"  # joins enterprise_id and batch_id into the oracle's internal batch key
-_SORT = ["shipment_id", "batch_id", "enterprise_id", "lot_id", "year", "activity", "period"]
+_SORT = [
+    "shipment_id",
+    "batch_id",
+    "enterprise_id",
+    "lot_id",
+    "document_ref",
+    "licence_no",
+    "product",
+    "country",
+    "year",
+    "activity",
+    "period",
+]
 
 
 def reference_findings(
@@ -72,6 +85,7 @@ def reference_findings(
     out += _cycles(ev)
     out += _untraceable_exports(ev, registry, tol)
     out += _quotas(ev, registry)
+    out += cross_register(events, registry, tol)
     frame = pd.DataFrame(out, columns=list(FINDING_COLUMNS))
     frame["batch_id"] = frame["batch_id"].map(
         lambda b: b.split(_SEP, 1)[1] if isinstance(b, str) and _SEP in b else b

@@ -1,0 +1,248 @@
+"""Reference rules for the cross_register family (SPEC §5, §7), written from the SPEC text
+with plain loops over records; nothing here comes from ``flowgraph.analysis``.
+
+Measurements: CUSTOMS_UNDECLARED the rows' REO; CUSTOMS_MASS_MISMATCH |uploaded - declared|
+at the rows' REO per kg (the product's typical % when only customs has it); UNREPORTED_CUSTOMS
+the declared mass at typical %; UNLICENSED_EXPORT the rows' REO; LICENCE_EXCEEDED the excess
+over quantity_kg at the rows' REO per kg.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from flowgraph.model import CREATING_TYPES, PRODUCTS, Registry, builtin_controls
+from flowgraph.synth.oracle.common import _f
+
+_TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
+
+
+def _month(day) -> str:
+    return f"{pd.Timestamp(day):%Y-%m}"
+
+
+def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
+    """The import/export rows as dicts with their lot's product (``prod``) and REO kg
+    (``reo``) by SPEC §1, and the (enterprise, period) pairs that have an upload."""
+    creating = events[events["event_type"].isin(CREATING_TYPES)]
+    creating = creating.sort_values(["date", "upload_id", "source_row"], kind="stable")
+    graded = creating[creating["reo_pct"].notna()].drop_duplicates("lot_id")
+    lot_pct = dict(zip(graded["lot_id"], graded["reo_pct"], strict=True))
+    named = creating[creating["product"].notna()].drop_duplicates("lot_id")
+    lot_product = dict(zip(named["lot_id"], named["product"], strict=True))
+    trade = events[events["event_type"].isin(("import", "export"))]
+    records = trade.to_dict("records")
+    for r in records:
+        own = r["reo_pct"] if r["reo_pct"] == r["reo_pct"] else None
+        if r["event_type"] in CREATING_TYPES and own is not None:
+            pct = own
+        elif r["lot_id"] in lot_pct:
+            pct = lot_pct[r["lot_id"]]
+        else:
+            pct = own if own is not None else _TYPICAL.get(r["product"], 0.0)
+        r["reo"] = r["mass_kg"] * pct / 100.0
+        r["prod"] = lot_product.get(r["lot_id"]) or r["product"]
+    reporting = set(zip(events["enterprise_id"], events["period"], strict=True))
+    return records, reporting
+
+
+def _one(values: list):
+    distinct = set(values)
+    return values[0] if len(distinct) == 1 and None not in distinct else None
+
+
+def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
+    """Every cross_register finding of SPEC §5 (only where the register concerned is loaded)."""
+    if registry.customs is None and registry.licences is None:
+        return []
+    rows, reporting = _rows(events)
+    out: list[dict] = []
+    if registry.customs is not None:
+        out += _customs(rows, reporting, registry.customs.to_dict("records"), tol)
+    if registry.licences is not None:
+        controls = registry.controls if registry.controls is not None else builtin_controls()
+        out += _licences(rows, registry.licences.to_dict("records"), controls, tol)
+    return out
+
+
+def _customs(rows: list[dict], reporting: set, lines: list[dict], tol) -> list[dict]:
+    out = []
+    covered = {_month(line["date"]) for line in lines}
+    declarations = {}  # number -> (enterprise, direction, date)
+    for line in lines:
+        declarations.setdefault(
+            line["declaration_no"], (line["enterprise_id"], line["direction"], line["date"])
+        )
+    trade = [
+        r for r in rows if r["event_type"] in ("import", "export") and r["document_ref"] is not None
+    ]
+    trade.sort(key=lambda r: (r["date"], r["upload_id"], r["source_row"]))
+
+    # CUSTOMS_UNDECLARED
+    bad = defaultdict(list)
+    for r in trade:
+        if r["period"] not in covered:
+            continue
+        owner = declarations.get(r["document_ref"])
+        if owner is None or owner[:2] != (r["enterprise_id"], r["event_type"]):
+            bad[(r["enterprise_id"], r["document_ref"])].append(r)
+    for (ent, doc), group in bad.items():
+        out.append(
+            _f(
+                "CUSTOMS_UNDECLARED",
+                period=group[0]["period"],
+                enterprise_id=ent,
+                document_ref=doc,
+                product=_one([r["prod"] for r in group]),
+                country=_one([r["country"] for r in group]),
+                reo_kg=sum(r["reo"] for r in group),
+                detail="no such declaration",
+            )
+        )
+
+    # CUSTOMS_MASS_MISMATCH: per declaration its declarant names (same direction), per product
+    uploaded = defaultdict(lambda: {"kg": 0.0, "reo": 0.0, "first": None, "country": []})
+    named = set()
+    for r in trade:
+        owner = declarations.get(r["document_ref"])
+        if owner and owner[:2] == (r["enterprise_id"], r["event_type"]):
+            named.add(r["document_ref"])
+            u = uploaded[(r["document_ref"], r["prod"])]
+            u["kg"] += r["mass_kg"]
+            u["reo"] += r["reo"]
+            u["first"] = u["first"] or r["period"]
+            u["country"].append(r["country"])
+    declared = defaultdict(lambda: {"kg": 0.0, "month": None, "country": []})
+    for line in lines:
+        if line["declaration_no"] in named:
+            d = declared[(line["declaration_no"], line["product"])]
+            d["kg"] += line["mass_kg"]
+            d["month"] = d["month"] or _month(line["date"])
+            d["country"].append(line["country"])
+    for doc, prod in sorted(set(uploaded) | set(declared)):
+        u, d = uploaded.get((doc, prod)), declared.get((doc, prod))
+        up_kg = u["kg"] if u else 0.0
+        decl_kg = d["kg"] if d else 0.0
+        diff = abs(up_kg - decl_kg)
+        limit = max(decl_kg * tol.customs_pct / 100.0, tol.customs_min_kg)
+        if diff - limit <= 1e-9 * max(1.0, limit):
+            continue
+        per_kg = u["reo"] / u["kg"] if u and u["kg"] > 0 else _TYPICAL.get(prod, 0.0) / 100.0
+        out.append(
+            _f(
+                "CUSTOMS_MASS_MISMATCH",
+                period=u["first"] if u else d["month"],
+                enterprise_id=declarations[doc][0],
+                document_ref=doc,
+                product=prod,
+                country=_one(d["country"]) if d else _one(u["country"]),
+                reo_kg=diff * per_kg,
+                detail="mass differs",
+            )
+        )
+
+    # UNREPORTED_CUSTOMS
+    names = {(r["enterprise_id"], r["event_type"], r["document_ref"]) for r in trade}
+    by_doc = defaultdict(list)
+    for line in lines:
+        by_doc[line["declaration_no"]].append(line)
+    for doc, group in by_doc.items():
+        ent, direction, day = declarations[doc]
+        month = _month(min(line["date"] for line in group))
+        if (ent, month) in reporting and (ent, direction, doc) not in names:
+            out.append(
+                _f(
+                    "UNREPORTED_CUSTOMS",
+                    period=month,
+                    enterprise_id=ent,
+                    document_ref=doc,
+                    product=_one([line["product"] for line in group]),
+                    country=_one([line["country"] for line in group]),
+                    reo_kg=sum(
+                        line["mass_kg"] * _TYPICAL.get(line["product"], 0.0) / 100 for line in group
+                    ),
+                    detail="declared, never uploaded",
+                )
+            )
+    return out
+
+
+def _inside(day, start, end) -> bool:
+    return start <= day and (end is None or end != end or pd.isna(end) or day <= end)
+
+
+def _licences(rows: list[dict], licences: list[dict], controls: pd.DataFrame, tol) -> list[dict]:
+    out = []
+    control_rows = controls.to_dict("records")
+    exports = [r for r in rows if r["event_type"] == "export"]
+    exports.sort(key=lambda r: (r["date"], r["upload_id"], r["source_row"]))
+
+    by_key = defaultdict(list)
+    for lic in licences:
+        by_key[(lic["licence_no"], lic["enterprise_id"], lic["product"], lic["country"])].append(
+            lic
+        )
+
+    # UNLICENSED_EXPORT
+    bad = defaultdict(list)
+    for r in exports:
+        controlled = any(
+            c["product"] == r["prod"] and _inside(r["date"], c["valid_from"], c["valid_to"])
+            for c in control_rows
+        )
+        if not controlled:
+            continue
+        key = (r["licence_no"], r["enterprise_id"], r["prod"], r["country"])
+        ok = r["licence_no"] is not None and any(
+            _inside(r["date"], lic["valid_from"], lic["valid_to"]) for lic in by_key.get(key, [])
+        )
+        if not ok:
+            bad[(r["enterprise_id"], r["shipment_id"])].append(r)
+    for (ent, shipment), group in bad.items():
+        out.append(
+            _f(
+                "UNLICENSED_EXPORT",
+                period=group[0]["period"],
+                enterprise_id=ent,
+                shipment_id=shipment,
+                licence_no=_one([r["licence_no"] for r in group]),
+                product=_one([r["prod"] for r in group]),
+                country=_one([r["country"] for r in group]),
+                reo_kg=sum(r["reo"] for r in group),
+                detail="no valid licence",
+            )
+        )
+
+    # LICENCE_EXCEEDED
+    naming = defaultdict(list)
+    for r in exports:
+        naming[(r["licence_no"], r["enterprise_id"], r["prod"], r["country"])].append(r)
+    for lic in licences:
+        key = (lic["licence_no"], lic["enterprise_id"], lic["product"], lic["country"])
+        used = [
+            r for r in naming.get(key, []) if _inside(r["date"], lic["valid_from"], lic["valid_to"])
+        ]
+        total, crossed = 0.0, None
+        line = lic["quantity_kg"] * (1 + tol.licence_pct / 100.0)
+        for r in used:
+            total += r["mass_kg"]
+            if crossed is None and total - line > 1e-9 * max(1.0, line):
+                crossed = r["period"]
+        if crossed is None:
+            continue
+        reo = sum(r["reo"] for r in used)
+        out.append(
+            _f(
+                "LICENCE_EXCEEDED",
+                period=crossed,
+                enterprise_id=lic["enterprise_id"],
+                licence_no=lic["licence_no"],
+                product=lic["product"],
+                country=lic["country"],
+                reo_kg=(total - lic["quantity_kg"]) * reo / total,
+                detail="licence exceeded",
+            )
+        )
+    return out
