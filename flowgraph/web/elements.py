@@ -39,9 +39,10 @@ def _batch(node: dict) -> dict:
             "classes": "batch"}  # fmt: skip
 
 
-def _leaf_label(leaf: dict, _) -> str:
+def _leaf_label(leaf: dict, _, names: dict) -> str:
     kind = leaf["kind"]
     who = leaf.get("enterprise_id") or "?"
+    who = names.get(who, who)  # a registry name reads better than an 18-character code
     text = {
         "mine": _("mine {who}"),
         "import": _("import by {who}"),
@@ -55,10 +56,11 @@ def _leaf_label(leaf: dict, _) -> str:
     return text.format(who=who) + (f" ({extra})" if extra else "")
 
 
-def upstream_elements(trace: dict, _=None) -> list[dict]:
+def upstream_elements(trace: dict, _=None, names: dict | None = None) -> list[dict]:
     """Nodes and edges of ``trace_upstream(...)``: material flows from origins to the lot; edge
     labels are the share of the traced lot's REO through them."""
     _ = _ or (lambda s: s)
+    names = names or {}
     nodes: dict[str, dict] = {}
     edges: list[dict] = []
     batch_ids: dict[str, str] = {}
@@ -86,7 +88,7 @@ def upstream_elements(trace: dict, _=None) -> list[dict]:
             nid = f"o:{leaves}"
             leaves += 1
             broken = kind in BREAKS
-            nodes[nid] = {"data": {"id": nid, "label": _leaf_label(node, _), "kind": "enterprise",
+            nodes[nid] = {"data": {"id": nid, "label": _leaf_label(node, _, names), "kind": "enterprise",
                                    "ref": node.get("enterprise_id") or ""},
                           "classes": "origin break" if broken else "origin"}  # fmt: skip
             return nid

@@ -73,23 +73,27 @@ def grid(
 ) -> dag.AgGrid:
     """An AG Grid of ``frame``: ``columns`` = [(field, header)], sortable and filterable."""
     defs = []
-    for i, (name, header) in enumerate(columns):
-        col = {"field": name, "headerName": header}
+    for name, header in columns:
+        col = {"field": name, "headerName": header, "headerTooltip": header}
         if name in numbers:
             col["type"] = "rightAligned"
             col["valueFormatter"] = {
                 "function": "params.value == null ? '' : d3.format(',.1f')(params.value)"
             }
             col["filter"] = "agNumberColumnFilter"
-        if select and i == 0:
-            col["checkboxSelection"] = True
-            col["headerCheckboxSelection"] = True
-            col["headerCheckboxSelectionFilteredOnly"] = True
+        else:
+            col["tooltipField"] = name  # cut-off text in full on hover
         defs.append(col)
     options = {"pagination": True, "paginationPageSize": 50, "animateRows": False,
                "enableCellTextSelection": True, "suppressColumnVirtualisation": True}  # fmt: skip
     if select:
-        options.update(rowSelection="multiple", suppressRowClickSelection=True)
+        options["rowSelection"] = {
+            "mode": "multiRow",
+            "checkboxes": True,
+            "headerCheckbox": True,
+            "selectAll": "filtered",
+            "enableClickSelection": False,
+        }
     if row_id:
         options["getRowId"] = {"function": f"params.data.{row_id}"}
     options["localeText"] = grid_texts()
@@ -99,7 +103,7 @@ def grid(
         columnDefs=defs,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 100},
         dashGridOptions=options,
-        columnSize="responsiveSizeToFit" if len(columns) <= 8 else None,
+        columnSize="responsiveSizeToFit",
         className=GRID_THEME,
         style={"height": f"{height}px", "width": "100%"},
     )

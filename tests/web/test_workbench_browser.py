@@ -36,7 +36,7 @@ def site(tmp_path_factory):
     store.close()
 
 
-def wait_for(drv, css: str, timeout: float = 20.0, text: str | None = None):
+def wait_for(drv, css: str, timeout: float = 45.0, text: str | None = None):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -142,3 +142,73 @@ def test_pages_in_chinese_from_the_browser_language(site):
             assert english_left(text, zh) == [], path
         assert "全国流向" in text
         shot(drv, folder, "lot-zh")
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def fresh_store(request, tmp_path):
+    """The test data on either store, no detection run recorded yet."""
+    if request.param == "neo4j":
+        store = request.getfixturevalue("neo4j_store")
+        uri = store.uri
+    else:
+        uri = str(tmp_path / "fg.db")
+        store = LocalStore.open(uri)
+    webdata.load(store)
+    yield store, uri
+    if request.param != "neo4j":
+        store.close()
+
+
+def choose(drv, css: str, value: str) -> None:
+    """Pick ``value`` in the Dash dropdown at ``css`` (click, type, Enter)."""
+    from selenium.webdriver.common.keys import Keys
+
+    box = drv.find_element("css selector", css)
+    box.click()
+    typed = drv.switch_to.active_element
+    typed.send_keys(value)
+    time.sleep(0.5)
+    typed.send_keys(Keys.ENTER)
+    typed.send_keys(Keys.ESCAPE)
+
+
+def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_store):
+    """Run detection from the page, filter to one type, open the finding, see its provenance
+    graph, dismiss it with a note (that is markup: shown as text), see the status change, and
+    find the same review in `flowgraph findings`."""
+    from click.testing import CliRunner
+
+    from flowgraph.cli.main import cli
+
+    _base, drv, folder, _store = site
+    store, uri = fresh_store
+    with serving(store) as (base, _app):
+        drv.get(base + "/")
+        wait_for(drv, "#run-detection").click()
+        wait_for(drv, "#findings-grid .ag-row")
+        choose(drv, ".findings-filter-type", "TRANSFORM_GAIN")
+        wait_for(drv, "#findings-counts", text="new 1")  # the other four are filtered out
+        rows = drv.find_elements("css selector", "#findings-grid .ag-center-cols-container .ag-row")
+        assert len(rows) == 1
+        shot(drv, folder, f"findings-{'neo4j' if '://' in uri else 'embedded'}")
+        rows[0].find_element("css selector", "[col-id='type']").click()
+        wait_for(drv, "h1", text="Finding")
+        wait_for(drv, "#case-graph canvas")
+        assert "B1" in drv.find_element("css selector", "main").text
+        shot(drv, folder, "finding")
+        drv.find_element("css selector", "#case-note").send_keys(webdata.XSS)
+        drv.find_element("css selector", "#case-dismiss").click()
+        wait_for(drv, "#case-message", text="status now dismissed")
+        table = drv.find_element("css selector", "#case-review-table").text
+        assert webdata.XSS in table and "tester" in table
+        assert not drv.find_elements("css selector", "img[src='x']")
+        no_alert(drv)
+        drv.get(base + "/")
+        wait_for(drv, "#findings-counts", text="dismissed 1")
+    result = CliRunner().invoke(cli, ["--store", uri, "findings", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    listed = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    gain = [f for f in listed if f["type"] == "TRANSFORM_GAIN"]
+    assert [(f["status"], f["reviewed_by"], f["review_note"]) for f in gain] == [
+        ("dismissed", "tester", webdata.XSS)
+    ]

@@ -13,13 +13,21 @@ MAX_LOTS = 4  # lots whose provenance is drawn (the largest by evidence REO)
 
 
 def case_lots(finding: dict, rows: pd.DataFrame) -> list[str]:
-    """The lots a finding is about: its own lot, else the lots of its evidence rows (largest
-    REO first)."""
+    """The lots whose provenance explains a finding: its own lot; else what its batch produced
+    (the inputs appear upstream of it); else the lots of its evidence rows, largest REO first.
+
+    >>> rows = pd.DataFrame({"lot_id": ["IN", "OUT"], "event_type": ["consume", "produce"],
+    ...                      "reo_kg": [5.0, 4.0]})
+    >>> case_lots({"lot_id": None}, rows), case_lots({"lot_id": "X"}, rows)
+    (['OUT'], ['X'])
+    """
     if finding.get("lot_id"):
         return [finding["lot_id"]]
     if rows.empty:
         return []
-    by_reo = rows.groupby("lot_id")["reo_kg"].sum().sort_values(ascending=False)
+    made = rows[rows["event_type"] == "produce"]
+    chosen = made if not made.empty else rows
+    by_reo = chosen.groupby("lot_id")["reo_kg"].sum().sort_values(ascending=False)
     return [str(lot) for lot in by_reo.index[:MAX_LOTS]]
 
 
@@ -31,7 +39,7 @@ def provenance(snapshot, lots: list[str], _) -> list[dict]:
     seen: dict[str, dict] = {}
     for lot in lots:
         trace = trace_upstream(snapshot.view, snapshot.registry, lot)
-        for element in upstream_elements(trace, _):
+        for element in upstream_elements(trace, _, snapshot.names):
             key = element["data"]["id"]
             if key.startswith("o:"):  # leaf ids are per trace: keep them apart
                 key = f"{lot}|{key}"
@@ -184,9 +192,11 @@ def register(app, wb, config) -> None:
         State("case-note", "value"),
         prevent_initial_call=True,
     )
-    def do_review(_c, _d, _r, fid, note):
+    def do_review(confirm, dismiss, reopen, fid, note):
         from flowgraph.investigations.reviews import finding_history, review
 
+        if not (confirm or dismiss or reopen):  # the buttons appearing is no click
+            return no_update, no_update, no_update
         page = page_for(wb, config)
         _ = page._
         decision = {"case-confirm": "confirm", "case-dismiss": "dismiss",

@@ -14,10 +14,8 @@ FILTERS = ("status", "family", "type", "enterprise_id", "period")
 
 def listing(wb) -> pd.DataFrame | None:
     """The latest run's findings (``flowgraph findings``), or None when no run is recorded."""
-    try:
-        from flowgraph.investigations.runs import list_findings
-    except ImportError:  # the investigations package (runs, reviews) is not in this build yet
-        return None
+    from flowgraph.investigations.runs import list_findings
+
     try:
         return list_findings(wb.store, registry=wb.snapshot().registry)
     except FlowgraphError:
@@ -44,8 +42,8 @@ def counts(rows: pd.DataFrame, column: str) -> list[tuple[str, int]]:
 
 def columns(_) -> list[tuple[str, str]]:
     return [("finding_id", _("Finding")), ("status", _("Status")), ("type", _("Type")),
-            ("family", _("Family")), ("period", _("Period")), ("enterprise_id", _("Enterprise")),
-            ("enterprise_name", _("Name")), ("reo_kg", _("kg REO")), ("detail", _("Detail")),
+            ("period", _("Period")), ("enterprise_name", _("Name")), ("reo_kg", _("kg REO")),
+            ("detail", _("Detail")), ("family", _("Family")), ("enterprise_id", _("Enterprise")),
             ("reviewed_by", _("Reviewed by")), ("review_note", _("Review note"))]  # fmt: skip
 
 
@@ -81,6 +79,7 @@ def layout(page, args, query):
         initial = [query[column]] if query.get(column) in options[column] else []
         filters.append(html.Div([html.Label(labels[column]),
                                  dcc.Dropdown(id={"role": "findings-filter", "column": column},
+                                              className=f"findings-filter-{column}",
                                               options=opts, value=initial, multi=True,
                                               placeholder=_("all"))]))  # fmt: skip
     run = int(rows["run"].dropna().iloc[0]) if rows["run"].notna().any() else None
@@ -170,9 +169,11 @@ def register(app, wb, config) -> None:
         State("review-note", "value"),
         prevent_initial_call=True,
     )
-    def do_review(_c, _d, _r, selected, note):
+    def do_review(confirm, dismiss, reopen, selected, note):
         from flowgraph.investigations.reviews import review
 
+        if not (confirm or dismiss or reopen):  # the buttons appearing is no click
+            return no_update, no_update
         page = page_for(wb, config)
         _ = page._
         decision = {"review-confirm": "confirm", "review-dismiss": "dismiss",
@@ -194,10 +195,12 @@ def register(app, wb, config) -> None:
         Input("run-detection", "n_clicks"),
         prevent_initial_call=True,
     )
-    def run_detection(_n):
+    def run_detection(clicks):
         from flowgraph.config import tolerances_from
         from flowgraph.investigations.runs import detect_run
 
+        if not clicks:  # Dash calls back when the button is first rendered: that is no click
+            return no_update, no_update
         page = page_for(wb, config)
         _ = page._
         try:
@@ -207,4 +210,5 @@ def register(app, wb, config) -> None:
         if not result.recorded:
             return _("Nothing changed since run {run}: not recorded again.").format(
                 run=result.run), no_update  # fmt: skip
-        return _("Run {run} recorded.").format(run=result.run), "/"
+        # a new search part makes the page render again, now with the new run
+        return _("Run {run} recorded.").format(run=result.run), f"/?run={result.run}"

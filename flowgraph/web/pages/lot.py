@@ -112,7 +112,7 @@ def layout(page, args, query):
             ui.section(
                 _("Upstream: where its REO comes from"),
                 _legend(_),
-                ui.graph("lot-up", upstream_elements(up, _), height=460),
+                ui.graph("lot-up", upstream_elements(up, _, snap.names), height=460),
                 note=_(
                     "Origins at the top, the lot at the bottom; edges show the share of "
                     "this lot's REO that flows through them; red: where traceability breaks. "
