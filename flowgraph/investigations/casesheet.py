@@ -105,12 +105,16 @@ def case_lots(finding: dict, events: pd.DataFrame) -> tuple[str, ...]:
     return ()
 
 
-def case_sheet(store, finding_id: str, *, registry=None, max_evidence: int = 500) -> CaseSheet:
+def case_sheet(
+    store, finding_id: str, *, registry=None, max_evidence: int = 500, view=None
+) -> CaseSheet:
     """The case sheet of one recorded finding (``finding_id`` may be a unique prefix).
 
     Evidence and provenance are read from the store's *current* uploads, as
     ``reports.evidence`` joins them for the findings page (at most ``max_evidence`` rows,
-    earliest first); for a resolved finding they show what the uploads say now.
+    earliest first); for a resolved finding they show what the uploads say now. ``view``: a
+    PreparedEvents of the store's current events (with ``registry``) that the caller already
+    holds (the workbench), so they are not read and prepared again.
     """
     from flowgraph.analysis.findings import normalise
     from flowgraph.analysis.prepared import PreparedEvents
@@ -122,9 +126,10 @@ def case_sheet(store, finding_id: str, *, registry=None, max_evidence: int = 500
     finding = {k: _plain(v) for k, v in history.latest.items() if k != "run"}
     finding["enterprise_name"] = enterprise_names(registry).get(finding.get("enterprise_id"))
     last = history.runs.iloc[-1]
-    events = store.events()
+    events = store.events() if view is None else view.events
     frame = normalise(pd.DataFrame([history.latest]))
-    view = PreparedEvents(events, registry)  # one view for the evidence and every lot
+    if view is None:
+        view = PreparedEvents(events, registry)  # one view for the evidence and every lot
     rows = evidence(frame, view, max_rows=max_evidence) if len(events) else pd.DataFrame()
     uploads = store.uploads(include_history=True)[["upload_id", "file_name", "sha256", "revision"]]
     if rows.empty:

@@ -36,7 +36,7 @@ def site(tmp_path_factory):
     store.close()
 
 
-def wait_for(drv, css: str, timeout: float = 45.0, text: str | None = None):
+def wait_for(drv, css: str, timeout: float = 90.0, text: str | None = None):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -160,16 +160,24 @@ def fresh_store(request, tmp_path):
 
 
 def choose(drv, css: str, value: str) -> None:
-    """Pick ``value`` in the Dash dropdown at ``css`` (click, type, Enter)."""
+    """Pick ``value`` in the Dash dropdown at ``css``: open it, search, tick the option."""
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    box = drv.find_element("css selector", css)
-    box.click()
-    typed = drv.switch_to.active_element
-    typed.send_keys(value)
-    time.sleep(0.5)
-    typed.send_keys(Keys.ENTER)
-    typed.send_keys(Keys.ESCAPE)
+    drv.find_element("css selector", css).click()
+    search = wait_for(drv, "input.dash-dropdown-search")
+    search.send_keys(value)
+
+    def option(d):
+        hits = [e for e in d.find_elements("css selector", "[role='option']") if e.text == value]
+        return hits[0] if hits else False
+
+    WebDriverWait(drv, 90).until(option).click()
+    search.send_keys(Keys.ESCAPE)
+
+
+def grid_rows(drv, css: str):
+    return drv.find_elements("css selector", f"{css} .ag-center-cols-container .ag-row")
 
 
 def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_store):
@@ -177,6 +185,7 @@ def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_stor
     graph, dismiss it with a note (that is markup: shown as text), see the status change, and
     find the same review in `flowgraph findings`."""
     from click.testing import CliRunner
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from flowgraph.cli.main import cli
 
@@ -188,8 +197,8 @@ def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_stor
         wait_for(drv, "#findings-grid .ag-row")
         choose(drv, ".findings-filter-type", "TRANSFORM_GAIN")
         wait_for(drv, "#findings-counts", text="new 1")  # the other four are filtered out
-        rows = drv.find_elements("css selector", "#findings-grid .ag-center-cols-container .ag-row")
-        assert len(rows) == 1
+        WebDriverWait(drv, 90).until(lambda d: len(grid_rows(d, "#findings-grid")) == 1)
+        rows = grid_rows(drv, "#findings-grid")
         shot(drv, folder, f"findings-{'neo4j' if '://' in uri else 'embedded'}")
         rows[0].find_element("css selector", "[col-id='type']").click()
         wait_for(drv, "h1", text="Finding")

@@ -53,7 +53,7 @@ def chromium(profile: Path, lang: str = "en-US", width: int = 1400, height: int 
     options.add_experimental_option("prefs", {"intl.accept_languages": lang})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    drv.set_page_load_timeout(60)
+    drv.set_page_load_timeout(120)
     try:
         yield drv
     finally:

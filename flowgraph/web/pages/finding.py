@@ -9,75 +9,44 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from flowgraph.errors import FlowgraphError
 from flowgraph.web import ui
 
-MAX_LOTS = 4  # lots whose provenance is drawn (the largest by evidence REO)
 
-
-def case_lots(finding: dict, rows: pd.DataFrame) -> list[str]:
-    """The lots whose provenance explains a finding: its own lot; else what its batch produced
-    (the inputs appear upstream of it); else the lots of its evidence rows, largest REO first.
-
-    >>> rows = pd.DataFrame({"lot_id": ["IN", "OUT"], "event_type": ["consume", "produce"],
-    ...                      "reo_kg": [5.0, 4.0]})
-    >>> case_lots({"lot_id": None}, rows), case_lots({"lot_id": "X"}, rows)
-    (['OUT'], ['X'])
-    """
-    if finding.get("lot_id"):
-        return [finding["lot_id"]]
-    if rows.empty:
-        return []
-    made = rows[rows["event_type"] == "produce"]
-    chosen = made if not made.empty else rows
-    by_reo = chosen.groupby("lot_id")["reo_kg"].sum().sort_values(ascending=False)
-    return [str(lot) for lot in by_reo.index[:MAX_LOTS]]
-
-
-def provenance(snapshot, lots: list[str], _) -> list[dict]:
-    """The union of the lots' upstream graphs."""
-    from flowgraph.analysis.provenance import trace_upstream
+def provenance(traces: list[dict], names: dict, _) -> list[dict]:
+    """The union of the case's lot traces (``trace_upstream`` results) as one graph."""
     from flowgraph.web.elements import upstream_elements
 
     seen: dict[str, dict] = {}
-    for lot in lots:
-        trace = trace_upstream(snapshot.view, snapshot.registry, lot)
-        for element in upstream_elements(trace, _, snapshot.names):
-            key = element["data"]["id"]
-            if key.startswith("o:"):  # leaf ids are per trace: keep them apart
-                key = f"{lot}|{key}"
-                element["data"]["id"] = key
+    for trace in traces:
+        lot = trace["lot_id"]
+        for element in upstream_elements(trace, _, names):
+            data = element["data"]
+            if data["id"].startswith("o:"):  # leaf ids are per trace: keep them apart
+                data["id"] = f"{lot}|{data['id']}"
             for end in ("source", "target"):
-                if element["data"].get(end, "").startswith("o:"):
-                    element["data"][end] = f"{lot}|{element['data'][end]}"
-            if "source" in element["data"]:
-                element["data"]["id"] = f"{element['data']['source']}>{element['data']['target']}"
-            seen.setdefault(element["data"]["id"], element)
+                if data.get(end, "").startswith("o:"):
+                    data[end] = f"{lot}|{data[end]}"
+            if "source" in data:
+                data["id"] = f"{data['source']}>{data['target']}"
+            seen.setdefault(data["id"], element)
     return list(seen.values())
 
 
-def evidence_rows(wb, finding: pd.DataFrame) -> pd.DataFrame:
-    """The finding's evidence rows with the file (name, SHA-256) and row each came from."""
-    from flowgraph.reports.evidence import evidence
-
-    snap = wb.snapshot()
-    rows = evidence(finding, snap.view, max_rows=200)
-    uploads = wb.store.uploads(include_history=True)[["upload_id", "file_name", "sha256"]]
-    rows = rows.merge(uploads, on="upload_id", how="left")
-    rows["where"] = rows["file_name"].astype(str) + ":" + rows["source_row"].astype(str)
-    return rows
-
-
 def layout(page, args, query):
-    from flowgraph.investigations.reviews import finding_history
+    from flowgraph.investigations.casesheet import case_sheet
 
     _ = page._
     if not args:
         return html.P(_("Name a finding: /finding/ID"), className="message error")
-    history = finding_history(page.wb.store, args[0])  # UsageError -> one line on the page
-    fid = history.finding_id
-    latest = history.latest
-    rows = evidence_rows(page.wb, pd.DataFrame([latest]))
-    lots = case_lots(latest, rows)
     snap = page.wb.snapshot()
-    status = history.runs["status"].iloc[-1] if not history.runs.empty else None
+    # the case sheet of `flowgraph show`, on the workbench's prepared view of the store
+    sheet = case_sheet(page.wb.store, args[0], registry=snap.registry, view=snap.view)
+    latest = sheet.finding
+    fid = latest["finding_id"]
+    status = sheet.status
+    rows = sheet.evidence.assign(
+        where=sheet.evidence["file_name"].astype(str)
+        + ":"
+        + sheet.evidence["source_row"].astype(str)
+    )
 
     def linked(kind, value, *extra):
         return ui.link(value, kind, *extra, value) if value else None
@@ -112,7 +81,7 @@ def layout(page, args, query):
                     ui.section(_("Case"), ui.facts(facts)),
                     ui.section(
                         _("Review"),
-                        html.Div(id="case-reviews", children=_reviews(history.reviews, _)),
+                        html.Div(id="case-reviews", children=_reviews(sheet.reviews, _)),
                         dcc.Textarea(id="case-note", placeholder=_("Note (required to dismiss)")),
                         html.Div(
                             [
@@ -131,13 +100,13 @@ def layout(page, args, query):
             ),
             ui.section(
                 _("Provenance of its lots"),
-                ui.graph("case-graph", provenance(snap, lots, _), height=480),
+                ui.graph("case-graph", provenance(sheet.traces, snap.names, _), height=480),
                 note=_(
                     "Origins at the top; edges show each source's share of the lot's REO; "
                     "red: where traceability breaks. Click a node to open it."
                 ),
             )
-            if lots
+            if sheet.traces
             else html.Div(),  # fmt: skip
             ui.section(
                 _("Evidence rows"),
@@ -152,7 +121,10 @@ def layout(page, args, query):
             ui.section(
                 _("In each run"),
                 ui.grid(
-                    "case-runs", history.runs, [(c, _(c)) for c in history.runs.columns], height=200
+                    "case-runs",
+                    sheet.history,
+                    [(c, _(c)) for c in sheet.history.columns],
+                    height=200,
                 ),
             ),  # fmt: skip
         ]
