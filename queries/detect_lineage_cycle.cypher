@@ -5,7 +5,8 @@
 // REO produced into them; enterprise_id = the enterprise whose produce row came last (by date,
 // upload, row). Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // A batch is a (:Batch) node, one per (enterprise_id, batch_id), as in the Python lineage.
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (x:Lot)
 // SHORTEST 1 searches the graph breadth-first per (start, end) pair: polynomial, where an
 // unrestricted path pattern would enumerate every trail of a strongly connected group.
@@ -28,7 +29,7 @@ WITH key, head(collect(members)) AS members
 UNWIND members AS m
 MATCH (:Batch)-[r:YIELDED]->(m)
 // SPEC §1: a creating row with its own REO % is measured by it; else the lot's, else typical.
-WITH key, r, coalesce(r.mass_kg * coalesce(r.reo_pct,
+WITH key, [x IN members | x.id] AS ids, r, coalesce(r.mass_kg * coalesce(r.reo_pct,
   head(COLLECT {
     MATCH ()-[c:EXTRACTED|IMPORTED|YIELDED]->(m)
     WHERE c.reo_pct IS NOT NULL
@@ -42,8 +43,8 @@ WITH key, r, coalesce(r.mass_kg * coalesce(r.reo_pct,
       TB_METAL: 116.0, DYFE_ALLOY: 116.0, NDFEB_MAGNET: 36.0
     }[r.product]) / 100.0, 0.0) AS reo
 ORDER BY r.date, r.upload_id, r.source_row
-WITH key, collect(r) AS made, max(r.period) AS period, sum(reo) AS reo
+WITH key, ids, collect(r) AS made, max(r.period) AS period, sum(reo) AS reo
 RETURN 'LINEAGE_CYCLE' AS type, period, last(made).enterprise_id AS enterprise_id,
        key AS lot_id, null AS shipment_id, null AS batch_id, null AS year, null AS activity,
-       reo AS reo_kg
+       reo AS reo_kg, {lots: ids} AS facts
 ORDER BY lot_id

@@ -5,7 +5,8 @@
 // creation stating a higher REO % than the lot's). Held equal to flowgraph.analysis
 // (tests/neo4j/test_neo4j_detectors.py).
 // @param overdraw_pct float = 0.5 tolerance, percent of created + received mass
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (l:Lot)
 // SPEC §1: the lot's REO % is its earliest creation's (date, upload, row).
 WITH l, head(COLLECT {
@@ -53,7 +54,7 @@ WITH l, enterprise_id, 1.0 + $overdraw_pct / 100.0 AS factor,
 // "> x" with float noise of one part in 10^9 forgiven (RULES.md).
 WHERE mass_out - mass_in * factor > 1e-9 * CASE WHEN abs(mass_in * factor) > 1.0
   THEN abs(mass_in * factor) ELSE 1.0 END
-WITH l, enterprise_id, reo_in, reo_out,
+WITH l, enterprise_id, reo_in, reo_out, mass_in, mass_out,
      reduce(run = {cin: 0.0, cout: 0.0, first: null}, m IN months |
        {cin: run.cin + m.mass_in, cout: run.cout + m.mass_out,
         first: CASE WHEN run.first IS NULL
@@ -63,5 +64,6 @@ WITH l, enterprise_id, reo_in, reo_out,
                THEN m.period ELSE run.first END}) AS run
 RETURN 'LOT_OVERDRAWN' AS type, run.first AS period, enterprise_id, l.id AS lot_id,
        null AS shipment_id, null AS batch_id, null AS year, null AS activity,
-       CASE WHEN reo_out > reo_in THEN reo_out - reo_in ELSE 0.0 END AS reo_kg
+       CASE WHEN reo_out > reo_in THEN reo_out - reo_in ELSE 0.0 END AS reo_kg,
+       {mass_in: mass_in, mass_out: mass_out} AS facts
 ORDER BY enterprise_id, lot_id

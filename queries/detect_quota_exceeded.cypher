@@ -3,7 +3,8 @@
 // and activity add up). Mining counts extracts; smelting counts the produce rows of batches that
 // consume a mineral product. period = the month the running total first went over; reo_kg =
 // the year's excess. Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (e:Enterprise)-[:HAS_QUOTA]->(q:Quota {current: true})
 WITH e, q.year AS year, q.activity AS activity, sum(q.quota_t_reo) * 1000.0 AS quota_kg
 CALL {
@@ -55,5 +56,6 @@ WITH e, year, activity, quota_kg,
                THEN m.period ELSE run.first END}) AS run
 WHERE run.first IS NOT NULL
 RETURN 'QUOTA_EXCEEDED' AS type, run.first AS period, e.id AS enterprise_id, null AS lot_id,
-       null AS shipment_id, null AS batch_id, year, activity, run.total - quota_kg AS reo_kg
+       null AS shipment_id, null AS batch_id, year, activity, run.total - quota_kg AS reo_kg,
+       {total: run.total, quota_kg: quota_kg} AS facts
 ORDER BY enterprise_id, year, activity

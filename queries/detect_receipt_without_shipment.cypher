@@ -1,7 +1,8 @@
 // Detector RECEIPT_WITHOUT_SHIPMENT in Cypher (SPEC §5): a receipt whose sender has uploads for
 // the receiving month and the one before, and no shipment with that id to this receiver.
 // period = the (first) receiving month; reo_kg = REO received; enterprise_id = the receiver.
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (p:Enterprise)-[r:RECEIVED]->(s:Shipment)
 WITH p, s, r, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'import', 'produce'] AND r.reo_pct IS NOT NULL
       THEN r.reo_pct
@@ -30,5 +31,5 @@ WHERE NOT EXISTS {
   AND EXISTS { MATCH (:Upload {enterprise_id: sender, period: substring(toString(date(first + '-01') - duration({months: 1})), 0, 7), current: true}) }
 RETURN 'RECEIPT_WITHOUT_SHIPMENT' AS type, first AS period, receiver AS enterprise_id,
        null AS lot_id, shipment_id, null AS batch_id, null AS year, null AS activity,
-       reo AS reo_kg
+       reo AS reo_kg, {sender: sender, mass: mass} AS facts
 ORDER BY shipment_id, enterprise_id

@@ -7,7 +7,8 @@
 // (tests/neo4j/test_neo4j_detectors.py).
 // @param stock_pct float = 0.5 tolerance, percent of book stock
 // @param stock_min_kg float = 1.0 tolerance floor in kg
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (e:Enterprise)-[h:HELD]->(l:Lot)
 WITH e, l, h ORDER BY h.upload_id, h.source_row
 WITH e, l, h.period AS period, sum(h.mass_kg) AS declared, collect(h)[0] AS first
@@ -59,5 +60,5 @@ WITH e, l, period, declared, pct, book, abs(declared - book) AS diff,
 WHERE diff - lim > 1e-9 * CASE WHEN abs(lim) > 1.0 THEN abs(lim) ELSE 1.0 END
 RETURN 'STOCK_MISMATCH' AS type, period, e.id AS enterprise_id, l.id AS lot_id,
        null AS shipment_id, null AS batch_id, null AS year, null AS activity,
-       diff * coalesce(pct, 0.0) / 100.0 AS reo_kg
+       diff * coalesce(pct, 0.0) / 100.0 AS reo_kg, {declared: declared, book: book} AS facts
 ORDER BY enterprise_id, lot_id, period

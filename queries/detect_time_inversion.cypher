@@ -4,7 +4,8 @@
 // dated before; period = the first outflow's month. An enterprise that never created nor
 // received the lot is not a time inversion. Held equal to flowgraph.analysis
 // (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (l:Lot)
 // Every flow row of the lot, whoever reported it (stock rows are declarations, not flows).
 CALL {
@@ -30,7 +31,7 @@ UNWIND outs AS r
 WITH l, enterprise_id, first_in, r
 WHERE r.date < first_in
 // SPEC §1: REO of a row is its lot's (the earliest creation's %), else its own, else typical.
-WITH l, enterprise_id, r, coalesce(r.mass_kg * coalesce(
+WITH l, enterprise_id, first_in, r, coalesce(r.mass_kg * coalesce(
   head(COLLECT {
     MATCH ()-[c:EXTRACTED|IMPORTED|YIELDED]->(l)
     WHERE c.reo_pct IS NOT NULL
@@ -44,6 +45,9 @@ WITH l, enterprise_id, r, coalesce(r.mass_kg * coalesce(
       TB_OXIDE: 99.0, DY_OXIDE: 99.0, Y_OXIDE: 99.0, PRND_METAL: 116.0, ND_METAL: 116.0,
       TB_METAL: 116.0, DYFE_ALLOY: 116.0, NDFEB_MAGNET: 36.0
     }[r.product]) / 100.0, 0.0) AS reo
-RETURN 'TIME_INVERSION' AS type, min(r.period) AS period, enterprise_id, l.id AS lot_id,
-       null AS shipment_id, null AS batch_id, null AS year, null AS activity, sum(reo) AS reo_kg
+WITH l, enterprise_id, first_in, min(r.period) AS period, sum(reo) AS reo,
+     min(r.date) AS first_out
+RETURN 'TIME_INVERSION' AS type, period, enterprise_id, l.id AS lot_id,
+       null AS shipment_id, null AS batch_id, null AS year, null AS activity, reo AS reo_kg,
+       {first_out: first_out, first_in: first_in} AS facts
 ORDER BY enterprise_id, lot_id

@@ -2,7 +2,8 @@
 // consumed x gain_ratio; reo_kg = produced - consumed; period = the month of its latest row.
 // Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // @param gain_ratio float = 1.005 tolerance (SPEC default)
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (b:Batch)
 CALL {
   WITH b
@@ -37,5 +38,5 @@ WHERE produced - consumed * $gain_ratio > 1e-9 * CASE WHEN abs(consumed * $gain_
   THEN abs(consumed * $gain_ratio) ELSE 1.0 END
 RETURN 'TRANSFORM_GAIN' AS type, period, b.enterprise_id AS enterprise_id, null AS lot_id,
        null AS shipment_id, b.id AS batch_id, null AS year, null AS activity,
-       produced - consumed AS reo_kg
+       produced - consumed AS reo_kg, {produced: produced, consumed: consumed} AS facts
 ORDER BY enterprise_id, batch_id

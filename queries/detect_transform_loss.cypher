@@ -2,7 +2,8 @@
 // consumed x loss_ratio; reo_kg = consumed - produced; period = the month of its latest row.
 // Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // @param loss_ratio float = 0.85 tolerance (SPEC default)
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (b:Batch)
 CALL {
   WITH b
@@ -37,5 +38,5 @@ WHERE consumed * $loss_ratio - produced > 1e-9 * CASE WHEN abs(produced) > 1.0
   THEN abs(produced) ELSE 1.0 END
 RETURN 'TRANSFORM_LOSS' AS type, period, b.enterprise_id AS enterprise_id, null AS lot_id,
        null AS shipment_id, b.id AS batch_id, null AS year, null AS activity,
-       consumed - produced AS reo_kg
+       consumed - produced AS reo_kg, {produced: produced, consumed: consumed} AS facts
 ORDER BY enterprise_id, batch_id

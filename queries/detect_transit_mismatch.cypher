@@ -4,7 +4,8 @@
 // receipt's month; enterprise_id = the sender. Held equal to flowgraph.analysis.
 // @param transit_pct float = 0.5 tolerance, percent of shipped mass
 // @param transit_min_kg float = 1.0 tolerance floor in kg
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (p:Enterprise)-[r:SENT]->(s:Shipment)
 WITH p, s, r, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'import', 'produce'] AND r.reo_pct IS NOT NULL
       THEN r.reo_pct
@@ -28,11 +29,12 @@ WITH p.id AS sender, s.id AS shipment_id, r.counterparty_id AS receiver, sum(r.m
 MATCH (rc:Enterprise {id: receiver})-[x:RECEIVED]->(:Shipment {id: shipment_id})
 WHERE x.counterparty_id = sender
 WITH sender, shipment_id, receiver, mass, reo, sum(x.mass_kg) AS received, max(x.period) AS period
-WITH sender, shipment_id, mass, reo, received, period, abs(mass - received) AS diff,
+WITH sender, shipment_id, receiver, mass, reo, received, period, abs(mass - received) AS diff,
      CASE WHEN mass * $transit_pct / 100.0 > $transit_min_kg THEN mass * $transit_pct / 100.0
        ELSE $transit_min_kg END AS lim
 WHERE diff - lim > 1e-9 * CASE WHEN abs(lim) > 1.0 THEN abs(lim) ELSE 1.0 END
 RETURN 'TRANSIT_MISMATCH' AS type, period, sender AS enterprise_id, null AS lot_id, shipment_id,
        null AS batch_id, null AS year, null AS activity,
-       diff * CASE WHEN mass > 0 THEN reo / mass ELSE 0.0 END AS reo_kg
+       diff * CASE WHEN mass > 0 THEN reo / mass ELSE 0.0 END AS reo_kg,
+       {receiver: receiver, shipped: mass, received: received} AS facts
 ORDER BY shipment_id, enterprise_id

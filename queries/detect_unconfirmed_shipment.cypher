@@ -1,7 +1,8 @@
 // Detector UNCONFIRMED_SHIPMENT in Cypher (SPEC §5): shipped, the receiver has uploads for the
 // shipping month and the next, and no receipt naming the sender and shipment id at all.
 // period = the shipping month; reo_kg = REO shipped; enterprise_id = the sender.
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (p:Enterprise)-[r:SENT]->(s:Shipment)
 WITH p, s, r, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'import', 'produce'] AND r.reo_pct IS NOT NULL
       THEN r.reo_pct
@@ -29,5 +30,6 @@ WHERE NOT EXISTS {
   AND EXISTS { MATCH (:Upload {enterprise_id: receiver, period: first, current: true}) }
   AND EXISTS { MATCH (:Upload {enterprise_id: receiver, period: substring(toString(date(first + '-01') + duration({months: 1})), 0, 7), current: true}) }
 RETURN 'UNCONFIRMED_SHIPMENT' AS type, first AS period, sender AS enterprise_id, null AS lot_id,
-       shipment_id, null AS batch_id, null AS year, null AS activity, reo AS reo_kg
+       shipment_id, null AS batch_id, null AS year, null AS activity, reo AS reo_kg,
+       {receiver: receiver, mass: mass} AS facts
 ORDER BY shipment_id, enterprise_id

@@ -1,7 +1,8 @@
 // Detector UNDESIGNATED_EXTRACTION in Cypher (SPEC §5): an extract by an enterprise with no
 // current mining designation covering its date. One finding per (enterprise, lot): first month,
 // REO summed. Held equal to flowgraph.analysis.
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (e:Enterprise)-[r:EXTRACTED]->(l:Lot)
 WHERE NOT EXISTS {
   MATCH (e)-[:HOLDS]->(d:Designation {current: true, activity: 'mining'})
@@ -26,5 +27,5 @@ WITH e, l, r, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'import
     END / 100.0, 0.0) AS reo
 RETURN 'UNDESIGNATED_EXTRACTION' AS type, min(r.period) AS period, e.id AS enterprise_id,
        l.id AS lot_id, null AS shipment_id, null AS batch_id, null AS year, null AS activity,
-       sum(reo) AS reo_kg
+       sum(reo) AS reo_kg, {date: min(r.date)} AS facts
 ORDER BY enterprise_id, lot_id

@@ -3,7 +3,8 @@
 // smelting designation covering the batch's date (its earliest row). reo_kg = REO produced
 // (REO consumed if it produced nothing); period = the month of its earliest row.
 // Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (b:Batch)
 WHERE EXISTS {
   MATCH ()-[c:INPUT_TO]->(b)
@@ -51,5 +52,5 @@ WHERE NOT EXISTS {
 }
 RETURN 'UNDESIGNATED_SMELTING' AS type, period, b.enterprise_id AS enterprise_id, null AS lot_id,
        null AS shipment_id, b.id AS batch_id, null AS year, null AS activity,
-       CASE WHEN produced > 0 THEN produced ELSE consumed END AS reo_kg
+       CASE WHEN produced > 0 THEN produced ELSE consumed END AS reo_kg, {date: date} AS facts
 ORDER BY enterprise_id, batch_id

@@ -6,7 +6,8 @@
 // (receiver, shipment_id, sender); reo_kg = REO of the offending rows; period = their first
 // month; enterprise_id = the sender. Held equal to flowgraph.analysis
 // (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (p:Enterprise)-[r:RECEIVED]->(s:Shipment)-[:CARRIES]->(l:Lot)
 WHERE r.lot_id = l.id
 WITH p, s, l, r, r.counterparty_id AS sender,
@@ -35,14 +36,16 @@ WHERE unregistered OR (mineral AND NOT EXISTS {
     MATCH (:Enterprise {id: sender})-[x:RECEIVED]->(:Shipment)-[:CARRIES]->(l)
     WHERE x.lot_id = l.id
   })
-WITH p, s, sender, r, coalesce(r.mass_kg * coalesce(created.reo_pct, r.reo_pct, {
+WITH p, s, sender, unregistered, r, coalesce(r.mass_kg * coalesce(created.reo_pct, r.reo_pct, {
       BAST_CONC: 60.0, MIXED_CONC: 50.0, MONAZITE_CONC: 60.0, ION_ADS_CONC: 92.0,
       MIXED_CARBONATE: 45.0, MIXED_CHLORIDE: 46.0, LA_OXIDE: 99.0, CE_OXIDE: 99.0,
       PRND_OXIDE: 99.0, ND_OXIDE: 99.0, SM_OXIDE: 99.0, EU_OXIDE: 99.0, GD_OXIDE: 99.0,
       TB_OXIDE: 99.0, DY_OXIDE: 99.0, Y_OXIDE: 99.0, PRND_METAL: 116.0, ND_METAL: 116.0,
       TB_METAL: 116.0, DYFE_ALLOY: 116.0, NDFEB_MAGNET: 36.0
     }[r.product]) / 100.0, 0.0) AS reo
-WITH p, s, sender, min(r.period) AS period, sum(reo) AS reo
+WITH p, s, sender, min(r.period) AS period, sum(reo) AS reo,
+     max(CASE WHEN unregistered THEN 1 ELSE 0 END) = 1 AS unregistered
 RETURN 'UNDESIGNATED_SUPPLY' AS type, period, sender AS enterprise_id, null AS lot_id,
-       s.id AS shipment_id, null AS batch_id, null AS year, null AS activity, reo AS reo_kg
+       s.id AS shipment_id, null AS batch_id, null AS year, null AS activity, reo AS reo_kg,
+       {unregistered: unregistered} AS facts
 ORDER BY shipment_id, enterprise_id

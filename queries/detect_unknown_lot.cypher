@@ -2,7 +2,8 @@
 // no loaded event created it. period and enterprise_id: its first such event (by date, upload,
 // row); reo_kg: the most any one enterprise handled (the larger of its receipts and its
 // outflows). Held equal to flowgraph.analysis.
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (l:Lot)
 WHERE NOT EXISTS { ()-[:EXTRACTED|IMPORTED|YIELDED]->(l) }
 CALL {
@@ -47,5 +48,5 @@ WITH l, reo, f ORDER BY f.date, f.upload_id, f.source_row
 WITH l, reo, collect(f)[0] AS first
 RETURN 'UNKNOWN_LOT' AS type, first.period AS period, first.enterprise_id AS enterprise_id,
        l.id AS lot_id, null AS shipment_id, null AS batch_id, null AS year, null AS activity,
-       reo AS reo_kg
+       reo AS reo_kg, {event_type: first.event_type} AS facts
 ORDER BY lot_id

@@ -16,7 +16,8 @@
 // per (enterprise_id, batch_id), as in the Python lineage. The cost is the number of upstream
 // paths (product chains are short; lots on cycles cut them).
 // @param untraceable_export_share float = 0.05 tolerance, untraceable share of the lot's REO
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 WITH {
       BAST_CONC: 60.0, MIXED_CONC: 50.0, MONAZITE_CONC: 60.0, ION_ADS_CONC: 92.0,
       MIXED_CARBONATE: 45.0, MIXED_CHLORIDE: 46.0, LA_OXIDE: 99.0, CE_OXIDE: 99.0,
@@ -118,7 +119,9 @@ WITH x, r, untraceable, coalesce(r.mass_kg * coalesce(head(COLLECT {
       WHERE w.reo_pct IS NOT NULL
       RETURN w.reo_pct ORDER BY w.date, w.upload_id, w.source_row
     }), r.reo_pct, typical[r.product]) / 100.0, 0.0) AS reo
-WITH x, r.shipment_id AS shipment_id, min(r.period) AS period, sum(reo * untraceable) AS reo
+WITH x, r.shipment_id AS shipment_id, min(r.period) AS period, sum(reo * untraceable) AS reo,
+     sum(reo) AS total
 RETURN 'UNTRACEABLE_EXPORT' AS type, period, x.id AS enterprise_id, null AS lot_id, shipment_id,
-       null AS batch_id, null AS year, null AS activity, reo AS reo_kg
+       null AS batch_id, null AS year, null AS activity, reo AS reo_kg,
+       {total: total} AS facts
 ORDER BY shipment_id, enterprise_id

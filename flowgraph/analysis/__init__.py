@@ -28,13 +28,16 @@ def detect(
     families: Iterable[str] | None = None,
     tolerances: Tolerances | None = None,
     registry=None,
+    in_database: bool = False,
 ) -> pd.DataFrame:
     """Findings (SPEC §5) on the store's current uploads, optionally only one month or year.
 
     Detectors always see the whole current history (book stock and cross-month shipments need
     it); the ``period`` / ``year`` filter is applied to the findings (QUOTA_EXCEEDED by its
     ``year``, every other type by its ``period``). ``registry``: the store's, when the caller
-    has already read it.
+    has already read it. ``in_database``: run the Cypher detectors on the store's server and
+    read back only the findings (a store with ``detect_in_database``, i.e. Neo4j; the same
+    findings, held equal in tests/neo4j); UsageError on a store without it.
 
     >>> import os, tempfile
     >>> from flowgraph.store.local import LocalStore
@@ -46,6 +49,18 @@ def detect(
     from flowgraph.analysis.detectors import run_detectors as _run
     from flowgraph.analysis.findings import filter_findings
 
+    if in_database:
+        run_there = getattr(store, "detect_in_database", None)
+        if not callable(run_there):
+            from flowgraph.errors import UsageError
+
+            raise UsageError(
+                "--in-database needs a Neo4j store (--store bolt://...); the embedded store "
+                "runs the detectors in this process anyway"
+            )
+        return run_there(
+            period=period, year=year, types=types, families=families, tolerances=tolerances
+        )
     if registry is None:
         registry = store.registry()
     findings = _run(store.events(), registry, tolerances, types=types, families=families)

@@ -44,6 +44,11 @@ from flowgraph.spreadsheet import frame_to_csv
     callback=parse_key_values,
     help="Override a tolerance, e.g. transit_min_kg=5 (repeatable).",
 )
+@click.option(
+    "--in-database",
+    is_flag=True,
+    help="Neo4j store: run the Cypher detectors on the server, read back only the findings.",
+)
 @pass_app
 def detect(
     app: AppContext,
@@ -55,6 +60,7 @@ def detect(
     fmt: str,
     output: str | None,
     tolerance: dict,
+    in_database: bool,
 ) -> None:
     """Run every detector on the loaded data and print the findings (SPEC §5).
 
@@ -64,12 +70,15 @@ def detect(
     (SPEC §6: numbered, kept with its findings; an identical rerun is not recorded again)
     and each finding's status is against the previous run; a filtered detect records
     nothing and compares with the latest run. Exit 0 whether or not anything is found.
+    With --in-database (Neo4j only) the same findings are computed by the Cypher
+    detectors where the data is, so this process never holds the events.
 
     \b
     Example:
       flowgraph detect --year 2024
       flowgraph detect --period 2024-03 --format jsonl -o findings.jsonl
       flowgraph detect --family unaccounted_mass --tolerance transit_min_kg=5
+      flowgraph --store bolt://127.0.0.1:7687 detect --in-database
     """
     from flowgraph.analysis import detect as run
     from flowgraph.config import tolerances_from
@@ -92,7 +101,7 @@ def detect(
         click.echo(f"Warning: store {store.uri} is read-only: this run is not recorded", err=True)
         unfiltered = False
     if unfiltered:
-        result = detect_run(store, tolerances=tol, registry=registry)
+        result = detect_run(store, tolerances=tol, registry=registry, in_database=in_database)
         findings = result.findings
         click.echo(_run_line(result), err=True)
     else:
@@ -104,6 +113,7 @@ def detect(
             types=[t.upper() for t in types] or None,
             families=[f.lower() for f in families] or None,
             tolerances=tol,
+            in_database=in_database,
         )
         if enterprise:
             findings = findings[findings["enterprise_id"] == enterprise].reset_index(drop=True)

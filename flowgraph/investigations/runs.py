@@ -117,11 +117,14 @@ def record_run(
     raise UsageError("could not record the run: other runs kept being recorded at the same time")
 
 
-def detect_run(store, *, tolerances: Tolerances | None = None, registry=None) -> RunResult:
+def detect_run(
+    store, *, tolerances: Tolerances | None = None, registry=None, in_database: bool = False
+) -> RunResult:
     """Run every detector on the store's current uploads and record the run (``flowgraph
     detect`` without filters). When the current uploads, registry version and tolerances are
     those of the latest run, nothing is detected nor recorded: that run comes back,
-    ``recorded=False``.
+    ``recorded=False``. ``in_database``: the findings come from the Cypher detectors on the
+    store's server (``analysis.detect(in_database=True)``), recorded the same way.
 
     The current uploads and registry version are read before the events, so a load finishing
     meanwhile makes the next run differ rather than be taken for this one.
@@ -139,7 +142,7 @@ def detect_run(store, *, tolerances: Tolerances | None = None, registry=None) ->
     runs = store.runs()
     if not runs.empty and runs["fingerprint"].iloc[-1] == record.fingerprint:
         return _result(store, int(runs["run"].iloc[-1]), recorded=False)
-    findings = detect(store, tolerances=tolerances, registry=registry)
+    findings = detect(store, tolerances=tolerances, registry=registry, in_database=in_database)
     return record_run(
         store, findings, tolerances=tolerances, registry_version=version, upload_ids=upload_ids
     )

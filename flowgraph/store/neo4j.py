@@ -44,11 +44,18 @@ from flowgraph.store.readback import (
 # Concurrent writer lanes for `load` (FLOWGRAPH_WRITERS overrides, see config.Environment): two measured ~1.3-1.5x one on
 # a 2-core machine, where the server's transaction thread is the bottleneck.
 WRITERS = 2
+# events() turns the streamed rows into a typed frame every EVENTS_CHUNK rows.
+EVENTS_CHUNK = 50_000
 
 
 def _take_upload_ids(tx: neo4j.ManagedTransaction, count: int) -> range:
     first = tx.run(q.NEXT_UPLOAD_IDS, count=count).single()["first"]
     return range(first, first + count)
+
+
+def event_frame(values: list[list], keys: list[str]) -> pd.DataFrame:
+    """READ_EVENTS rows (lists in ``keys`` order) as an event table in the store schema."""
+    return conform_events(pd.DataFrame(values, columns=keys))
 
 
 def _now() -> str:
@@ -112,6 +119,7 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
         # Files of different enterprises may be written concurrently (ingest.load_files runs one
         # lane per writer; each enterprise's files stay in order in one lane).
         self.writers = WRITERS
+        self.events_chunk = EVENTS_CHUNK  # rows per typed frame while events() streams
 
     @classmethod
     def connect(cls, uri: str, auth: Neo4jAuth | None = None) -> Neo4jStore:
@@ -349,16 +357,29 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
     # -- events ----------------------------------------------------------------------------
 
     def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
-        """Current events in the EVENT_COLUMNS schema, ordered by upload then row."""
+        """Current events in the EVENT_COLUMNS schema, ordered by upload then row.
+
+        Rows stream from the server and are turned into typed frames ``events_chunk`` rows at
+        a time, so the client never holds the whole result as Python records (~10x the frame).
+        """
         prefix = f"{year:04d}-" if year is not None else None
 
-        def work(tx: neo4j.ManagedTransaction):
+        def work(tx: neo4j.ManagedTransaction) -> list[pd.DataFrame]:
             result = tx.run(q.READ_EVENTS, period=period, year=prefix)
-            keys = result.keys()
-            return keys, [record.values() for record in result]
+            keys, parts, values = result.keys(), [], []
+            for record in result:
+                values.append(record.values())
+                if len(values) >= self.events_chunk:
+                    parts.append(event_frame(values, keys))
+                    values = []
+            if values:
+                parts.append(event_frame(values, keys))
+            return parts
 
-        keys, values = self._call(lambda: self._run_read(work))
-        return conform_events(pd.DataFrame(values, columns=keys))
+        parts = self._call(lambda: self._run_read(work))
+        if not parts:
+            return conform_events(pd.DataFrame())
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
     # -- registry --------------------------------------------------------------------------
 
@@ -426,6 +447,13 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
             self._read(q.READ_QUOTAS, version=version),
             {name: self._read(reads[name], version=version) for name in reads if held[name]},
         )
+
+    def detect_in_database(self, **options) -> pd.DataFrame:
+        """Findings computed on the server by the Cypher detectors; see
+        ``flowgraph.store.neo4j_detect.detect_in_database`` (same options as analysis.detect)."""
+        from flowgraph.store.neo4j_detect import detect_in_database
+
+        return detect_in_database(self, **options)
 
 
 def _already_exists(error: ClientError) -> bool:

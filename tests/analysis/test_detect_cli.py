@@ -213,3 +213,10 @@ def test_skipped_register_checks_say_so_in_one_stderr_line_each(store):
     only = run("--type", "LICENCE_EXCEEDED", "--format", "jsonl")
     assert only.stderr.count("Note:") == 1 and "LICENCE_EXCEEDED" in only.stderr
     assert "Note:" not in run("--family", "unaccounted_mass").stderr
+
+
+def test_in_database_on_a_store_without_a_database_engine_exits_2(store):
+    result = run("--in-database")
+    assert result.exit_code == 2
+    assert "--in-database needs a Neo4j store" in result.output
+    assert store.saved == []  # nothing recorded

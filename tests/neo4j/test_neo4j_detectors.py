@@ -14,6 +14,7 @@ from flowgraph.ingest import load_files, load_registry
 from flowgraph.model import FINDING_TYPES
 from flowgraph.querylib import list_queries, run_query
 from flowgraph.store.local import LocalStore
+from flowgraph.store.neo4j_detect import detect_in_database
 
 pytestmark = pytest.mark.neo4j
 
@@ -44,9 +45,16 @@ def _keyed(frame: pd.DataFrame) -> set[tuple]:
     }
 
 
+def _rounded(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings.assign(reo_kg=findings["reo_kg"].round(6))
+
+
 def compare_all(store) -> dict[str, int]:
-    """Assert every Cypher detector equals its Python detector; returns findings per type."""
+    """Assert every Cypher detector equals its Python detector, and ``detect --in-database``
+    the client-side findings row for row (detail text included); returns findings per type."""
     python = run_detectors(store.events(), store.registry())
+    in_database = detect_in_database(store)
+    pd.testing.assert_frame_equal(_rounded(in_database), _rounded(python))
     sizes = {}
     for name in CYPHER_DETECTORS:
         finding_type = name[len("detect_") :].upper()
@@ -379,3 +387,17 @@ def test_cli_detect_on_neo4j_prints_what_the_embedded_store_prints(store, tmp_pa
     assert len(lines) >= 10
     found = store.driver.execute_query("MATCH (f:Finding) RETURN count(f)").records[0][0]
     assert found == len(lines)
+    # Detection on the server prints the same and records the run the same way.
+    store.driver.execute_query("MATCH (f:Finding) DETACH DELETE f")
+    there = runner.invoke(cli, ["--store", URI, "detect", "--in-database", "--format", "jsonl"])
+    assert there.exit_code == 0, there.output
+    assert there.output == on_local.output
+    found = store.driver.execute_query("MATCH (f:Finding) RETURN count(f)").records[0][0]
+    assert found == len(lines)
+    # Filtered (not a run): the same selection and filter as the embedded store's.
+    filtered = ["detect", "--year", "2024", "--type", "TRANSFORM_GAIN", "--format", "jsonl"]
+    there = runner.invoke(cli, ["--store", URI, *filtered, "--in-database"])
+    here = runner.invoke(cli, ["--store", str(local_path), *filtered])
+    assert there.exit_code == 0, there.output
+    assert there.output.count('"type": "TRANSFORM_GAIN"') == 1
+    assert there.output == here.output

@@ -208,3 +208,31 @@ def test_read_runs_cypher_read_only_with_parameters(store):
     with pytest.raises(QueryRefused, match="query failed") as info:
         store.read("MATCH (n RETURN n")
     assert not info.value.wrote
+
+
+def test_events_stream_in_chunks_and_equal_the_embedded_store(store, tmp_path, count_calls):
+    """events() turns the streamed rows into typed frames ``events_chunk`` rows at a time, and
+    the joined table (sorted by upload, row on the client) is the embedded store's."""
+    import neo4j_scenario as scenario
+
+    import flowgraph.store.neo4j as neo4j_module
+    from flowgraph.store.local import LocalStore
+    from flowgraph.store.neo4j import EVENTS_CHUNK
+
+    local = LocalStore.open(tmp_path / "fg.db")
+    for target in (store, local):
+        scenario.load(target)
+    expected = local.events()
+    frames = count_calls(neo4j_module, "event_frame")
+    store.events_chunk = 4
+    try:
+        pd.testing.assert_frame_equal(store.events(), expected)
+        whole, rest = divmod(len(expected), 4)
+        assert frames == [4] * whole + [rest] * (rest > 0)
+        pd.testing.assert_frame_equal(store.events(year=2024), local.events(year=2024))
+        pd.testing.assert_frame_equal(
+            store.events(period="2024-04"), local.events(period="2024-04")
+        )
+    finally:
+        store.events_chunk = EVENTS_CHUNK
+    local.close()

@@ -1,0 +1,186 @@
+"""Detection inside Neo4j: the Cypher detectors (``queries/detect_*.cypher``) run on the server
+and only their findings travel to the client, so client memory follows the number of findings,
+not the size of the graph.
+
+Each query returns the SPEC §5 key columns, ``reo_kg`` and ``facts`` (a map of the figures the
+finding's ``detail`` names); this module turns those rows into the same findings table
+``flowgraph.analysis.run_detectors`` builds from the events: same rows, same order, same
+``detail`` text (tests/neo4j/test_neo4j_detect.py holds the two paths equal on real Neo4j).
+
+Example (needs a server, so not run as a doctest)::
+
+    store = Neo4jStore.connect("bolt://127.0.0.1:7687")
+    findings = detect_in_database(store, year=2024)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import neo4j
+import pandas as pd
+
+from flowgraph.config import Tolerances
+from flowgraph.model import FINDING_COLUMNS, empty_findings
+
+_KEYS = ("period", "enterprise_id", "lot_id", "shipment_id", "batch_id", "year", "activity")
+_PAST = {"receive": "received", "consume": "consumed", "ship": "shipped", "export": "exported"}
+
+
+def _day(value) -> str:
+    native = value.to_native() if hasattr(value, "to_native") else value
+    return native.isoformat() if isinstance(native, date) else str(native)
+
+
+def _ratio_text(produced: float, consumed: float) -> str:
+    if consumed > 0:
+        return f"batch yields {produced / consumed * 100:.1f}% of its REO input"
+    return f"batch yields {produced:,.1f} kg REO from no recorded input"
+
+
+def _cycle_text(row: dict, f: dict) -> str:
+    lots = sorted(dict.fromkeys(str(x) for x in f["lots"]))
+    return f"{len(lots)} lots derive from each other in a cycle ({' -> '.join(lots[:6])})"
+
+
+def _untraceable_text(row: dict, f: dict) -> str:
+    total = f["total"] or 0.0
+    pct = row["reo_kg"] / total * 100 if total > 0 else 100.0
+    return f"{pct:.1f}% of the exported REO is untraceable"
+
+
+def _supply_text(row: dict, f: dict) -> str:
+    sender = row["enterprise_id"]
+    if f["unregistered"]:
+        return f"received from {sender}, which is not in the registry"
+    return f"received mineral product from {sender}, which never lawfully held the lot"
+
+
+def _quota_text(row: dict, f: dict) -> str:
+    a, y = row["activity"], row["year"]
+    return (
+        f"{a} output {f['total'] / 1000:,.3f} t REO in {y} exceeds the {a} quota of "
+        f"{f['quota_kg'] / 1000:,.3f} t"
+    )
+
+
+# The detail of each type, worded exactly as the Python detector words it (flowgraph/analysis).
+DETAIL: dict[str, Callable[[dict, dict], str]] = {
+    "TRANSFORM_GAIN": lambda r, f: _ratio_text(f["produced"], f["consumed"]),
+    "TRANSFORM_LOSS": lambda r, f: _ratio_text(f["produced"], f["consumed"]),
+    "LOT_OVERDRAWN": lambda r, f: (
+        f"outflows {f['mass_out']:,.1f} kg exceed created + received {f['mass_in']:,.1f} kg"
+    ),
+    "TRANSIT_MISMATCH": lambda r, f: (
+        f"{r['enterprise_id']} shipped {f['shipped']:,.1f} kg to {f['receiver']}, "
+        f"which received {f['received']:,.1f} kg"
+    ),
+    "UNCONFIRMED_SHIPMENT": lambda r, f: (
+        f"{r['enterprise_id']} shipped {f['mass']:,.1f} kg to {f['receiver']}; "
+        f"no receipt in {f['receiver']}'s uploads"
+    ),
+    "STOCK_MISMATCH": lambda r, f: (
+        f"declared closing stock {f['declared']:,.1f} kg, book stock {f['book']:,.1f} kg"
+    ),
+    "UNKNOWN_LOT": lambda r, f: (
+        f"lot first {_PAST.get(f['event_type'], f['event_type'])} by {r['enterprise_id']} "
+        "with no loaded event creating it"
+    ),
+    "DUPLICATE_LOT": lambda r, f: (
+        f"lot created {f['n']} times (by {', '.join(dict.fromkeys(map(str, f['makers'])))})"
+    ),
+    "RECEIPT_WITHOUT_SHIPMENT": lambda r, f: (
+        f"{r['enterprise_id']} received {f['mass']:,.1f} kg from {f['sender']}; "
+        f"no such shipment in {f['sender']}'s uploads"
+    ),
+    "TIME_INVERSION": lambda r, f: (
+        f"first outflow {_day(f['first_out'])} before first creation or receipt "
+        f"{_day(f['first_in'])}"
+    ),
+    "LINEAGE_CYCLE": _cycle_text,
+    "UNTRACEABLE_EXPORT": _untraceable_text,
+    "UNDESIGNATED_EXTRACTION": lambda r, f: (
+        f"{r['enterprise_id']} extracted on {_day(f['date'])} without a mining designation"
+    ),
+    "UNDESIGNATED_SMELTING": lambda r, f: (
+        f"{r['enterprise_id']} smelted mineral product on {_day(f['date'])} "
+        "without a smelting designation"
+    ),
+    "UNDESIGNATED_SUPPLY": _supply_text,
+    "QUOTA_EXCEEDED": _quota_text,
+}
+
+
+def finding_rows(finding_type: str, records: Iterable[dict]) -> pd.DataFrame:
+    """One type's query rows (key columns, reo_kg, facts) as a findings table (pure).
+
+    >>> rows = [{"type": "TRANSFORM_GAIN", "period": "2024-03", "enterprise_id": "S1",
+    ...          "lot_id": None, "shipment_id": None, "batch_id": "B2", "year": None,
+    ...          "activity": None, "reo_kg": 55.0, "facts": {"produced": 495.0, "consumed": 440.0}}]
+    >>> finding_rows("TRANSFORM_GAIN", rows).loc[0, ["family", "detail"]].tolist()
+    ['unaccounted_mass', 'batch yields 112.5% of its REO input']
+    """
+    from flowgraph.analysis.findings import make_findings
+
+    data = []
+    for record in records:
+        row = {key: record.get(key) for key in _KEYS}
+        row["reo_kg"] = record["reo_kg"]
+        row["detail"] = DETAIL[finding_type](row, record.get("facts") or {})
+        data.append(row)
+    if not data:
+        return empty_findings()
+    return make_findings(finding_type, pd.DataFrame(data, columns=[*_KEYS, "reo_kg", "detail"]))
+
+
+def query_params(query, tolerances: Tolerances) -> dict:
+    """The query's parameters: its declared defaults, with the tolerances of the same name."""
+    from flowgraph.querylib import bind
+
+    given = {
+        p.name: getattr(tolerances, p.name) for p in query.params if hasattr(tolerances, p.name)
+    }
+    return bind(query, given)
+
+
+def detect_in_database(
+    store,
+    *,
+    period: str | None = None,
+    year: int | None = None,
+    types: Iterable[str] | None = None,
+    families: Iterable[str] | None = None,
+    tolerances: Tolerances | None = None,
+    timings: dict | None = None,
+) -> pd.DataFrame:
+    """Findings (SPEC §5) computed by the Cypher detectors on the Neo4j server.
+
+    Same selection, tolerances, order and ``period`` / ``year`` filter as
+    ``flowgraph.analysis.detect``; each detector runs in its own read-only transaction and its
+    rows are consumed as they stream in. ``timings``, if given, receives seconds per type.
+    """
+    from flowgraph.analysis.detectors import select_detectors
+    from flowgraph.analysis.findings import filter_findings, normalise, sort_findings
+    from flowgraph.querylib import get_query
+
+    tolerances = tolerances or Tolerances()
+    parts = []
+    for detector in select_detectors(types, families):
+        query = get_query("detect_" + detector.type.lower())
+        params = query_params(query, tolerances)
+        start = time.perf_counter()
+
+        def work(tx: neo4j.ManagedTransaction, text=query.text, params=params, kind=detector.type):
+            return finding_rows(kind, (record.data() for record in tx.run(text, params)))
+
+        found = store._call(lambda work=work: store._run_read(work))
+        if timings is not None:
+            timings[detector.type] = time.perf_counter() - start
+        if not found.empty:
+            parts.append(found)
+    if not parts:
+        return empty_findings()
+    findings = sort_findings(normalise(pd.concat(parts, ignore_index=True)))
+    return filter_findings(findings, period=period, year=year)[list(FINDING_COLUMNS)]
