@@ -226,9 +226,8 @@ READ_EVENTS = (
     "r.shipment_id AS shipment_id, r.batch_id AS batch_id, r.country AS country, "
     "r.document_ref AS document_ref, r.licence_no AS licence_no, r.note AS note, "
     "r.period AS period, "
-    "r.upload_id AS upload_id, r.source_row AS source_row "
-    "ORDER BY upload_id, source_row"
-)
+    "r.upload_id AS upload_id, r.source_row AS source_row"
+)  # no ORDER BY: the server would hold every row to sort them (Neo4jStore.events sorts)
 READ_UPLOADS = (
     "MATCH (u:Upload) WHERE $history OR u.current "
     "RETURN u.upload_id AS upload_id, u.enterprise_id AS enterprise_id, u.period AS period, "
