@@ -219,4 +219,4 @@ def test_in_database_on_a_store_without_a_database_engine_exits_2(store):
     result = run("--in-database")
     assert result.exit_code == 2
     assert "--in-database needs a Neo4j store" in result.output
-    assert store.saved == []  # nothing recorded
+    assert store.runs().empty  # nothing recorded

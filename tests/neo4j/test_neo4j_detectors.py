@@ -379,25 +379,25 @@ def test_cli_detect_on_neo4j_prints_what_the_embedded_store_prints(store, tmp_pa
         scenario.load(target)
     local.close()
     runner = CliRunner()
-    on_neo4j = runner.invoke(cli, ["--store", URI, "detect", "--format", "jsonl"])
+    # Detection on the server records run 1 as the embedded store's client-side run does.
+    there = runner.invoke(cli, ["--store", URI, "detect", "--in-database", "--format", "jsonl"])
     on_local = runner.invoke(cli, ["--store", str(local_path), "detect", "--format", "jsonl"])
-    assert on_neo4j.exit_code == 0, on_neo4j.output
-    assert on_neo4j.stdout == on_local.stdout
-    lines = on_neo4j.stdout.strip().splitlines()
+    assert there.exit_code == 0, there.output
+    assert there.stdout == on_local.stdout
+    assert "Recorded run 1" in there.stderr and "Recorded run 1" in on_local.stderr
+    lines = there.stdout.strip().splitlines()
     assert len(lines) >= 10
     found = store.driver.execute_query("MATCH (f:Finding) RETURN count(f)").records[0][0]
     assert found == len(lines)
-    # Detection on the server prints the same and records the run the same way.
-    store.driver.execute_query("MATCH (f:Finding) DETACH DELETE f")
-    there = runner.invoke(cli, ["--store", URI, "detect", "--in-database", "--format", "jsonl"])
-    assert there.exit_code == 0, there.output
-    assert there.output == on_local.output
-    found = store.driver.execute_query("MATCH (f:Finding) RETURN count(f)").records[0][0]
-    assert found == len(lines)
+    # The client-side path on the same store: the same findings, so the same run (not again).
+    on_neo4j = runner.invoke(cli, ["--store", URI, "detect", "--format", "jsonl"])
+    assert on_neo4j.exit_code == 0, on_neo4j.output
+    assert on_neo4j.stdout == on_local.stdout
+    assert "not recorded again" in on_neo4j.stderr
     # Filtered (not a run): the same selection and filter as the embedded store's.
     filtered = ["detect", "--year", "2024", "--type", "TRANSFORM_GAIN", "--format", "jsonl"]
     there = runner.invoke(cli, ["--store", URI, *filtered, "--in-database"])
     here = runner.invoke(cli, ["--store", str(local_path), *filtered])
     assert there.exit_code == 0, there.output
-    assert there.output.count('"type": "TRANSFORM_GAIN"') == 1
-    assert there.output == here.output
+    assert there.stdout.count('"type": "TRANSFORM_GAIN"') == 1
+    assert there.stdout == here.stdout
