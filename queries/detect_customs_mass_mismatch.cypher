@@ -6,7 +6,8 @@
 // product's first upload row, else the declaration's. Held equal to flowgraph.analysis.
 // @param customs_pct float = 0.5 tolerance, percent of the declared mass
 // @param customs_min_kg float = 1.0 tolerance floor in kg
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (v:RegistryVersion {current: true})
 WHERE v.has_customs
 WITH {
@@ -64,5 +65,6 @@ RETURN 'CUSTOMS_MASS_MISMATCH' AS type,
        null AS year, null AS activity, d.declaration_no AS document_ref, null AS licence_no,
        product, CASE WHEN c IS NOT NULL THEN c.country ELSE u.country END AS country,
        diff * CASE WHEN up_kg > 0 THEN u.reo / up_kg ELSE coalesce(typical[product], 0.0) / 100.0 END
-         AS reo_kg
+         AS reo_kg,
+       {direction: d.direction, uploaded: up_kg, declared: coalesce(c.kg, 0.0)} AS facts
 ORDER BY enterprise_id, document_ref, product

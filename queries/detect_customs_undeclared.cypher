@@ -4,7 +4,8 @@
 // (enterprise_id, document_ref); period = the first such row's month; reo_kg = the rows' REO;
 // product and country where one applies to every row. Nothing without a customs register.
 // Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (v:RegistryVersion {current: true})
 WHERE v.has_customs
 OPTIONAL MATCH (v)-[:INCLUDES]->(d:CustomsDeclaration)
@@ -41,9 +42,11 @@ WITH r, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'import', 'pr
       r.product) AS product
 ORDER BY r.date, r.upload_id, r.source_row
 WITH r.enterprise_id AS enterprise_id, r.document_ref AS document_ref, collect(r.period) AS periods,
-     count(r) AS n, sum(reo) AS reo_kg, collect(product) AS products, collect(r.country) AS countries
+     count(r) AS n, sum(reo) AS reo_kg, collect(product) AS products, collect(r.country) AS countries,
+     sum(r.mass_kg) AS mass, collect(DISTINCT r.event_type) AS directions
 RETURN 'CUSTOMS_UNDECLARED' AS type, head(periods) AS period, enterprise_id, null AS lot_id,
        null AS shipment_id, null AS batch_id, null AS year, null AS activity, document_ref,
        null AS licence_no, CASE WHEN size(products) = n AND n > 0 AND all(x IN products WHERE x = head(products)) THEN head(products) END AS product,
-       CASE WHEN size(countries) = n AND n > 0 AND all(x IN countries WHERE x = head(countries)) THEN head(countries) END AS country, reo_kg
+       CASE WHEN size(countries) = n AND n > 0 AND all(x IN countries WHERE x = head(countries)) THEN head(countries) END AS country, reo_kg,
+       {n: n, mass: mass, directions: directions} AS facts
 ORDER BY enterprise_id, document_ref

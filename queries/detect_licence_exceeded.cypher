@@ -4,7 +4,8 @@
 // total (date order) first went over; reo_kg = the excess over quantity_kg at the rows' REO per
 // kg. Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
 // @param licence_pct float = 0.5 tolerance, percent over the licensed quantity
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (v:RegistryVersion {current: true})
 WHERE v.has_licences
 WITH {
@@ -50,5 +51,6 @@ RETURN 'LICENCE_EXCEEDED' AS type, run.first AS period, x.enterprise_id AS enter
        null AS lot_id, null AS shipment_id, null AS batch_id, null AS year, null AS activity,
        null AS document_ref, x.licence_no AS licence_no, x.product AS product,
        x.country AS country,
-       (mass - x.quantity_kg) * CASE WHEN mass > 0 THEN reo / mass ELSE 0.0 END AS reo_kg
+       (mass - x.quantity_kg) * CASE WHEN mass > 0 THEN reo / mass ELSE 0.0 END AS reo_kg,
+       {mass: mass, quantity: x.quantity_kg} AS facts
 ORDER BY licence_no, product, country

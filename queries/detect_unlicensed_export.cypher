@@ -5,7 +5,8 @@
 // (enterprise_id, shipment_id); reo_kg = the REO of those rows; period = the first one's month;
 // licence_no, product, country where one applies to every row. Nothing without a licence
 // register. Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (v:RegistryVersion {current: true})
 WHERE v.has_licences
 WITH {
@@ -47,10 +48,13 @@ WITH r, product, coalesce(r.mass_kg * CASE WHEN r.event_type IN ['extract', 'imp
 ORDER BY r.date, r.upload_id, r.source_row
 WITH r.enterprise_id AS enterprise_id, r.shipment_id AS shipment_id, collect(r.period) AS periods,
      count(r) AS n, sum(reo) AS reo_kg, collect(r.licence_no) AS licences,
-     collect(product) AS products, collect(r.country) AS countries
+     collect(product) AS products, collect(r.country) AS countries,
+     head(collect({licence_no: r.licence_no, product: product, country: r.country, date: r.date}))
+       AS first
 RETURN 'UNLICENSED_EXPORT' AS type, head(periods) AS period, enterprise_id, null AS lot_id,
        shipment_id, null AS batch_id, null AS year, null AS activity, null AS document_ref,
        CASE WHEN size(licences) = n AND n > 0 AND all(x IN licences WHERE x = head(licences)) THEN head(licences) END AS licence_no,
        CASE WHEN size(products) = n AND n > 0 AND all(x IN products WHERE x = head(products)) THEN head(products) END AS product,
-       CASE WHEN size(countries) = n AND n > 0 AND all(x IN countries WHERE x = head(countries)) THEN head(countries) END AS country, reo_kg
+       CASE WHEN size(countries) = n AND n > 0 AND all(x IN countries WHERE x = head(countries)) THEN head(countries) END AS country, reo_kg,
+       {n: n, first: first} AS facts
 ORDER BY shipment_id, enterprise_id

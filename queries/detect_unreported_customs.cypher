@@ -3,7 +3,8 @@
 // enterprise in that direction (IMPORTED / EXPORTED) names. reo_kg = the declared mass at each
 // product's typical REO %; period = the declaration's month; product and country where one
 // applies to every line. Held equal to flowgraph.analysis (tests/neo4j/test_neo4j_detectors.py).
-// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg
+// @returns type, period, enterprise_id, lot_id, shipment_id, batch_id, year, activity, document_ref, licence_no, product, country, reo_kg, facts
+// (facts: the figures the finding's detail names, for flowgraph.store.neo4j_detect)
 MATCH (v:RegistryVersion {current: true})
 WHERE v.has_customs
 WITH {
@@ -15,8 +16,9 @@ WITH {
     } AS typical
 MATCH (v)-[:INCLUDES]->(d:CustomsDeclaration)-[:HAS_LINE]->(line:CustomsLine)
 WITH d, sum(line.mass_kg * coalesce(typical[line.product], 0.0) / 100.0) AS reo_kg,
-     collect(line.product) AS products, collect(line.country) AS countries, count(line) AS n
-WITH d, reo_kg, products, countries, n, substring(toString(d.date), 0, 7) AS period
+     collect(line.product) AS products, collect(line.country) AS countries, count(line) AS n,
+     sum(line.mass_kg) AS mass
+WITH d, reo_kg, mass, products, countries, n, substring(toString(d.date), 0, 7) AS period
 WHERE EXISTS {
     MATCH (u:Upload {enterprise_id: d.enterprise_id, period: period}) WHERE u.current
   }
@@ -28,5 +30,6 @@ RETURN 'UNREPORTED_CUSTOMS' AS type, period, d.enterprise_id AS enterprise_id, n
        null AS shipment_id, null AS batch_id, null AS year, null AS activity,
        d.declaration_no AS document_ref, null AS licence_no,
        CASE WHEN size(products) = n AND n > 0 AND all(x IN products WHERE x = head(products)) THEN head(products) END AS product,
-       CASE WHEN size(countries) = n AND n > 0 AND all(x IN countries WHERE x = head(countries)) THEN head(countries) END AS country, reo_kg
+       CASE WHEN size(countries) = n AND n > 0 AND all(x IN countries WHERE x = head(countries)) THEN head(countries) END AS country, reo_kg,
+       {direction: d.direction, date: d.date, mass: mass} AS facts
 ORDER BY document_ref

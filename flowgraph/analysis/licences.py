@@ -64,7 +64,7 @@ def _licensed(exports: pd.DataFrame, licences: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _why(row, licences: pd.DataFrame) -> str:
+def why_unlicensed(row, licences: pd.DataFrame) -> str:
     """Why one export row is unlicensed, for the finding's detail."""
     what = f"{row.product} to {row.country} on {row.date:%Y-%m-%d}"
     number = row.licence_no
@@ -123,7 +123,7 @@ def detect_unlicensed_export(
                 "licence_no": only_value(group["licence_no"]),
                 "product": only_value(group["product"]),
                 "country": only_value(group["country"]),
-                "detail": _why(first, licences)
+                "detail": why_unlicensed(first, licences)
                 + (f" (+{len(group) - 1} more rows)" if len(group) > 1 else ""),
             }
         )

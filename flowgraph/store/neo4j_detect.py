@@ -25,7 +25,10 @@ import pandas as pd
 from flowgraph.config import Tolerances
 from flowgraph.model import FINDING_COLUMNS, empty_findings
 
-_KEYS = ("period", "enterprise_id", "lot_id", "shipment_id", "batch_id", "year", "activity")
+_KEYS = (
+    "period", "enterprise_id", "lot_id", "shipment_id", "batch_id", "year", "activity",
+    "document_ref", "licence_no", "product", "country",
+)  # fmt: skip
 _PAST = {"receive": "received", "consume": "consumed", "ship": "shipped", "export": "exported"}
 
 
@@ -64,6 +67,45 @@ def _quota_text(row: dict, f: dict) -> str:
         f"{a} output {f['total'] / 1000:,.3f} t REO in {y} exceeds the {a} quota of "
         f"{f['quota_kg'] / 1000:,.3f} t"
     )
+
+
+def _undeclared_text(row: dict, f: dict, registry) -> str:
+    directions = "/".join(sorted(f["directions"]))
+    doc, ent = row["document_ref"], row["enterprise_id"]
+    text = (
+        f"{f['n']} {directions} row(s), {f['mass']:,.1f} kg, name "
+        f"{doc}: no {directions} declaration of {ent} in the customs register"
+    )
+    customs = getattr(registry, "customs", None)
+    owner = customs[customs["declaration_no"] == doc] if customs is not None else None
+    if owner is not None and len(owner):
+        other = owner.iloc[0]
+        text += f" (it is {other['enterprise_id']}'s {other['direction']} declaration)"
+    return text
+
+
+def _unlicensed_text(row: dict, f: dict, registry) -> str:
+    from types import SimpleNamespace
+
+    from flowgraph.analysis.licences import why_unlicensed
+
+    first = f["first"]
+    export = SimpleNamespace(
+        enterprise_id=row["enterprise_id"],
+        licence_no=first.get("licence_no"),
+        product=first.get("product"),
+        country=first.get("country"),
+        date=first["date"].to_native() if hasattr(first["date"], "to_native") else first["date"],
+    )
+    more = f" (+{f['n'] - 1} more rows)" if f["n"] > 1 else ""
+    return why_unlicensed(export, registry.licences) + more
+
+
+# Details that also read the registry (registers of other authorities, SPEC §7).
+REGISTRY_DETAIL: dict[str, Callable[[dict, dict, object], str]] = {
+    "CUSTOMS_UNDECLARED": _undeclared_text,
+    "UNLICENSED_EXPORT": _unlicensed_text,
+}
 
 
 # The detail of each type, worded exactly as the Python detector words it (flowgraph/analysis).
@@ -110,11 +152,25 @@ DETAIL: dict[str, Callable[[dict, dict], str]] = {
     ),
     "UNDESIGNATED_SUPPLY": _supply_text,
     "QUOTA_EXCEEDED": _quota_text,
+    "CUSTOMS_MASS_MISMATCH": lambda r, f: (
+        f"{f['direction']} {r['document_ref']}: {r['product']} uploaded {f['uploaded']:,.1f} kg, "
+        f"declared {f['declared']:,.1f} kg"
+    ),
+    "UNREPORTED_CUSTOMS": lambda r, f: (
+        f"{f['direction']} declaration {r['document_ref']} of {_day(f['date'])} "
+        f"({f['mass']:,.1f} kg) is in no {f['direction']} row of {r['enterprise_id']}'s uploads"
+    ),
+    "LICENCE_EXCEEDED": lambda r, f: (
+        f"exports of {r['product']} to {r['country']} under licence {r['licence_no']}: "
+        f"{f['mass']:,.1f} kg of {f['quantity']:,.1f} kg licensed "
+        f"({f['mass'] / f['quantity'] * 100:.1f}%)"
+    ),
 }
 
 
-def finding_rows(finding_type: str, records: Iterable[dict]) -> pd.DataFrame:
-    """One type's query rows (key columns, reo_kg, facts) as a findings table (pure).
+def finding_rows(finding_type: str, records: Iterable[dict], registry=None) -> pd.DataFrame:
+    """One type's query rows (key columns, reo_kg, facts) as a findings table (pure;
+    ``registry``: the store's, for the details that name a register's entries).
 
     >>> rows = [{"type": "TRANSFORM_GAIN", "period": "2024-03", "enterprise_id": "S1",
     ...          "lot_id": None, "shipment_id": None, "batch_id": "B2", "year": None,
@@ -128,7 +184,11 @@ def finding_rows(finding_type: str, records: Iterable[dict]) -> pd.DataFrame:
     for record in records:
         row = {key: record.get(key) for key in _KEYS}
         row["reo_kg"] = record["reo_kg"]
-        row["detail"] = DETAIL[finding_type](row, record.get("facts") or {})
+        facts = record.get("facts") or {}
+        if finding_type in REGISTRY_DETAIL:
+            row["detail"] = REGISTRY_DETAIL[finding_type](row, facts, registry)
+        else:
+            row["detail"] = DETAIL[finding_type](row, facts)
         data.append(row)
     if not data:
         return empty_findings()
@@ -166,14 +226,17 @@ def detect_in_database(
     from flowgraph.querylib import get_query
 
     tolerances = tolerances or Tolerances()
+    selected = select_detectors(types, families)
+    registry = store.registry() if any(d.type in REGISTRY_DETAIL for d in selected) else None
     parts = []
-    for detector in select_detectors(types, families):
+    for detector in selected:
         query = get_query("detect_" + detector.type.lower())
         params = query_params(query, tolerances)
         start = time.perf_counter()
 
         def work(tx: neo4j.ManagedTransaction, text=query.text, params=params, kind=detector.type):
-            return finding_rows(kind, (record.data() for record in tx.run(text, params)))
+            rows = (record.data() for record in tx.run(text, params))
+            return finding_rows(kind, rows, registry)
 
         found = store._call(lambda work=work: store._run_read(work))
         if timings is not None:
