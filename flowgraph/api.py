@@ -139,10 +139,12 @@ def findings_report(
     registry = store.registry()
     # one view: the detectors and the page read the same shares, batch graph and row REO
     view = PreparedEvents(store.events(), registry)
-    found = run_detectors(view, registry, _tolerances(tolerances))
+    tolerances = _tolerances(tolerances)
+    found = run_detectors(view, registry, tolerances)
     found = filter_findings(found, period=period, year=year)
     return build_findings_report(
-        compare_with_latest(store, found),  # SPEC §6 finding_id, status against the latest run
+        # SPEC §6 finding_id, status against the latest run
+        compare_with_latest(store, found, tolerances=tolerances),
         view,
         registry,
         uploads=store.uploads(),

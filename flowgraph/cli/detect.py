@@ -117,7 +117,7 @@ def detect(
         )
         if enterprise:
             findings = findings[findings["enterprise_id"] == enterprise].reset_index(drop=True)
-        findings = compare_with_latest(store, findings)
+        findings = compare_with_latest(store, findings, tolerances=tol)
     text = render(findings, fmt)
     if output:
         try:

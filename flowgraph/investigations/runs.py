@@ -175,13 +175,36 @@ def run_statuses(store, run: int | None = None) -> StatusResult:
     )
 
 
-def compare_with_latest(store, findings: pd.DataFrame) -> pd.DataFrame:
-    """Statuses of findings that are not recorded (a filtered ``detect``): the latest recorded
-    run counts as the previous run; nothing is written."""
+def compare_with_latest(
+    store, findings: pd.DataFrame, *, tolerances: Tolerances | None = None
+) -> pd.DataFrame:
+    """Statuses of findings that are not recorded (a filtered ``detect``, the findings page);
+    nothing is written. When the store's current uploads, registry version and ``tolerances``
+    are the latest run's, each finding has its status in that run (a filter shows what the run
+    says); otherwise the findings are taken as a run to come, with the latest run as previous.
+    """
     found = with_finding_ids(findings)
-    latest = _latest_run(store.runs())
+    runs = store.runs()
+    latest = _latest_run(runs)
+    reviews = store.reviews()
     previous = store.run_findings(latest) if latest is not None else None
-    return compute_statuses(found, previous, store.reviews()).current
+    if latest is not None and runs["fingerprint"].iloc[-1] == _fingerprint(store, tolerances):
+        before = store.run_findings(latest - 1) if latest > 1 else None
+        in_run = compute_statuses(previous, before, reviews).current
+        status = in_run.drop_duplicates("finding_id").set_index("finding_id")["status"]
+        out = compute_statuses(found, previous, reviews).current
+        out["status"] = out["finding_id"].map(status).fillna(out["status"]).astype(object)
+        return out
+    return compute_statuses(found, previous, reviews).current
+
+
+def _fingerprint(store, tolerances: Tolerances | None) -> str:
+    return RunRecord(
+        ran_at="",
+        registry_version=store.registry_version(),
+        tolerances=asdict(tolerances or Tolerances()),
+        upload_ids=[int(u) for u in store.uploads()["upload_id"]],
+    ).fingerprint
 
 
 def _with_uploads(

@@ -111,12 +111,14 @@ def test_unfiltered_run_is_recorded_filtered_is_not(store):
     assert statuses == {"new"}  # the identical rerun shows run 1 as it was
 
 
-def test_filtered_detect_compares_with_the_latest_run(store):
+def test_filtered_detect_shows_the_latest_runs_statuses_on_its_data(store):
     assert run().exit_code == 0
     result = run("--enterprise", "M1", "--format", "jsonl")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert lines and {r["enterprise_id"] for r in lines} == {"M1"}
-    assert {r["status"] for r in lines} == {"open"}  # in the latest run, never reviewed
+    assert {r["status"] for r in lines} == {"new"}  # as in run 1: same uploads, same tolerances
+    other = run("--type", "TRANSIT_MISMATCH", "--tolerance", "transit_pct=0.1", "--format", "jsonl")
+    assert {json.loads(x)["status"] for x in other.stdout.splitlines()} == {"open"}  # a run to come
 
 
 def test_period_filter(store):

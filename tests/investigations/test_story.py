@@ -11,10 +11,12 @@ import pytest
 import story
 from click.testing import CliRunner
 
+from flowgraph.analysis import detect
 from flowgraph.cli.main import cli
 from flowgraph.config import Tolerances
 from flowgraph.investigations import (
     case_sheet,
+    compare_with_latest,
     detect_run,
     finding_history,
     list_findings,
@@ -53,7 +55,12 @@ def play(store) -> dict:
         store.save_upload(upload)
     assert store.save_upload(story.month(5, fixed=True)[1]).status == "superseded"
     store.save_registry(story.registry(" Ltd"), "registry-v2")
+    # a filtered look before the run: the findings as a run to come, nothing recorded
+    preview = compare_with_latest(store, detect(store, tolerances=Tolerances()))
+    assert len(store.runs()) == 1
     second = detect_run(store, tolerances=Tolerances())
+    # the same look after the run: each finding as run 2 has it
+    after = compare_with_latest(store, detect(store, tolerances=Tolerances()))
     listing = list_findings(store)
     return {
         "first": first,
@@ -65,6 +72,8 @@ def play(store) -> dict:
         "history": finding_history(store, ids[("TRANSIT_MISMATCH", "SH-3")]),
         "sheet": case_sheet(store, ids[("TRANSIT_MISMATCH", "SH-5")]),
         "older": list_findings(store, run=1),
+        "preview": dict(zip(map(_key, preview.to_dict("records")), preview["status"], strict=True)),
+        "after": dict(zip(map(_key, after.to_dict("records")), after["status"], strict=True)),
     }
 
 
@@ -91,6 +100,12 @@ def test_every_status_occurs_where_planted(both):
         "dismissed",
         "resolved",
     ]
+
+
+def test_filtered_detect_before_and_after_the_run(both):
+    planted = {k: v for k, v in PLANTED.items() if v != "resolved"}
+    assert both["local"]["after"] == planted  # the run's own statuses
+    assert both["local"]["preview"] == planted  # here the same: a run to come vs run 1
 
 
 def test_resolved_names_the_revision_that_fixed_it(both):
@@ -162,6 +177,7 @@ def _comparable(played: dict) -> dict:
         "history": played["history"].runs.drop(columns=["ran_at"]).to_dict("records"),
         "sheet": sheet,
         "older": played["older"][["finding_id", "status"]].values.tolist(),
+        "preview": played["preview"],
     }
 
 
@@ -201,3 +217,10 @@ def test_cli_show_and_findings_on_the_story(both, tmp_path, monkeypatch):
     assert "M1 Mine One shipment SH-5" in table and "S1 Smelter One Ltd batch B-9" in table
     rerun = runner.invoke(cli, ["--store", str(path), "detect"])
     assert "Run 2 already covers these uploads" in rerun.stderr
+    page = tmp_path / "findings.html"
+    made = runner.invoke(cli, ["--store", str(path), "report", "findings", "-o", str(page)])
+    assert made.exit_code == 0, made.output
+    html = page.read_text(encoding="utf-8")
+    second = both["local"]["second"].findings
+    for fid, status in zip(second["finding_id"], second["status"], strict=True):
+        assert f"<code>{fid}</code></td><td>{status}</td>" in html
