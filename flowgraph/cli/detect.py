@@ -69,7 +69,9 @@ def detect(
     --period, --year, --type, --family, --enterprise or --tolerance the run is recorded
     (SPEC §6: numbered, kept with its findings; an identical rerun is not recorded again)
     and each finding's status is against the previous run; a filtered detect records
-    nothing and compares with the latest run. Exit 0 whether or not anything is found.
+    nothing and shows the latest run's statuses (or, when uploads, registry or tolerances
+    changed since, the statuses a new run would give). Exit 0 whether or not anything is
+    found.
     With --in-database (Neo4j only) the same findings are computed by the Cypher
     detectors where the data is, so this process never holds the events.
 
