@@ -1,18 +1,7 @@
 """Quota burn-down: how much of each annual REO quota is used, and when it is (or will be) crossed.
 
-Rules where SPEC is silent (copied to the README):
-
-- mining use = REO of the enterprise's ``extract`` rows dated in the year; smelting use = REO of
-  ``produce`` rows dated in the year of batches that consume any mineral product (SPEC §3), at the
-  enterprise that reports the produce row (a batch is the enterprise's: (enterprise_id,
-  batch_id)). Designation validity does not matter here.
-- "months elapsed with data" counts January up to the last month (<= as_of) in which the
-  enterprise reported any event that year; the monthly rate is use / those months.
-- ``crossed`` is the first month whose cumulative use exceeds the quota; once crossed,
-  ``projected_crossing`` repeats it. Otherwise it is the first month m with rate x m > quota,
-  None when that falls after December or nothing is used yet.
-- Enterprises that used REO for an activity with no quota that year are listed with quota NaN
-  (share NaN, over False), after the quota holders.
+The rules where SPEC is silent are written once, in the README (Findings: Quota burn-down);
+the rows counted are the prepared view's ``quota_rows``, the ones QUOTA_EXCEEDED counts.
 """
 
 from __future__ import annotations

@@ -12,12 +12,6 @@ from flowgraph.config import Tolerances
 from flowgraph.model import Registry, empty_findings
 
 
-def _filled(values: pd.Series) -> np.ndarray:
-    """True where a text cell holds something other than blanks."""
-    text = values.astype("object")
-    return (text.notna() & (text.astype(str).str.strip() != "")).to_numpy()
-
-
 def detect_undesignated_extraction(
     events: pd.DataFrame | PreparedEvents, registry: Registry | None, tol: Tolerances = Tolerances()
 ) -> pd.DataFrame:
@@ -112,13 +106,8 @@ def lawful_holders(
     origin (designated extract, documented import), a produce by a batch, or a receipt."""
     view = prepared(events, registry)
     ev = view.table
-    etype = ev["event_type"]
-    ext = (etype == "extract").to_numpy()
-    ext_ok = np.zeros(len(ev), dtype=bool)
-    ext_ok[ext] = view.designated(ev.loc[ext, "enterprise_id"], ev.loc[ext, "date"], "mining")
-    imp_ok = (etype == "import").to_numpy() & _filled(ev["country"]) & _filled(ev["document_ref"])
-    other = etype.isin(("produce", "receive")).to_numpy()
-    lawful = ev.loc[ext_ok | imp_ok | other, ["enterprise_id", "lot_id"]]
+    other = ev["event_type"].isin(("produce", "receive")).to_numpy()
+    lawful = ev.loc[view.valid_origin | other, ["enterprise_id", "lot_id"]]
     return lawful.drop_duplicates().reset_index(drop=True)
 
 

@@ -14,33 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from flowgraph.analysis.batchgraph import BatchStructure
 
 if TYPE_CHECKING:
     from flowgraph.analysis.prepared import PreparedEvents
-
-
-def _blank(values: pd.Series) -> np.ndarray:
-    """True where a text value is missing or only whitespace."""
-    text = values.astype("object")
-    return (text.isna() | text.astype(str).str.strip().eq("")).to_numpy()
-
-
-def _creation_origin(view: PreparedEvents, rows: np.ndarray) -> np.ndarray:
-    """Origin label of each creating row (positions ``rows``)."""
-    sub = view.events.iloc[rows]
-    etype = sub["event_type"].to_numpy()
-    origin = np.full(len(rows), "batch", dtype=object)
-    is_ext = etype == "extract"
-    if is_ext.any():
-        ok = view.designated(sub["enterprise_id"][is_ext], sub["date"][is_ext], "mining")
-        origin[is_ext] = np.where(ok, "mine", "undesignated_extraction")
-    is_imp = etype == "import"
-    documented = ~_blank(sub["country"]) & ~_blank(sub["document_ref"])
-    origin[is_imp] = np.where(documented[is_imp], "import", "undocumented_import")
-    return origin
 
 
 @dataclass
@@ -62,10 +40,10 @@ def propagate(view: PreparedEvents) -> Lineage:
     reo, lot_pct = view.row_reo, view.lot_pct
     n_lots, n_b = len(st.lots), len(st.batches)
     creators = view.creators
-    origin = _creation_origin(view, creators)
+    origin = view.row_origin[creators]
     c_lot = st.lot_code[creators]
     den = np.bincount(c_lot, weights=reo[creators], minlength=n_lots)
-    valid = np.isin(origin, ["mine", "import"])
+    valid = view.valid_origin[creators]
     num = np.bincount(c_lot, weights=reo[creators] * valid, minlength=n_lots)
 
     cons_reo = np.bincount(st.cb, weights=reo[st.cons], minlength=n_b)

@@ -4,21 +4,9 @@ The public lineage tables. How they are computed lives next door: batchgraph.py 
 feeds which, generations, cycles), prepared.py (a row's REO, a lot's product) and haircut.py (the
 share, propagated ONCE over the batch graph in generation order, O(events)).
 
-Rules where SPEC is silent (copied to the README):
-
-- A lot created more than once takes the REO-weighted share of all its creations; a
-  creation by a batch (`produce`) counts with that batch's output share.
-- A lot both created (extract/import) and produced by a batch is treated the same way: every
-  creating event weighs in by its REO (its origin column names the earliest creation).
-- Lots in a lineage cycle (consume -> produce loops) get share 0: they cannot be traced to an
-  origin. Lots derived from them take the haircut as usual (cycle inputs count as share 0).
-- A batch that produces without consuming yields share 0; a batch that consumes without
-  producing has output share = input share (nothing to hand on).
-- A batch is (enterprise_id, batch_id), as for the detectors (RULES.md): SPEC §1 makes batch ids
-  unique only within an enterprise, so two enterprises' batches with the same id are different
-  batches.
-- REO of a row is SPEC §1 as prepared.py states it; a row with no REO % anywhere counts as 0 kg.
-- `created_mass_kg` / `created_reo_kg` are totals over all creating events of the lot.
+The rules where SPEC is silent are written once, in the README (Findings: Lineage and
+traceable share); the REO of a row and a lot's product are the prepared view's (prepared.py).
+``created_mass_kg`` / ``created_reo_kg`` are totals over all creating events of the lot.
 
 Every table takes the event table or a prepared view of it (prepared.py): a caller that runs
 several of them (or burndown, provenance) on one event table builds the view once.

@@ -53,6 +53,15 @@ _TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
 FAMILY = {code: p.family for code, p in PRODUCTS.items()}
 
 
+VALID_ORIGINS = ("mine", "import")
+
+
+def _filled(values: pd.Series) -> np.ndarray:
+    """True where a text cell holds something other than blanks."""
+    text = values.astype("object")
+    return (text.notna() & (text.astype(str).str.strip() != "")).to_numpy()
+
+
 def complete_registry(registry: Registry | None) -> Registry:
     """The registry with every table present (a missing or column-less table reads as empty).
 
@@ -291,6 +300,32 @@ class PreparedEvents:
         from flowgraph.analysis.common import designated_on
 
         return designated_on(self.registry, enterprise_ids, dates, activity)
+
+    @cached_property
+    def row_origin(self) -> np.ndarray:
+        """Per row: the origin its creation gives the lot (SPEC §5 Origins): ``mine`` (an
+        extract by an enterprise designated for mining that day), ``undesignated_extraction``,
+        ``import`` (with both ``country`` and ``document_ref``), ``undocumented_import``,
+        ``batch`` (a produce row); None for a row that creates nothing."""
+        ev, etype = self.events, self.event_type
+        origin = np.full(len(ev), None, dtype=object)
+        origin[etype == "produce"] = "batch"
+        ext = np.flatnonzero(etype == "extract")
+        if ext.size:
+            sub = ev.iloc[ext]
+            ok = self.designated(sub["enterprise_id"], sub["date"], "mining")
+            origin[ext] = np.where(ok, "mine", "undesignated_extraction")
+        imp = np.flatnonzero(etype == "import")
+        if imp.size:
+            sub = ev.iloc[imp]
+            documented = _filled(sub["country"]) & _filled(sub["document_ref"])
+            origin[imp] = np.where(documented, "import", "undocumented_import")
+        return origin
+
+    @cached_property
+    def valid_origin(self) -> np.ndarray:
+        """Per row: a creation by a valid origin (``mine`` or ``import``), which is share 1."""
+        return np.isin(self.row_origin, VALID_ORIGINS)
 
     @cached_property
     def lineage(self) -> Lineage:

@@ -11,7 +11,6 @@ import pandas as pd
 from flowgraph.analysis.prepared import FAMILY, PreparedEvents
 from flowgraph.model import Registry
 
-VALID_ORIGINS = ("mine", "import")
 BREAK_KINDS = (
     "unknown_lot",
     "undesignated_extraction",

@@ -1,20 +1,29 @@
 """Evidence for findings: the event rows that caused each one, joined on its SPEC §5 key.
 
+The rule of each type is derived from its key (model.FINDING_KEYS), never listed by type, so a
+new finding type has evidence as soon as its key is written down:
+
 | finding key | evidence rows |
 |---|---|
-| batch_id | the batch's consume and produce rows (at the finding's enterprise when it names one) |
-| shipment_id | the shipment's rows on both sides (touching the finding's enterprise when named) |
-| enterprise_id, lot_id | that enterprise's rows of that lot (STOCK_MISMATCH: up to its period) |
-| lot_id | every row of the lot |
-| enterprise_id, year, activity | that year's extracts (mining) or produce rows (smelting) |
+| event columns (enterprise_id, lot_id, document_ref, ...) | the rows with those values (``product``: the row's lot's, SPEC §7) |
+| batch_id alone | the batch's consume and produce rows (at the finding's enterprise when it names one) |
+| shipment_id alone | the shipment's rows on both sides (touching the finding's enterprise when named) |
+| ... and period | only rows up to that period (STOCK_MISMATCH: the book stock's rows) |
+| enterprise_id, year, activity | the rows the quota counts that year (the prepared view's ``quota_rows``) |
+
+A key column that is no event column (and not period, year or activity) gives no rule:
+``evidence_rule`` returns None, and tests/test_finding_types.py fails for that type.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from flowgraph.analysis.prepared import PreparedEvents, prepared
+from flowgraph.model import EVENT_COLUMNS, FINDING_KEYS
 
 EVIDENCE_COLUMNS = (
     "finding",
@@ -38,16 +47,43 @@ EVIDENCE_COLUMNS = (
     "total",
 )
 
-_BY_BATCH = ("TRANSFORM_GAIN", "TRANSFORM_LOSS", "UNDESIGNATED_SMELTING")
-_BY_SHIPMENT = (
-    "TRANSIT_MISMATCH",
-    "UNCONFIRMED_SHIPMENT",
-    "RECEIPT_WITHOUT_SHIPMENT",
-    "UNTRACEABLE_EXPORT",
-    "UNDESIGNATED_SUPPLY",
-)
-_BY_ENT_LOT = ("LOT_OVERDRAWN", "TIME_INVERSION", "UNDESIGNATED_EXTRACTION", "STOCK_MISMATCH")
-_BY_LOT = ("UNKNOWN_LOT", "DUPLICATE_LOT", "LINEAGE_CYCLE")
+# Key columns that are no event column, and how a finding keyed by them finds its rows.
+_UP_TO = "period"  # rows up to the finding's period
+_QUOTA = ("year", "activity")  # with enterprise_id: the rows the quota counts that year
+# Batch and shipment ids are each enterprise's own (SPEC §6): a finding keyed by one alone is
+# narrowed to its enterprise.
+_OWN_IDS = {"batch_id": "own", "shipment_id": "touching"}
+# Event-side column a key is matched against where it is not the row's own column.
+_EVENT_SIDE = {"product": "_lot_product"}  # a row's product is its lot's (SPEC §7)
+
+
+@dataclass(frozen=True)
+class EvidenceRule:
+    """How the evidence rows of one finding type are found (see the module docstring)."""
+
+    type: str
+    on: tuple[str, ...]  # key columns matched to event columns
+    up_to_period: bool = False
+    quota: bool = False
+    at_enterprise: str | None = None  # "own" (the batch's rows) or "touching" (both sides)
+
+
+def evidence_rule(finding_type: str) -> EvidenceRule | None:
+    """The evidence rule of ``finding_type``, derived from its SPEC §5 key (None: no rule).
+
+    >>> evidence_rule("STOCK_MISMATCH")
+    EvidenceRule(type='STOCK_MISMATCH', on=('enterprise_id', 'lot_id'), up_to_period=True, \
+quota=False, at_enterprise=None)
+    >>> evidence_rule("UNCONFIRMED_SHIPMENT").at_enterprise
+    'touching'
+    """
+    keys = FINDING_KEYS[finding_type]
+    quota = all(k in keys for k in _QUOTA)
+    on = tuple(k for k in keys if k not in (_UP_TO, *_QUOTA))
+    if any(k not in EVENT_COLUMNS for k in on) or (not quota and set(_QUOTA) & set(keys)):
+        return None
+    at = _OWN_IDS.get(on[0]) if len(on) == 1 else None
+    return EvidenceRule(finding_type, on, _UP_TO in keys, quota, at)
 
 
 def evidence(
@@ -68,34 +104,15 @@ def evidence(
     """
     view = prepared(events)
     ev = view.events.assign(reo_kg=view.row_reo)
+    ev = ev.assign(_lot_product=view.row_lot_product)
     f = findings.reset_index(drop=True).assign(finding=np.arange(len(findings)))
-    parts = []
-
-    def join(kinds: tuple[str, ...], keys: list[str]) -> pd.DataFrame:
-        sub = f[f["type"].isin(kinds)].dropna(subset=keys)
-        sub = sub.assign(f_enterprise=sub["enterprise_id"], f_period=sub["period"])
-        sub = sub[["finding", "f_enterprise", "f_period", *keys]]
-        return sub.merge(ev, on=keys, how="inner")
-
-    hits = join(_BY_BATCH, ["batch_id"])
-    if len(hits):
-        named = hits["f_enterprise"].notna()
-        parts.append(hits[~named | (hits["enterprise_id"] == hits["f_enterprise"])])
-    hits = join(_BY_SHIPMENT, ["shipment_id"])
-    if len(hits):
-        named = hits["f_enterprise"].notna()
-        touches = (hits["enterprise_id"] == hits["f_enterprise"]) | (
-            hits["counterparty_id"] == hits["f_enterprise"]
-        )
-        parts.append(hits[~named | touches])
-    hits = join(_BY_ENT_LOT, ["enterprise_id", "lot_id"])
-    if len(hits):
-        is_stock = hits["finding"].map(f["type"]) == "STOCK_MISMATCH"
-        parts.append(hits[~is_stock | (hits["period"] <= hits["f_period"])])
-    hits = join(_BY_LOT, ["lot_id"])
-    if len(hits):
-        parts.append(hits)
-    parts.append(_quota_evidence(f, ev, view))
+    groups: dict[EvidenceRule, list[str]] = {}
+    for finding_type in f["type"].dropna().unique():
+        rule = evidence_rule(finding_type) if finding_type in FINDING_KEYS else None
+        if rule is not None:
+            key = replace(rule, type="")
+            groups.setdefault(key, []).append(finding_type)
+    parts = [_rows(f[f["type"].isin(types)], ev, rule, view) for rule, types in groups.items()]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS})
@@ -106,18 +123,31 @@ def evidence(
     return rows[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
 
 
-def _quota_evidence(f: pd.DataFrame, ev: pd.DataFrame, view: PreparedEvents) -> pd.DataFrame:
-    """QUOTA_EXCEEDED: the year's output rows of the enterprise for the activity (the rows
-    the detector counts: the view's ``quota_rows``)."""
-    sub = f[(f["type"] == "QUOTA_EXCEEDED") & f["enterprise_id"].notna() & f["year"].notna()]
-    if sub.empty:
-        return sub
-    counted = view.quota_rows
-    output = ev.iloc[counted["row"].to_numpy()].assign(activity=counted["activity"].to_numpy())
-    output["_year"] = output["period"].astype(str).str.slice(0, 4)
-    keyed = sub[["finding", "enterprise_id", "year", "activity"]].assign(
-        _year=sub["year"].astype(int).astype(str).str.zfill(4)
-    )
-    return keyed.drop(columns=["year"]).merge(
-        output, on=["enterprise_id", "activity", "_year"], how="inner"
-    )
+def _rows(f: pd.DataFrame, ev: pd.DataFrame, rule: EvidenceRule, view) -> pd.DataFrame:
+    """The event rows of findings ``f`` (all of one rule)."""
+    keys = [*rule.on, *(_QUOTA if rule.quota else ())]
+    if any(k not in f.columns for k in keys):
+        return f.iloc[0:0]
+    sub = f.dropna(subset=keys)
+    sub = sub.assign(f_enterprise=sub["enterprise_id"], f_period=sub["period"])
+    sub = sub[["finding", "f_enterprise", "f_period", *keys]]
+    if rule.quota:
+        counted = view.quota_rows
+        ev = ev.iloc[counted["row"].to_numpy()].assign(activity=counted["activity"].to_numpy())
+        ev["_year"] = ev["period"].astype(str).str.slice(0, 4)
+        sub = sub.assign(_year=sub["year"].astype(int).astype(str).str.zfill(4))
+        sub = sub.drop(columns=["year"])
+    left = [*rule.on, *(("activity", "_year") if rule.quota else ())]
+    right = [_EVENT_SIDE.get(k, k) for k in left]
+    hits = sub.merge(ev, left_on=left, right_on=right, how="inner", suffixes=("_f", ""))
+    named = hits["f_enterprise"].notna()
+    if rule.at_enterprise == "own":
+        hits = hits[~named | (hits["enterprise_id"] == hits["f_enterprise"])]
+    elif rule.at_enterprise == "touching":
+        touches = (hits["enterprise_id"] == hits["f_enterprise"]) | (
+            hits["counterparty_id"] == hits["f_enterprise"]
+        )
+        hits = hits[~named | touches]
+    if rule.up_to_period:
+        hits = hits[hits["period"] <= hits["f_period"]]
+    return hits

@@ -149,16 +149,11 @@ def flow_table(
 
     # Origins: extractions and imports in the window.
     rows = np.flatnonzero(now & c.mask("extract"))
-    sub = events.iloc[c.rows[rows]]
-    ok = view.designated(sub["enterprise_id"], sub["date"], "mining")
+    ok = view.valid_origin[c.rows[rows]]
     src = np.where(ok, nodes.code(DESIGNATED_MINE), nodes.code(U_EXTRACTION))
     legs.add(src=src, dst_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
     rows = np.flatnonzero(now & c.mask("import"))
-    sub = events.iloc[c.rows[rows]]
-    documented = (
-        sub["country"].astype("object").fillna("").astype(str).str.strip().ne("")
-        & sub["document_ref"].astype("object").fillna("").astype(str).str.strip().ne("")
-    ).to_numpy()
+    documented = view.valid_origin[c.rows[rows]]
     src = np.where(documented, nodes.code(IMPORT), nodes.code(U_IMPORT))
     legs.add(src=src, dst_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
 
