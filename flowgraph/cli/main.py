@@ -27,6 +27,7 @@ COMMANDS = {
     "findings": "flowgraph.cli.findings:findings",
     "review": "flowgraph.cli.findings:review",
     "show": "flowgraph.cli.show:show",
+    "neo4j-import": "flowgraph.cli.neo4j_import:neo4j_import",
 }
 
 
