@@ -70,7 +70,9 @@ class _Store:
         return self._reg
 
 
-def test_detect_filters_findings_but_sees_the_whole_history():
+def test_detect_filters_findings_but_sees_the_whole_history(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no flowgraph.toml: the public detect uses SPEC defaults
+    monkeypatch.delenv("FLOWGRAPH_CONFIG", raising=False)
     store = _Store(_dirty(), registry())
     # The Feb overdraw needs January's receipt to be measured; filtering keeps Feb findings only.
     feb = detect(store, period="2024-02")
@@ -80,7 +82,8 @@ def test_detect_filters_findings_but_sees_the_whole_history():
     ]
     assert detect(store, year=2023).empty
     assert len(detect(store, year=2024)) == 3
-    assert flowgraph.detect is detect
+    # flowgraph.detect is this with flowgraph.toml's tolerances (tests/test_public_api.py)
+    pd.testing.assert_frame_equal(flowgraph.detect(store, period="2024-02"), feb)
 
 
 def test_quota_findings_filtered_by_year():
