@@ -11,7 +11,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,9 +144,9 @@ def _load_all(
                 # spans several enterprises (a folder holds one enterprise's year: 12 files in a
                 # row), or one enterprise's queue would fill it while the other lanes idle.
                 while storing and (storing[0][1].done() or len(storing) > IN_FLIGHT * writers):
-                    _report(summary, *storing.popleft(), on_file)
+                    _report_first(summary, storing, on_file)
             while storing:
-                _report(summary, *storing.popleft(), on_file)
+                _report_first(summary, storing, on_file)
         except KeyboardInterrupt:
             # Ctrl-C: drop what is queued, let the lanes finish the file each is writing (its
             # transaction commits or rolls back whole), then count what did commit.
@@ -162,6 +162,17 @@ def _load_all(
 IN_FLIGHT = 24
 # Upload ids reserved at a time for the lanes: one short commit per block instead of per file.
 ID_BLOCK = 32
+
+
+def _report_first(
+    summary: LoadSummary, storing: deque, on_file: Callable[[Path], None] | None
+) -> None:
+    """Report the oldest file in flight; it leaves the queue only once reported, so a Ctrl-C
+    while waiting for it still counts it if its lane commits it."""
+    path, outcome = storing[0]
+    wait([outcome])  # the wait a Ctrl-C interrupts
+    _report(summary, path, outcome, on_file)
+    storing.popleft()
 
 
 def _report(
