@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -29,6 +30,8 @@ class LoadSummary:
     results: list[LoadResult] = field(default_factory=list)
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # enterprise ids the stored files name -> where first (for the not-in-registry warnings)
+    named: dict[str, str] = field(default_factory=dict, repr=False)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -113,6 +116,12 @@ def load_files(
             len(files),
             130,
         ) from None
+    if summary.named:
+        # Ids outside the registry load (SPEC §1) with one warning each; without any registry
+        # loaded there is nothing to check against (detect and report say so).
+        registered = store.registry().enterprises["enterprise_id"]
+        if len(registered):
+            summary.warnings.extend(unregistered_warnings(summary.named, registered))
     return summary
 
 
@@ -135,8 +144,10 @@ def _load_all(
         upcoming = iter(files)
         for _ in range(2 * workers):
             _plan_next(stored, pool, upcoming, planned)
+        ctrl_c = stack.enter_context(_CtrlC())
         try:
             for left in range(len(files), 0, -1):
+                ctrl_c.check()
                 path, sha, parsing = planned.popleft()
                 _plan_next(stored, pool, upcoming, planned)
                 storing.append((path, lanes.submit(store, stored, path, sha, parsing, left)))
@@ -144,9 +155,9 @@ def _load_all(
                 # spans several enterprises (a folder holds one enterprise's year: 12 files in a
                 # row), or one enterprise's queue would fill it while the other lanes idle.
                 while storing and (storing[0][1].done() or len(storing) > IN_FLIGHT * writers):
-                    _report_first(summary, storing, on_file)
+                    _report_first(summary, storing, on_file, ctrl_c)
             while storing:
-                _report_first(summary, storing, on_file)
+                _report_first(summary, storing, on_file, ctrl_c)
         except KeyboardInterrupt:
             # Ctrl-C: drop what is queued, let the lanes finish the file each is writing (its
             # transaction commits or rolls back whole), then count what did commit.
@@ -164,13 +175,49 @@ IN_FLIGHT = 24
 ID_BLOCK = 32
 
 
+class _CtrlC:
+    """Ctrl-C during a load: the first one asks the load to stop at the next file boundary
+    (``check`` raises KeyboardInterrupt there), so the file being written is committed, or
+    rolled back, and counted exactly; a second one interrupts at once. Only in the main thread
+    with Python's default handler (elsewhere, e.g. a library caller's own handler, nothing
+    changes)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous = None
+
+    def __enter__(self) -> _CtrlC:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _report_first(
-    summary: LoadSummary, storing: deque, on_file: Callable[[Path], None] | None
+    summary: LoadSummary,
+    storing: deque,
+    on_file: Callable[[Path], None] | None,
+    ctrl_c: _CtrlC,
 ) -> None:
-    """Report the oldest file in flight; it leaves the queue only once reported, so a Ctrl-C
-    while waiting for it still counts it if its lane commits it."""
+    """Report the oldest file in flight (waiting for it, watching for Ctrl-C); it leaves the
+    queue only once reported, so a stop still counts it if its lane commits it."""
     path, outcome = storing[0]
-    wait([outcome])  # the wait a Ctrl-C interrupts
+    while not wait([outcome], timeout=0.1).done:
+        ctrl_c.check()
     _report(summary, path, outcome, on_file)
     storing.popleft()
 
@@ -179,10 +226,12 @@ def _report(
     summary: LoadSummary, path: Path, outcome: Future, on_file: Callable[[Path], None] | None
 ) -> None:
     """Add one file's outcome to the summary (re-raising a store failure, e.g. unreachable)."""
-    result, problems, warnings = outcome.result()
+    result, problems, warnings, named = outcome.result()
     summary.warnings.extend(warnings)
     if result is not None:
         summary.results.append(result)
+        for value, where in named.items():
+            summary.named.setdefault(value, where)
     else:
         summary.rejected[str(path)] = problems
     if on_file is not None:
@@ -290,26 +339,75 @@ def _store_one(
     sha: str | None,
     parsing: Future | None,
     upload_id: int | None = None,
-) -> tuple[LoadResult | None, list[Problem], list[str]]:
-    """Store one file: (result, problems, warnings); result None means rejected."""
+) -> tuple[LoadResult | None, list[Problem], list[str], dict[str, str]]:
+    """Store one file: (result, problems, warnings, ids named: ``ids_named``); result None means
+    rejected."""
     name = str(path)
     if parsing is None:
         identity = store.find_current_by_sha(sha)
         if identity is not None:
             # Same bytes as a current upload: nothing to parse, nothing to write.
-            return LoadResult(name, *identity, "unchanged", 0, 0), [], []
+            return LoadResult(name, *identity, "unchanged", 0, 0), [], [], {}
         # An earlier file of this command superseded it meanwhile: it is news again.
         upload, problems = parse_upload(path)
     else:
         upload, problems = parsing.result()
     if upload is None:
-        return None, problems, []
+        return None, problems, [], {}
     try:
         if upload_id is not None and isinstance(store, ConcurrentWrites):
-            return store.save_upload(upload, upload_id=upload_id), [], list(upload.warnings)
-        return store.save_upload(upload), [], list(upload.warnings)
+            result = store.save_upload(upload, upload_id=upload_id)
+        else:
+            result = store.save_upload(upload)
     except InputError as e:
-        return None, e.problems, list(upload.warnings)
+        return None, e.problems, list(upload.warnings), {}
+    return result, [], list(upload.warnings), ids_named(upload)
+
+
+def ids_named(upload: Upload) -> dict[str, str]:
+    """Every enterprise id a file names (its ``enterprise_id``, each ``counterparty_id``), with
+    where it first appears (``FILE:ROW:COLUMN``, spreadsheet rows).
+
+    >>> from flowgraph.model import events_frame
+    >>> ev = events_frame([{"event_type": "ship", "date": "2024-03-02", "enterprise_id": "E1",
+    ...     "lot_id": "L1", "mass_kg": 5, "counterparty_id": "E2", "source_row": 2}])
+    >>> ids_named(Upload("up.csv", "x", "E1", "2024-03", ev))
+    {'E1': 'up.csv:2:enterprise_id', 'E2': 'up.csv:2:counterparty_id'}
+    """
+    named: dict[str, str] = {}
+    events = upload.events
+    for column in ("enterprise_id", "counterparty_id"):
+        values = events[column]
+        present = values.notna()
+        first = events.loc[present].drop_duplicates(column)
+        for value, row in zip(first[column], first["source_row"], strict=True):
+            named.setdefault(str(value), f"{upload.file_name}:{int(row)}:{column}")
+    return named
+
+
+def unregistered_warnings(named: dict[str, str], registered: Iterable[str]) -> list[str]:
+    """One warning per id not in the registry (SPEC §1; ids are case-sensitive), naming where it
+    first appears and a registered id it equals but for case, if any.
+
+    >>> unregistered_warnings({"e1": "up.csv:2:enterprise_id", "E2": "up.csv:3:counterparty_id"},
+    ...                       ["E1", "E2"])
+    ["enterprise id 'e1' is not in the registry (up.csv:2:enterprise_id); ids are case-sensitive: \
+the registry has 'E1'"]
+    """
+    registered = set(registered)
+    by_fold: dict[str, str] = {}
+    for known in sorted(registered):
+        by_fold.setdefault(known.casefold(), known)
+    out = []
+    for value, where in named.items():
+        if value in registered:
+            continue
+        line = f"enterprise id {value!r} is not in the registry ({where})"
+        twin = by_fold.get(value.casefold())
+        if twin is not None:
+            line += f"; ids are case-sensitive: the registry has {twin!r}"
+        out.append(line)
+    return out
 
 
 def _writer_count(store: Store, files: int, configured: int | None) -> int:

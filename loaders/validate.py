@@ -113,7 +113,8 @@ def validate_upload(
             "country",
             lambda i: f"country '{country[i]}' is not a two-letter ISO 3166-1 code (e.g. CN)",
         )
-    _check_batches(columns, empty, is_type, out)
+    # A batch with only consume rows (a loss) or only produce rows (a gain) loads: the
+    # detectors report it (SPEC §1); that it is reported whole is checked across uploads.
     if "licence_no" in columns:  # SPEC §1: the export licence of an export; empty elsewhere
         out.rows_where(
             ~is_type["export"] & ~empty["licence_no"] & (types >= 0),
@@ -330,31 +331,3 @@ def _numbers(values: np.ndarray, empty: np.ndarray):
         )
     numbers, bad = parse_numbers(values, empty)
     return numbers, bad, lambda i: values[i]
-
-
-def _check_batches(columns, empty, is_type, out) -> None:
-    """A batch is reported whole: each batch_id needs a consume row and a produce row."""
-    if "batch_id" not in columns:
-        return
-    batch = columns["batch_id"]
-    consume = is_type["consume"] & ~empty["batch_id"]
-    produce = is_type["produce"] & ~empty["batch_id"]
-    if not (consume.any() or produce.any()):
-        return
-    has_consume = np.zeros(len(batch), dtype=bool)
-    has_produce = np.zeros(len(batch), dtype=bool)
-    rows = np.flatnonzero(consume | produce)
-    series = pd.Series(batch[rows], dtype=object)
-    has_consume[rows] = series.isin(pd.unique(batch[consume])).to_numpy()
-    has_produce[rows] = series.isin(pd.unique(batch[produce])).to_numpy()
-    whole = " (a batch is reported whole in one upload)"
-    out.rows_where(
-        consume & ~has_produce,
-        "batch_id",
-        lambda i: f"batch '{batch[i]}' has no produce row in this file{whole}",
-    )
-    out.rows_where(
-        produce & ~has_consume,
-        "batch_id",
-        lambda i: f"batch '{batch[i]}' has no consume row in this file{whole}",
-    )

@@ -193,8 +193,8 @@ FAILING = {
         {"country": "CHN"},
         ["up.csv:9:country: country 'CHN' is not a two-letter ISO 3166-1 code (e.g. CN)"],
     ),
-    "consume batch": (2, {"batch_id": ""}, ["up.csv:4:batch_id: batch_id is required on consume rows", "up.csv:5:batch_id: batch 'B1' has no consume row in this file (a batch is reported whole in one upload)"]),
-    "produce batch": (3, {"batch_id": ""}, ["up.csv:4:batch_id: batch 'B1' has no produce row in this file (a batch is reported whole in one upload)", "up.csv:5:batch_id: batch_id is required on produce rows"]),
+    "consume batch": (2, {"batch_id": ""}, ["up.csv:4:batch_id: batch_id is required on consume rows"]),
+    "produce batch": (3, {"batch_id": ""}, ["up.csv:5:batch_id: batch_id is required on produce rows"]),
 }  # fmt: skip
 
 
@@ -285,15 +285,16 @@ def test_every_later_duplicate_event_id_is_named(write_rows):
     ]
 
 
-def test_batch_reported_whole(write_rows):
+def test_batch_with_only_consume_or_only_produce_rows_loads(write_rows):
+    # SPEC §1: such a batch is a loss (a gain) for the detectors, not a load error.
     rows = good_rows()
     rows.append(dict(rows[2], event_id="10", batch_id="B2"))  # B2: consume only
-    assert problems(write_rows(rows)) == [
-        "up.csv:11:batch_id: batch 'B2' has no produce row in this file "
-        "(a batch is reported whole in one upload)"
+    rows.append(dict(rows[3], event_id="11", lot_id="L4", batch_id="B3"))  # B3: produce only
+    events = load(write_rows, rows).events  # raised InputError on the old code
+    assert sorted(events.loc[events["batch_id"].isin(["B2", "B3"]), "event_type"]) == [
+        "consume",
+        "produce",
     ]
-    rows.append(dict(rows[3], event_id="11", lot_id="L4", batch_id="B2"))
-    assert len(load(write_rows, rows).events) == 11
 
 
 def test_findings_are_not_rejected(write_rows):
