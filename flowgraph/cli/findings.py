@@ -22,6 +22,7 @@ JSONL_COLUMNS = (
     "status",
     "first_run",
     "run",
+    "previous_reo_kg",
     "reviewed_by",
     "reviewed_at",
     "review_note",
@@ -198,6 +199,9 @@ def table(rows: pd.DataFrame, label: str) -> str:
                     f"    {row['finding_id']}  {row['type']:<24} {row['period'] or '-':<8}"
                     f"{row['reo_kg']:>13,.1f} kg  {where}: {row['detail']}"
                 )
+                change = _change(row)
+                if change:
+                    lines.append(f"        {change}")
                 if row.get("reviewed_by"):
                     note = f": {row['review_note']}" if row.get("review_note") else ""
                     lines.append(
@@ -206,6 +210,18 @@ def table(rows: pd.DataFrame, label: str) -> str:
                 if status == "resolved":
                     lines.append(f"        resolved by {resolved_text(row['resolved_by'])}")
     return "\n".join(lines) + "\n"
+
+
+def _change(row) -> str:
+    """How the finding's size moved since the previous run (empty when new or unchanged)."""
+    before = row.get("previous_reo_kg")
+    if row["status"] == "resolved" or before is None or pd.isna(before):
+        return ""
+    now = float(row["reo_kg"])
+    if abs(now - float(before)) <= 1e-9 * max(abs(now), 1.0):
+        return ""
+    pct = f" ({(now / before - 1) * 100:+.1f}%)" if before else ""
+    return f"reo_kg {float(before):,.1f} -> {now:,.1f} kg since run {int(row['run']) - 1}{pct}"
 
 
 def _history_text(store, history, fmt: str, output: str | None) -> str | None:

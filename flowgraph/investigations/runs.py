@@ -43,6 +43,7 @@ LISTING_COLUMNS = (
     "status",
     "first_run",
     "run",
+    "previous_reo_kg",
     "reviewed_by",
     "reviewed_at",
     "review_note",
@@ -296,7 +297,8 @@ def list_findings(
     Rows: the run's findings and the previous run's that it no longer reports (``resolved``,
     with ``resolved_by``), ordered by status (new, open, confirmed, dismissed, resolved), then
     family and type (SPEC §5 order), then largest ``reo_kg`` first. ``first_run``: the run that
-    first reported the finding; ``reviewed_by`` / ``reviewed_at`` / ``review_note``: its latest
+    first reported the finding; ``previous_reo_kg``: its size in the run before (None when it
+    was not in it: what changed since last month); ``reviewed_by`` / ``reviewed_at`` / ``review_note``: its latest
     review (None when never reviewed); ``enterprise_name`` from ``registry`` (the store's).
     Filters: any of ``statuses``, one ``enterprise``, any of ``types`` / ``families``.
     """

@@ -37,8 +37,9 @@ _NOISE = 1e-9  # README "General": a value computed exactly at a threshold is ne
 
 @dataclass(frozen=True)
 class StatusResult:
-    """``current``: this run's findings with ``status``; ``resolved``: the previous run's findings
-    absent from this run, ``status`` = resolved; ``reopenings``: review rows (REVIEW_COLUMNS
+    """``current``: this run's findings with ``status`` and ``previous_reo_kg`` (its size in the
+    previous run, None when new there); ``resolved``: the previous run's findings absent from
+    this run, ``status`` = resolved; ``reopenings``: review rows (REVIEW_COLUMNS
     without ``review_id``) to append for dismissed findings that grew past the limit."""
 
     current: pd.DataFrame
@@ -140,12 +141,24 @@ def compute_statuses(
             statuses.append("open")
     out = current.copy()
     out["status"] = pd.Series(statuses, index=current.index, dtype="object")
+    # what changed since the previous run: its size there (None when it was not in it)
+    sizes = (
+        previous.drop_duplicates("finding_id").set_index("finding_id")["reo_kg"]
+        if not previous.empty
+        else pd.Series(dtype="float64")
+    )
+    out["previous_reo_kg"] = pd.Series(
+        [float(sizes[f]) if f in sizes.index else None for f in current["finding_id"]],
+        index=current.index,
+        dtype="object",
+    )
     now = set(current["finding_id"])
     if previous.empty:
         resolved = previous.iloc[0:0].copy()
     else:
         resolved = previous[~previous["finding_id"].isin(now)].copy()
     resolved["status"] = "resolved"
+    resolved["previous_reo_kg"] = resolved["reo_kg"] if "reo_kg" in resolved else None
     columns = [c for c in REVIEW_COLUMNS if c not in ("review_id", "reviewed_at", "run")]
     return StatusResult(
         current=out,

@@ -58,8 +58,8 @@ def test_review_then_findings_shows_every_status(db):
     assert [(r["batch_id"], r["status"]) for r in lines] == [
         ("B4", "new"), ("B1", "confirmed"), ("=HYPERLINK(1)", "dismissed"), ("B3", "resolved")
     ]  # fmt: skip
-    keys = [*FINDING_COLUMNS, "finding_id", "status", "first_run", "run", "reviewed_by",
-            "reviewed_at", "review_note", "resolved_by"]  # fmt: skip
+    keys = [*FINDING_COLUMNS, "finding_id", "status", "first_run", "run", "previous_reo_kg",
+            "reviewed_by", "reviewed_at", "review_note", "resolved_by"]  # fmt: skip
     assert all(list(r) == keys for r in lines)
     assert lines[1]["reviewed_by"] == "wang" and lines[2]["review_note"] == "test row"
     assert lines[0]["reviewed_by"] is None and lines[3]["first_run"] == 1 and lines[3]["run"] == 2
@@ -158,3 +158,14 @@ def test_concurrent_reviews_lose_nothing(db):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     assert count_reviews(db) == len(ids) + 1
+
+
+def test_table_says_what_changed_since_the_previous_run(db):
+    store = open_store(db[0])
+    record_run(store, findings(gain("B1", 120), gain("B4", 1)), upload_ids=[3])
+    store.close()
+    table = cmd(db, "findings").stdout
+    assert "reo_kg 100.0 -> 120.0 kg since run 2 (+20.0%)" in table
+    assert table.count(" since run 2") == 1  # B4 did not change
+    lines = [json.loads(x) for x in cmd(db, "findings", "--format", "jsonl").stdout.splitlines()]
+    assert {r["batch_id"]: r["previous_reo_kg"] for r in lines}["B1"] == 100.0

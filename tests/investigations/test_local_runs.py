@@ -108,6 +108,7 @@ def test_dismissed_grows_9_percent_stays_11_reopens_with_a_logged_reopening(stor
     second = record_run(store, findings(gain("B1", 109), gain("B2", 111)), upload_ids=[2])
     status = dict(zip(second.findings["batch_id"], second.findings["status"], strict=True))
     assert status == {"B1": "dismissed", "B2": "open"}
+    assert second.findings["previous_reo_kg"].tolist() == [100.0, 100.0]
     log = store.reviews()
     reopen = log[log["decision"] == "reopen"]
     assert reopen["finding_id"].tolist() == [fid["B2"]]

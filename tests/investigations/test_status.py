@@ -35,6 +35,7 @@ def test_every_status():
     assert result.resolved["finding_id"].tolist() == ["gone"]
     assert result.resolved["status"].tolist() == ["resolved"]
     assert result.reopenings.empty
+    assert result.current["previous_reo_kg"].tolist() == [None, 1.0, 1.0, 1.0]
 
 
 def test_first_run_is_all_new():
