@@ -12,7 +12,8 @@ The investigation workflow, for notebooks (every name is imported on first use, 
 (True, True)
 >>> store.close()
 
-Also: ``load_registry``, ``trace``, ``lot_shares``, ``sankey_figure`` / ``write_sankey_html``
+Investigations (SPEC §6): ``detect_run`` (record a run), ``list_findings``, ``review``,
+``finding_history``, ``case_sheet``. Also: ``load_registry``, ``trace``, ``lot_shares``, ``sankey_figure`` / ``write_sankey_html``
 (on a flow table), ``findings_report`` / ``render_findings_html`` / ``write_findings_report``,
 ``evidence``; ``dir(flowgraph)`` lists them all.
 """
@@ -35,6 +36,12 @@ _EXPORTS = {
     "lot_shares": "flowgraph.api",
     "flow_table": "flowgraph.api",
     "findings_report": "flowgraph.api",
+    # investigations over time (SPEC §6: runs kept, statuses, reviews)
+    "detect_run": "flowgraph.investigations",
+    "list_findings": "flowgraph.investigations",
+    "review": "flowgraph.investigations",
+    "finding_history": "flowgraph.investigations",
+    "case_sheet": "flowgraph.investigations",
     "load_files": "flowgraph.ingest",
     "load_registry": "flowgraph.ingest",
     # from data to pages
