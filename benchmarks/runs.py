@@ -119,6 +119,20 @@ def main() -> None:
             f"{before / 1e6:>8.1f} {grown / 1e3:>7.1f}",
             flush=True,
         )
+    # what the CLI and the workbench read after the last run
+    from flowgraph.investigations import case_sheet, detect_run, finding_history, list_findings
+
+    reads = {}
+    for name, call in (
+        ("detect_run, nothing changed", lambda: detect_run(store, tolerances=tol)),
+        ("list_findings", lambda: list_findings(store)),
+        ("finding_history", lambda: finding_history(store, result.findings["finding_id"].iloc[0])),
+        ("case_sheet", lambda: case_sheet(store, result.findings["finding_id"].iloc[0])),
+    ):
+        started = time.perf_counter()
+        call()
+        reads[name] = time.perf_counter() - started
+    print("after the last run: " + ", ".join(f"{k} {v:.2f} s" for k, v in reads.items()))
     store.close()
     growth = totals["growth"]
     print(

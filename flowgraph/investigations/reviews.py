@@ -26,7 +26,12 @@ import pandas as pd
 
 from flowgraph.errors import UsageError
 from flowgraph.investigations.identity import ID_LENGTH, MIN_PREFIX
-from flowgraph.investigations.status import DECISIONS, REVIEW_COLUMNS, compute_statuses
+from flowgraph.investigations.status import (
+    DECISIONS,
+    REVIEW_COLUMNS,
+    SYSTEM_REVIEWER,
+    compute_statuses,
+)
 
 
 def resolve_finding_id(store, text: str) -> str:
@@ -89,6 +94,11 @@ def review(
     latest = int(runs["run"].iloc[-1])
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     who = (by or "").strip() or default_reviewer()
+    if who.lower() == SYSTEM_REVIEWER:
+        # the log tells flowgraph's automatic reopenings from people's reviews by this name
+        raise UsageError(
+            f"--by {who}: the name {SYSTEM_REVIEWER!r} is kept for flowgraph's reopenings"
+        )
     rows = []
     for fid in resolved:
         seen = store.finding_appearances(fid)

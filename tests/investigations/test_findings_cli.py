@@ -98,6 +98,7 @@ def test_csv_and_xlsx_neutralise_formula_text(db, tmp_path):
         (("review", "{B1}"), "--confirm, --dismiss or --reopen"),
         (("review", "{B1}", "--confirm", "--dismiss"), None),
         (("review", "abc", "--confirm"), "not a finding id"),
+        (("review", "{B1}", "--confirm", "--by", "flowgraph"), "kept for flowgraph's reopenings"),
         (("findings", "--run", "3"), "run 3 is not recorded: runs are 1 to 2"),
         (("findings", "--history", "ffffffffffff"), "is no finding"),
     ],
