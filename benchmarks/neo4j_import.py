@@ -71,9 +71,8 @@ def main() -> None:
         f"(bulk) neo4j-import: {bulk_s:.1f} s = {events / bulk_s:,.0f} events/s "
         f"(stage {steps['stage']:.1f} s, csv {steps['csv']:.1f} s, neo4j-admin "
         f"{steps['import']:.1f} s; {steps['nodes']:,} nodes, {steps['rels']:,} relationships, "
-        f"store {steps['store_mb']:,.0f} MB); peak: this process {peak_rss_mb():,.0f} MB, "
-        f"largest child (neo4j-admin) {peak_rss_mb(children=True):,.0f} MB; load average "
-        f"{os.getloadavg()[0]:.2f}",
+        f"store {steps['store_mb']:,.0f} MB); peak of this process {peak_rss_mb():,.0f} MB; "
+        f"load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
     if args.skip_load:
