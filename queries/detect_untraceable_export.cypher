@@ -1,7 +1,7 @@
 // Detector UNTRACEABLE_EXPORT in Cypher (SPEC §5): an export whose lot's untraceable REO share
 // is above untraceable_export_share. One finding per export (exporter, shipment_id); reo_kg =
 // sum of row REO x untraceable share over the offending rows; period = their first month;
-// enterprise_id = the exporter. Held equal to flowgraph.analysis
+// enterprise_id = the exporter; lot_id = the offending lot with the most untraceable REO. Held equal to flowgraph.analysis
 // (tests/neo4j/test_neo4j_detectors.py).
 // The traceable share (SPEC §5 Origins, the "haircut" rule) is linear in the shares of a
 // batch's inputs, so instead of propagating it batch generation by batch generation it is
@@ -118,10 +118,15 @@ WITH x, r, untraceable, coalesce(r.mass_kg * coalesce(head(COLLECT {
       MATCH ()-[w:EXTRACTED|IMPORTED|YIELDED]->(l)
       WHERE w.reo_pct IS NOT NULL
       RETURN w.reo_pct ORDER BY w.date, w.upload_id, w.source_row
-    }), r.reo_pct, typical[r.product]) / 100.0, 0.0) AS reo
-WITH x, r.shipment_id AS shipment_id, min(r.period) AS period, sum(reo * untraceable) AS reo,
-     sum(reo) AS total
-RETURN 'UNTRACEABLE_EXPORT' AS type, period, x.id AS enterprise_id, null AS lot_id, shipment_id,
-       null AS batch_id, null AS year, null AS activity, reo AS reo_kg,
-       {total: total} AS facts
+    }), r.reo_pct, typical[r.product]) / 100.0, 0.0) AS reo, l
+// Per lot first: lot_id is the offending lot with the most untraceable REO (rounded to the gram
+// so float noise never decides; ties: the smallest id), as in the Python detector.
+WITH x, r.shipment_id AS shipment_id, l.id AS lot, min(r.period) AS period,
+     sum(reo * untraceable) AS lot_reo, sum(reo) AS lot_total
+ORDER BY round(lot_reo, 3) DESC, lot
+WITH x, shipment_id, min(period) AS period, sum(lot_reo) AS reo, sum(lot_total) AS total,
+     collect(lot) AS lots
+RETURN 'UNTRACEABLE_EXPORT' AS type, period, x.id AS enterprise_id, lots[0] AS lot_id,
+       shipment_id, null AS batch_id, null AS year, null AS activity, reo AS reo_kg,
+       {total: total, lots: size(lots)} AS facts
 ORDER BY shipment_id, enterprise_id

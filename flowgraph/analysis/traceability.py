@@ -172,7 +172,9 @@ def detect_untraceable_export(
     """UNTRACEABLE_EXPORT: an export of a lot whose untraceable REO share is > the tolerance.
 
     One finding per export shipment (enterprise, shipment_id); reo_kg: the untraceable REO of the
-    offending rows (row REO x untraceable share); period: the export's month.
+    offending rows (row REO x untraceable share); period: the export's month. ``lot_id`` is the
+    exported lot an investigator traces: the offending lot with the most untraceable REO (ties:
+    the smallest id); when a shipment carries several offending lots the detail names how many.
     """
     view = prepared(events, registry)
     ev = view.table
@@ -186,14 +188,38 @@ def detect_untraceable_export(
     if bad.empty:
         return empty_findings()
     bad = bad.assign(_ureo=bad[REO] * bad["_u"])
-    agg = bad.groupby(["enterprise_id", "shipment_id"], sort=False).agg(
+    keys = ["enterprise_id", "shipment_id"]
+    agg = bad.groupby(keys, sort=False).agg(
         reo_kg=("_ureo", "sum"),
         total=(REO, "sum"),
         month=(MONTH, "min"),
         lots=("lot_id", "nunique"),
     )
     agg = agg.reset_index()
+    agg["lot_id"] = _largest_lot(bad, keys).reindex(pd.MultiIndex.from_frame(agg[keys])).to_numpy()
     agg["period"] = period_text(agg["month"])
     pct = (agg["reo_kg"] / agg["total"].where(agg["total"] > 0)).fillna(1.0) * 100
-    agg["detail"] = [f"{p:.1f}% of the exported REO is untraceable" for p in pct]
+    agg["detail"] = [untraceable_export_detail(p, n) for p, n in zip(pct, agg["lots"], strict=True)]
     return make_findings("UNTRACEABLE_EXPORT", agg)
+
+
+def _largest_lot(bad: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per export, the offending lot with the most untraceable REO (rounded to the gram, so
+    float noise never decides; ties: the smallest lot id)."""
+    per_lot = bad.groupby([*keys, "lot_id"], sort=False)["_ureo"].sum().round(3).reset_index()
+    per_lot = per_lot.sort_values(
+        [*keys, "_ureo", "lot_id"], ascending=[True, True, False, True], kind="stable"
+    )
+    return per_lot.drop_duplicates(keys).set_index(keys)["lot_id"]
+
+
+def untraceable_export_detail(pct: float, lots: int) -> str:
+    """The UNTRACEABLE_EXPORT detail (both engines word it alike).
+
+    >>> untraceable_export_detail(12.0, 1)
+    '12.0% of the exported REO is untraceable'
+    >>> untraceable_export_detail(12.0, 3)
+    '12.0% of the exported REO is untraceable (3 lots; lot_id: the one with the most)'
+    """
+    text = f"{pct:.1f}% of the exported REO is untraceable"
+    return text if lots <= 1 else f"{text} ({lots} lots; lot_id: the one with the most)"

@@ -51,7 +51,9 @@ def _cycle_text(row: dict, f: dict) -> str:
 def _untraceable_text(row: dict, f: dict) -> str:
     total = f["total"] or 0.0
     pct = row["reo_kg"] / total * 100 if total > 0 else 100.0
-    return f"{pct:.1f}% of the exported REO is untraceable"
+    text = f"{pct:.1f}% of the exported REO is untraceable"
+    lots = int(f.get("lots") or 1)  # worded as analysis.traceability.untraceable_export_detail
+    return text if lots <= 1 else f"{text} ({lots} lots; lot_id: the one with the most)"
 
 
 def _supply_text(row: dict, f: dict) -> str:

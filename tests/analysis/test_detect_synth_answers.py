@@ -96,3 +96,17 @@ def test_cli_on_the_local_store_reports_the_answer_key(dirty, tmp_path, monkeypa
         assert len(saved.findings()) == len(reported)
     finally:
         saved.close()
+
+
+def test_untraceable_export_lot_agrees_with_the_answer_key(dirty):
+    # The investigator wants the lot: detect and the answer key name the same one (issue 14).
+    answers, found, _ = dirty
+    key = {
+        (a["enterprise_id"], a["shipment_id"]): a["lot_id"]
+        for a in answers
+        if a["type"] == "UNTRACEABLE_EXPORT"
+    }
+    got = found[found["type"] == "UNTRACEABLE_EXPORT"]
+    pairs = zip(got["enterprise_id"], got["shipment_id"], strict=True)
+    assert key and dict(zip(pairs, got["lot_id"], strict=True)) == key
+    assert all(lot is not None for lot in key.values())

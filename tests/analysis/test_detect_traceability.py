@@ -162,3 +162,31 @@ def test_untraceable_share_just_over_five_percent():
 
 def test_untraceable_export_share_is_a_tolerance():
     assert findings(_mixed_batch(51), types=UE, untraceable_export_share=0.06).empty
+
+
+def test_untraceable_export_names_the_exported_lot():
+    # The investigator traces a lot, not a shipment: lot_id is the exported lot (was null).
+    f = findings(clean_records(), registry(designations=[]), types=UE)
+    assert f[["lot_id", "shipment_id"]].values.tolist() == [["L2", "X-1"]]
+    assert f.loc[0, "detail"] == "100.0% of the exported REO is untraceable"
+
+
+def test_untraceable_export_of_several_lots_names_the_one_with_the_most():
+    # X-1 carries L2 (untraceable, 580 kg) and LU (unknown, so untraceable too, 700 kg of 99%):
+    # one finding for the shipment, lot_id = LU, the larger untraceable part; the detail says
+    # how many lots. A traceable lot in the same shipment is no candidate.
+    unknown = ev("receive", "2024-02-25", "P1", "LU", 700, product="LA_OXIDE",
+                 counterparty_id="S1", shipment_id="S-9", reo_pct=99)  # fmt: skip
+    out = ev("export", "2024-03-04", "P1", "LU", 700, shipment_id="X-1", country="JP",
+             document_ref="CUS-1", product="LA_OXIDE")  # fmt: skip
+    f = findings(clean_records() + [unknown, out], registry(designations=[]), types=UE)
+    assert f[["lot_id", "shipment_id"]].values.tolist() == [["LU", "X-1"]]
+    assert f.loc[0, "detail"] == (
+        "100.0% of the exported REO is untraceable (2 lots; lot_id: the one with the most)"
+    )
+    # near miss: with the mine designated, L2 is traceable: LU alone offends, one lot
+    f = findings(clean_records() + [unknown, out], registry(), types=UE)
+    assert f[["lot_id", "detail"]].values.tolist() == [
+        ["LU", "100.0% of the exported REO is untraceable"]
+    ]
+    assert f.loc[0, "reo_kg"] == pytest.approx(693.0)

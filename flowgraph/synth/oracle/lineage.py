@@ -187,28 +187,32 @@ def _untraceable_exports(ev: pd.DataFrame, registry: Registry, tol: Tolerances) 
         return out
     share = lot_shares(ev, registry)
     untr = 1.0 - exports["lot_id"].map(share).fillna(0.0)
-    per = (
-        exports.assign(u=untr * exports["reo"])
-        .groupby("shipment_id")
-        .agg(
-            reo=("reo", "sum"),
-            u=("u", "sum"),
-            ent=("enterprise_id", "first"),
-            period=("period", "min"),
-            lot=("lot_id", "first"),
-        )
+    exports = exports.assign(u=untr * exports["reo"])
+    per = exports.groupby("shipment_id").agg(
+        reo=("reo", "sum"),
+        u=("u", "sum"),
+        ent=("enterprise_id", "first"),
+        period=("period", "min"),
     )
     frac = (per["u"] / per["reo"].where(per["reo"] > 0)).fillna(1.0)
     for sid, r in per[frac > tol.untraceable_export_share].iterrows():
+        # The lot an investigator traces: of this export's lots over the tolerance, the one
+        # carrying the most untraceable REO (ties: the smallest id).
+        mine = exports[(exports["shipment_id"] == sid) & (untr > tol.untraceable_export_share)]
+        by_lot = mine.groupby("lot_id")["u"].sum().round(3)
+        lots = sorted(by_lot.items(), key=lambda item: (-item[1], item[0]))
+        detail = f"{100 * frac[sid]:.1f}% of the exported REO is untraceable"
+        if len(lots) > 1:
+            detail += f" ({len(lots)} lots; lot_id: the one with the most)"
         out.append(
             _f(
                 "UNTRACEABLE_EXPORT",
                 period=r["period"],
                 enterprise_id=r["ent"],
-                lot_id=r["lot"],
+                lot_id=lots[0][0],
                 shipment_id=sid,
                 reo_kg=r["u"],
-                detail=f"{100 * frac[sid]:.1f}% of the exported REO is untraceable",
+                detail=detail,
             )
         )
     return out
