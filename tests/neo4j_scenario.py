@@ -96,6 +96,52 @@ def registry() -> Registry:
     )
 
 
+def registry_with_registers() -> Registry:
+    """``registry()`` plus the SPEC §7 registers: T1's two exports declared (CUS-2 5 kg light),
+    an import declaration of S1 nobody names, licence EL-T1 (Nd oxide to Japan 300 kg: EX1's
+    400 kg exceed it; to Germany 100 kg, unused) and Nd oxide controlled from 2024-03-01."""
+    from dataclasses import replace
+
+    def line(no, direction, ent, date, product, mass, country):
+        return dict(
+            declaration_no=no,
+            direction=direction,
+            enterprise_id=ent,
+            date=date,
+            product=product,
+            mass_kg=mass,
+            country=country,
+        )
+
+    def licence(country, quantity):
+        return dict(
+            licence_no="EL-T1",
+            enterprise_id="T1",
+            product="ND_OXIDE",
+            country=country,
+            quantity_kg=quantity,
+            valid_from="2024-01-01",
+            valid_to="2024-12-31",
+            end_user="u",
+        )
+
+    registers = registry_from_records(
+        customs=[
+            line("CUS-1", "export", "T1", "2024-03-25", "ND_OXIDE", 400, "JP"),
+            line("CUS-2", "export", "T1", "2024-03-26", "ND_OXIDE", 45, "DE"),
+            line("CI-S1", "import", "S1", "2024-03-09", "MONAZITE_CONC", 800, "AU"),
+        ],
+        licences=[licence("JP", 300), licence("DE", 100)],
+        controls=[dict(product="ND_OXIDE", valid_from="2024-03-01", valid_to=None, basis="t")],
+    )  # fmt: skip
+    return replace(
+        registry(),
+        customs=registers.customs,
+        licences=registers.licences,
+        controls=registers.controls,
+    )
+
+
 def uploads() -> list[Upload]:
     """Monthly uploads for March-April 2024 with planted problems:
 
@@ -147,7 +193,7 @@ def uploads() -> list[Upload]:
     t1_mar = [
         ev("1", "receive", "2024-03-23", "T1", "L4", 400, counterparty_id="S1", shipment_id="SH4"),
         ev("2", "export", "2024-03-25", "T1", "L4", 400, country="JP", document_ref="CUS-1",
-           shipment_id="EX1"),
+           shipment_id="EX1", licence_no="EL-T1"),
         ev("3", "export", "2024-03-26", "T1", "LX", 50, product="ND_OXIDE", country="DE",
            document_ref="CUS-2", shipment_id="EX2"),
     ]  # fmt: skip

@@ -110,24 +110,26 @@ def detect_customs_mass_mismatch(
         return empty_findings()
     rows = rows.rename(columns={"document_ref": "declaration_no", "event_type": "direction"})
     keys = [*_DECL, "product"]
+    rows = rows.sort_values(["date", "upload_id", "source_row"], kind="stable")
     uploaded = (
-        rows.sort_values(["date", "upload_id", "source_row"], kind="stable")
-        .groupby(keys, sort=False)
+        rows.groupby(keys, sort=False)
         .agg(
             up_kg=("mass_kg", "sum"),
             up_reo=("reo", "sum"),
             up_month=("month", "first"),
         )
-        .join(only_values(rows, keys, "country").rename("up_country"))
         .reset_index()
     )
+    # Same groups in the same order (sort=False on the same frame): the column lines up.
+    uploaded["up_country"] = only_values(rows, keys, "country").to_numpy()
     declared = customs.merge(uploaded[_DECL].drop_duplicates(), on=_DECL, how="inner")
     if declared.empty:
         return empty_findings()
     lines = declared.groupby(keys, sort=False).agg(
         decl_kg=("mass_kg", "sum"), decl_month=("month", "min")
     )
-    lines = lines.join(only_values(declared, keys, "country").rename("country")).reset_index()
+    lines["country"] = only_values(declared, keys, "country").to_numpy()
+    lines = lines.reset_index()
     in_register = uploaded.merge(declared[_DECL].drop_duplicates(), on=_DECL, how="inner")
     both = lines.merge(in_register, on=keys, how="outer")
     decl_kg = both["decl_kg"].fillna(0.0).to_numpy()
@@ -181,14 +183,9 @@ def detect_unreported_customs(
         month=("month", "min"), date=("date", "min"), mass=("mass_kg", "sum"), reo_kg=("reo", "sum")
     )
     for column in ("product", "country"):
-        decl = decl.join(only_values(customs, _DECL, column).rename(column))
+        decl[column] = only_values(customs, _DECL, column).to_numpy()
     decl = decl.reset_index()
-    uploads = upload_months(events)
-    reporting = np.array(
-        [(e, m) in uploads for e, m in zip(decl["enterprise_id"], decl["month"], strict=True)],
-        dtype=bool,
-    )
-    decl = decl[reporting]
+    decl = decl.merge(upload_months(events), on=["enterprise_id", "month"], how="inner")
     rows = _named(trade_rows(events))[_ROW_DECL].drop_duplicates()
     rows.columns = _DECL
     named = decl.merge(rows, on=_DECL, how="left", indicator=True)["_merge"] == "both"

@@ -195,3 +195,73 @@ def detect_licence_exceeded(
         )
     ]
     return make_findings("LICENCE_EXCEEDED", hit)
+
+
+def licence_table(events: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Per licence row of the register: licensed, used (the exports LICENCE_EXCEEDED counts)
+    and remaining kg, and the share used. Empty without a licence register.
+
+    Columns: licence_no, enterprise_id, product, country, valid_from, valid_to, end_user,
+    licensed_kg, used_kg, remaining_kg, used_pct; in register order.
+    """
+    columns = [
+        *_LICENCE_KEY, "valid_from", "valid_to", "end_user",
+        "licensed_kg", "used_kg", "remaining_kg", "used_pct",
+    ]  # fmt: skip
+    licences = getattr(registry, "licences", None)
+    if licences is None or licences.empty:
+        return pd.DataFrame(columns=columns)
+    use = licence_use(events, registry)
+    used = (
+        use.groupby(["licence_no", "product", "country"])["mass_kg"].sum()
+        if not use.empty
+        else pd.Series(dtype="float64")
+    )
+    out = licences.copy()
+    keys = pd.MultiIndex.from_frame(out[["licence_no", "product", "country"]])
+    out["licensed_kg"] = out["quantity_kg"]
+    out["used_kg"] = used.reindex(keys).fillna(0.0).to_numpy() if len(used) else 0.0
+    out["remaining_kg"] = out["licensed_kg"] - out["used_kg"]
+    out["used_pct"] = out["used_kg"] / out["licensed_kg"].where(out["licensed_kg"] > 0) * 100
+    return out[columns].reset_index(drop=True)
+
+
+def export_licence_status(events) -> np.ndarray:
+    """Per row of the event table (or prepared view): "licensed" or "unlicensed" for an export
+    of a product controlled on its date (UNLICENSED_EXPORT's test, row by row), "" for every
+    other row and for every row when the registry holds no licence register.
+
+    >>> from flowgraph.model import events_frame, registry_from_records
+    >>> from flowgraph.analysis.prepared import PreparedEvents
+    >>> ev = events_frame([{"event_type": "export", "date": "2025-05-02", "enterprise_id": "X",
+    ...     "lot_id": "L", "product": "DY_OXIDE", "mass_kg": 5, "country": "JP",
+    ...     "document_ref": "D", "shipment_id": "S"}])
+    >>> export_licence_status(PreparedEvents(ev, registry_from_records(licences=[]))).tolist()
+    ['unlicensed']
+    """
+    from flowgraph.analysis.prepared import prepared
+
+    view = prepared(events)
+    out = np.full(len(view.events), "", dtype=object)
+    licences = view.registry.licences
+    if licences is None:
+        return out
+    rows = np.flatnonzero(view.event_type == "export")
+    part = view.events.iloc[rows]
+    frame = pd.DataFrame(
+        {
+            "licence_no": part["licence_no"]
+            .astype(object)
+            .where(part["licence_no"].notna(), None)
+            .to_numpy(),
+            "enterprise_id": part["enterprise_id"].to_numpy(dtype=object),
+            "product": view.row_lot_product[rows],
+            "country": part["country"].to_numpy(dtype=object),
+            "date": part["date"].to_numpy(),
+        }
+    )
+    controlled = controlled_on(frame["product"], frame["date"], view.registry.controls_list())
+    licensed = _licensed(frame, licences)
+    out[rows[controlled & licensed]] = "licensed"
+    out[rows[controlled & ~licensed]] = "unlicensed"
+    return out

@@ -351,6 +351,34 @@ class PreparedEvents:
         share = self.shares.astype("float64").reindex(self.lots).fillna(0.0).clip(0.0, 1.0)
         return np.append(share.to_numpy(), 0.0)[self.lot_code]  # -1 (no lot) picks the 0
 
+    # -- trade rows (SPEC §7 registers) ---------------------------------------------------
+    @cached_property
+    def trade(self) -> pd.DataFrame:
+        """The import and export rows as plain columns (as stored) with their lot's product
+        (``product``), REO kg (``reo``), ``month`` and position in ``events`` (``row``): what
+        the cross_register detectors and reports hold against the registers."""
+        rows = np.flatnonzero(np.isin(self.event_type, ["import", "export"]))
+        columns = [
+            "enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no",
+            "country", "date", "upload_id", "source_row", "mass_kg",
+        ]  # fmt: skip
+        out = self.events.iloc[rows][columns].reset_index(drop=True)
+        for column in ("enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no"):
+            values = out[column].astype(object)
+            out[column] = values.where(values.notna(), None)
+        out["product"] = self.row_lot_product[rows]
+        out["reo"] = self.row_reo[rows]
+        out["month"] = self.month[rows]
+        out["row"] = rows
+        return out
+
+    @cached_property
+    def upload_months(self) -> pd.DataFrame:
+        """The (enterprise_id, month) pairs that have a current upload (every upload holds at
+        least one event), one row each."""
+        pairs = pd.DataFrame({"enterprise_id": self.events["enterprise_id"], "month": self.month})
+        return pairs.drop_duplicates().reset_index(drop=True)
+
     # -- the detectors' table -------------------------------------------------------------
     @cached_property
     def table(self) -> pd.DataFrame:

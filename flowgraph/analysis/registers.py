@@ -6,29 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.derived import MONTH, prepare
 from flowgraph.analysis.prepared import prepared
 from flowgraph.model import PRODUCTS
 
 TYPICAL_PCT = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
-ROW_COLUMNS = (
-    "enterprise_id",
-    "event_type",
-    "shipment_id",
-    "document_ref",
-    "licence_no",
-    "country",
-    "date",
-    "upload_id",
-    "source_row",
-    "mass_kg",
-)
 
 
 def trade_rows(events, types: tuple[str, ...] = ("import", "export")) -> pd.DataFrame:
-    """The rows of ``types`` (plain columns, as stored) with their lot's product (``product``,
-    SPEC §5: the lot's, else the row's own), REO kg (``reo``) and ``month``, read off the
-    prepared view of ``events`` (an event table or a view).
+    """The rows of ``types`` (import and/or export) of the prepared view's ``trade`` table:
+    plain columns with their lot's product (``product``, SPEC §5: the lot's, else the row's
+    own), REO kg (``reo``) and ``month``.
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_type": "import", "date": "2025-03-02", "enterprise_id": "I1",
@@ -38,26 +25,15 @@ def trade_rows(events, types: tuple[str, ...] = ("import", "export")) -> pd.Data
     >>> row["product"], float(row["reo"]), row["enterprise_id"]
     ('DY_OXIDE', 90.0, 'I1')
     """
-    view = prepared(events)
-    mask = np.isin(view.event_type, list(types))
-    out = view.events.loc[mask, list(ROW_COLUMNS)].reset_index(drop=True)
-    for column in ("enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no"):
-        values = out[column].astype(object)
-        out[column] = values.where(values.notna(), None)
-    out["product"] = view.row_lot_product[mask]
-    out["reo"] = view.row_reo[mask]
-    out["month"] = view.month[mask]
-    return out
+    trade = prepared(events).trade
+    if set(types) >= {"import", "export"}:
+        return trade
+    return trade[trade["event_type"].isin(types).to_numpy()].reset_index(drop=True)
 
 
-def upload_months(events: pd.DataFrame) -> set[tuple[str, int]]:
-    """The (enterprise_id, month number) pairs with a current upload (every upload holds at
-    least one event, so the event table's distinct pairs are the current uploads)."""
-    ev = prepare(events)
-    codes = ev["enterprise_id"].cat.codes.to_numpy().astype(np.int64)
-    keys = np.unique(codes * 1_000_000 + ev[MONTH].to_numpy())
-    names = ev["enterprise_id"].cat.categories.to_numpy(dtype=object)
-    return {(names[k // 1_000_000], int(k % 1_000_000)) for k in keys.tolist() if k >= 0}
+def upload_months(events) -> pd.DataFrame:
+    """The (enterprise_id, month number) pairs with a current upload (the view's)."""
+    return prepared(events).upload_months
 
 
 def month_of(dates: pd.Series) -> np.ndarray:

@@ -25,13 +25,15 @@ from typing import Any
 import pandas as pd
 
 from flowgraph.model import Registry, empty_findings
-from flowgraph.querytwins import enterprise, lots, trade
+from flowgraph.querytwins import enterprise, lots, registers, trade
 from flowgraph.querytwins.graphview import lineage_edges, lot_nodes
 
 TWINS: dict[str, Callable[..., pd.DataFrame]] = {
     "batches_outside_recovery_band": enterprise.batches_outside_recovery_band,
+    "customs_reconciliation": registers.customs_reconciliation,
     "enterprise_monthly_balance": enterprise.enterprise_monthly_balance,
     "findings_around_enterprise": enterprise.findings_around_enterprise,
+    "licence_usage": registers.licence_usage,
     "lot_downstream": lots.lot_downstream,
     "lot_provenance": lots.lot_provenance,
     "lots_with_unexplained_holders": lots.lots_with_unexplained_holders,

@@ -41,6 +41,7 @@ EVIDENCE_COLUMNS = (
     "batch_id",
     "country",
     "document_ref",
+    "licence_no",
     "note",
     "upload_id",
     "source_row",

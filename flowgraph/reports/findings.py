@@ -4,7 +4,9 @@ Computed, then rendered (as the Sankey: flow table, then figure): ``build_findin
 returns a ``FindingsReport`` of DataFrames, ``render_findings_html`` turns it into the page.
 
 Sections: summary by family and type (count, tonnes REO); top enterprises by untraceable REO;
-quota burn-down (output against quota per enterprise and activity); every finding with the
+quota burn-down (output against quota per enterprise and activity); export licences (licensed,
+used and remaining kg per licence row, when the registry holds a licence register); every
+finding with the
 event rows that caused it (evidence.py), in a table sortable by any column (inline vanilla
 JS, nothing fetched). Everything that comes from uploads or the registry is HTML-escaped.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from flowgraph.analysis.licences import licence_table
 from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
@@ -84,6 +87,7 @@ _EVIDENCE_HEADERS = [
     ("batch", False),
     ("country", False),
     ("document", False),
+    ("licence", False),
     ("note", False),
     ("source", False),
 ]
@@ -100,7 +104,8 @@ def _evidence_html(rows: pd.DataFrame, files: dict) -> str:
             f"<td>{_e(r.lot_id)}</td><td>{_e(r.product)}</td>"
             f'<td class="n">{r.mass_kg:,.1f}</td><td class="n">{r.reo_kg:,.1f}</td>'
             f"<td>{_e(r.counterparty_id)}</td><td>{_e(r.shipment_id)}</td><td>{_e(r.batch_id)}</td>"
-            f"<td>{_e(r.country)}</td><td>{_e(r.document_ref)}</td><td>{_e(r.note)}</td>"
+            f"<td>{_e(r.country)}</td><td>{_e(r.document_ref)}</td><td>{_e(r.licence_no)}</td>"
+            f"<td>{_e(r.note)}</td>"
             f"<td>{_e(source)}</td></tr>"
         )
     total = int(rows["total"].iloc[0])
@@ -139,6 +144,50 @@ def _registry_notice(registry_loaded: bool) -> list[str]:
         "undesignated and unregistered, so designation findings cover all of them. Load the "
         "regulator's files with <code>flowgraph registry load DIR</code>.</p>"
     ]
+
+
+def _register_notice(registry: Registry) -> list[str]:
+    """Say which SPEC §7 checks did not run (no register, no finding)."""
+    missing = [
+        label
+        for label, frame in (
+            ("customs register (customs.csv): customs checks", registry.customs),
+            ("export licence register (export_licences.csv): licence checks", registry.licences),
+        )
+        if frame is None
+    ]
+    return [f'<p class="note">No {m} were not run.</p>' for m in missing]
+
+
+def _licences_html(table: pd.DataFrame) -> str:
+    """Licensed, used and remaining kg per licence row (used = the exports LICENCE_EXCEEDED
+    counts); a licence row used beyond its quantity shows a negative remainder."""
+    if table.empty:
+        return "<p>The licence register holds no licence.</p>"
+    rows = []
+    for r in table.itertuples(index=False):
+        end = "open" if pd.isna(r.valid_to) else _e(r.valid_to)
+        pct = "" if pd.isna(r.used_pct) else f"{r.used_pct:,.1f}%"
+        rows.append(
+            f"<tr><td>{_e(r.licence_no)}</td><td>{_e(r.enterprise_id)}</td>"
+            f"<td>{_e(r.product)}</td><td>{_e(r.country)}</td>"
+            f"<td>{_e(r.valid_from)} – {end}</td><td>{_e(r.end_user)}</td>"
+            f"{num_cell(r.licensed_kg, 1)}{num_cell(r.used_kg, 1)}{num_cell(r.remaining_kg, 1)}"
+            f'<td class="n">{pct}</td></tr>'
+        )
+    headers = [
+        ("licence", False),
+        ("holder", False),
+        ("product", False),
+        ("country", False),
+        ("valid", False),
+        ("end user", False),
+        ("licensed kg", True),
+        ("used kg", True),
+        ("remaining kg", True),
+        ("used", True),
+    ]
+    return table_html(headers, rows, cls="sortable", tid="licences")
 
 
 def _findings_html(
@@ -202,6 +251,10 @@ class FindingsReport:
     names: pd.Series
     registry_loaded: bool
     top: int
+    # per licence row: licensed / used / remaining kg (analysis.licences.licence_table);
+    # None when the registry holds no licence register
+    licences: pd.DataFrame | None = None
+    registry: Registry | None = None
 
 
 def build_findings_report(
@@ -274,6 +327,8 @@ def build_findings_report(
         names=names,
         registry_loaded=bool(len(registry.enterprises)),
         top=int(top),
+        licences=None if registry.licences is None else licence_table(view, registry),
+        registry=registry,
     )
 
 
@@ -296,6 +351,7 @@ def render_findings_html(report: FindingsReport) -> str:
         f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> · uploads: <strong>"
         f"{report.uploads:,}</strong></p>",
         *_registry_notice(report.registry_loaded),
+        *(_register_notice(report.registry) if report.registry is not None else []),
         "<h2>Summary by family and type</h2>",
         _summary_html(report.summary),
         f"<h2>Top {report.top} enterprises by untraceable REO</h2>",
@@ -318,6 +374,13 @@ def render_findings_html(report: FindingsReport) -> str:
         )
     else:
         parts.append("<p>No quotas for this year in the registry.</p>")
+    if report.licences is not None:
+        parts += [
+            "<h2>Export licences</h2>",
+            "<p>Per licence row: the licensed quantity, what its holder exported under it (of "
+            "that product to that country, within its validity) and what remains.</p>",
+            _licences_html(report.licences),
+        ]
     parts += [
         "<h2>Findings</h2>",
         "<p>Click a column heading to sort; open <em>evidence</em> for the event rows "

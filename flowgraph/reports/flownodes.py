@@ -48,6 +48,9 @@ TRANSIT_OUT = "in transit or unconfirmed"
 TO_PROVINCES = "to other provinces"
 TO_FAMILIES = "processed into other products"
 EXPORT_PREFIX = "export: "
+# Exports of a controlled product (SPEC §7), when the registry holds a licence register.
+UNLICENSED_SUFFIX = " · controlled, unlicensed"
+EXPORT_LICENCE_SUFFIX = {"licensed": " · controlled, licensed", "unlicensed": UNLICENSED_SUFFIX}
 SINKS = (LOSSES, CLOSING, DOMESTIC, TRANSIT_OUT, TO_PROVINCES, TO_FAMILIES)
 
 FLOW_COLUMNS = (

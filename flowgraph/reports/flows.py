@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flowgraph.analysis.licences import export_licence_status
 from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry
@@ -50,6 +51,7 @@ from flowgraph.reports.flownodes import (  # noqa: F401  (re-exported: the node 
     CLOSING,
     DESIGNATED_MINE,
     DOMESTIC,
+    EXPORT_LICENCE_SUFFIX,
     EXPORT_PREFIX,
     FLOW_COLUMNS,
     FROM_FAMILIES,
@@ -69,6 +71,7 @@ from flowgraph.reports.flownodes import (  # noqa: F401  (re-exported: the node 
     U_GAIN,
     U_IMPORT,
     U_UNKNOWN,
+    UNLICENSED_SUFFIX,
     UNMATCHED,
     UNTRACEABLE_ORIGINS,
     aggregate,
@@ -160,10 +163,13 @@ def flow_table(
     batch_legs(c, legs, nodes, now, in_win & in_scope, product_family)
     shipment_legs(c, legs, nodes, fam_ok, in_win, scope_ent, reporters, province is not None)
 
-    # Exports (by country) and declared losses.
+    # Exports (by country; controlled products split licensed / unlicensed when the registry
+    # holds a licence register, SPEC §7) and declared losses.
     rows = np.flatnonzero(now & c.mask("export"))
     country = events["country"].iloc[c.rows[rows]].astype("object").fillna("unknown").astype(str)
-    dst = nodes.codes((EXPORT_PREFIX + country).to_numpy())
+    status = pd.Series(export_licence_status(view)[c.rows[rows]], index=country.index)
+    band = status.map(EXPORT_LICENCE_SUFFIX).fillna("")
+    dst = nodes.codes((EXPORT_PREFIX + country + band).to_numpy())
     legs.add(dst=dst, src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])
     rows = np.flatnonzero(now & c.mask("loss"))
     legs.add(dst=nodes.code(LOSSES), src_ent=c.ent[rows], lot=c.lot[rows], reo=c.reo[rows])

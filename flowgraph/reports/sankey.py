@@ -22,12 +22,15 @@ from flowgraph.reports.flows import (
     EXPORT_PREFIX,
     LOSSES,
     STAGES,
+    UNLICENSED_SUFFIX,
     UNTRACEABLE_ORIGINS,
     node_balance,
 )
 
 TRACEABLE_COLOUR = "rgba(31, 119, 180, 0.40)"
 UNTRACEABLE_COLOUR = "rgba(214, 39, 40, 0.65)"
+# Exports of a controlled product without a valid licence: the untraceable family, darker.
+UNLICENSED_COLOUR = "rgba(140, 20, 60, 0.75)"
 _MIN_T = 1e-9  # a band thinner than a microgram is float noise, not drawn
 _NODE_COLOURS = {
     "origin": "#2ca02c",
@@ -99,6 +102,8 @@ def _node_colour(name: str, stage: str) -> str:
         return "#d62728"
     if name == LOSSES:
         return "#ff7f0e"
+    if name.endswith(UNLICENSED_SUFFIX):
+        return "#8c143c"
     if name.startswith(EXPORT_PREFIX):
         return "#1f77b4"
     return _NODE_COLOURS.get(stage, "#7f7f7f")
@@ -164,8 +169,12 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
                 target=[index[t] for t in links["target"]],
                 value=links["value_t"].round(9).tolist(),
                 color=[
-                    UNTRACEABLE_COLOUR if b == "untraceable" else TRACEABLE_COLOUR
-                    for b in links["band"]
+                    UNTRACEABLE_COLOUR
+                    if b == "untraceable"
+                    else UNLICENSED_COLOUR
+                    if t.endswith(UNLICENSED_SUFFIX)
+                    else TRACEABLE_COLOUR
+                    for b, t in zip(links["band"], links["target"], strict=True)
                 ],
                 customdata=link_hover,
                 hovertemplate="%{customdata}<extra></extra>",
@@ -201,7 +210,9 @@ td:first-child, th:first-child {{ text-align: left; }}
  · untraceable: <strong>{untraceable}</strong> ({untraceable_share})</p>
 <p class="key">Bands:<span style="background:{traceable_colour}"></span>traceable REO
 <span style="background:{untraceable_colour}"></span>untraceable REO (unknown lots, undesignated
-extraction, undocumented imports, batch gains and the lots made from them)</p>
+extraction, undocumented imports, batch gains and the lots made from them)
+<span style="background:{unlicensed_colour}"></span>exports of controlled products without a valid
+licence (nodes "controlled, unlicensed"; with a licence register)</p>
 {figure}
 <h2>Where the REO ends</h2>
 <table>
@@ -259,6 +270,7 @@ def sankey_html(
         untraceable_share=f"{untraceable / total:.2%}" if total else "n/a",
         traceable_colour=TRACEABLE_COLOUR,
         untraceable_colour=UNTRACEABLE_COLOUR,
+        unlicensed_colour=UNLICENSED_COLOUR,
         figure=figure_html,
         sinks=sink_rows,
     )

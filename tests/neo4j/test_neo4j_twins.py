@@ -40,6 +40,9 @@ SCENARIO_ARGS = {
     "undesignated_sender_flows": [{}, {"min_mass_kg": "450"}],
     "unmatched_shipments": [{}, {"period": "2024-03"}, {"period": "2024-04"}],
     "untraceable_entry_points": [{}, {"limit": "2"}],
+    "licence_usage": [{}, {"licence_no": "EL-T1"}, {"enterprise_id": "T1"}, {"licence_no": "NO"}],
+    "customs_reconciliation": [{}, {"enterprise_id": "T1"}, {"period": "2024-03"},
+                               {"enterprise_id": "S1", "period": "2024-04"}],
 }  # fmt: skip
 
 
@@ -98,7 +101,7 @@ def test_every_investigator_query_has_a_twin():
 
 def test_twins_equal_cypher_on_the_scenario(store, tmp_path):
     local = LocalStore.open(tmp_path / "fg.db")
-    load_both(store, local, scenario.registry(), scenario.uploads())
+    load_both(store, local, scenario.registry_with_registers(), scenario.uploads())
     data = QueryData.from_store(local)
     nonempty = set()
     for name in INVESTIGATOR:
