@@ -22,8 +22,9 @@ from pathlib import Path
 from _data import peak_rss_mb, synth_dir
 
 
-def _build_frames(data: Path, target: Path) -> None:
-    """Read the synth uploads and registry (as ``flowgraph load`` would) into one pickle."""
+def _build_frames(data: Path, target: Path, categorical: bool = False) -> None:
+    """Read the synth uploads and registry (as ``flowgraph load`` would) into one pickle;
+    ``categorical``: the text columns dictionary-encoded (pandas categoricals)."""
     import pandas as pd
 
     from loaders import find_upload_files, read_registry, read_upload
@@ -34,22 +35,29 @@ def _build_frames(data: Path, target: Path) -> None:
         events["upload_id"] = upload_id
         frames.append(events)
     events = pd.concat(frames, ignore_index=True)
+    if categorical:
+        from flowgraph.model import TEXT_COLUMNS
+
+        for column in (*TEXT_COLUMNS, "period"):
+            events[column] = events[column].astype("category")
     registry = read_registry(data / "registry")
     with open(target, "wb") as handle:
         pickle.dump((events, registry), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def frames(data: Path) -> tuple:
+def frames(data: Path, categorical: bool = False) -> tuple:
     """(events, registry) of a synth directory, parsed once in a child process and cached."""
-    cached = data / "events.pickle"
+    cached = data / ("events-categorical.pickle" if categorical else "events.pickle")
     if not cached.exists():
         started = time.perf_counter()
         code = (
             "import sys; sys.path.insert(0, sys.argv[3]); from detect import _build_frames; "
-            "from pathlib import Path; _build_frames(Path(sys.argv[1]), Path(sys.argv[2]))"
+            "from pathlib import Path; "
+            "_build_frames(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[4] == '1')"
         )
         here = str(Path(__file__).resolve().parent)
-        subprocess.run([sys.executable, "-c", code, str(data), str(cached), here], check=True)
+        flag = "1" if categorical else "0"
+        subprocess.run([sys.executable, "-c", code, str(data), str(cached), here, flag], check=True)
         print(f"parsed uploads in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     with open(cached, "rb") as handle:
         return pickle.load(handle)  # noqa: S301 - our own cache file
@@ -80,12 +88,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--categorical",
+        action="store_true",
+        help="hand the detectors the text columns as pandas categoricals (issue #15 experiment)",
+    )
     args = parser.parse_args()
+
+    import hashlib
 
     from flowgraph.analysis.detectors import DETECTORS, run_detectors
 
     data = synth_dir(args.scale, args.seed)
-    events, registry = frames(data)
+    events, registry = frames(data, args.categorical)
     before = peak_rss_mb()
     timings: dict[str, float] = {}
     started, cpu = time.perf_counter(), time.process_time()
@@ -123,6 +138,10 @@ def main() -> None:
         f"{time.process_time() - cpu:.2f} s CPU"
     )
     print(f"answer key   {_agreement(findings, data / 'answers.jsonl')}")
+    from flowgraph.analysis.findings import iter_jsonl
+
+    digest = hashlib.sha256("\n".join(iter_jsonl(findings)).encode()).hexdigest()[:16]
+    print(f"findings     sha256 {digest} (compare runs with and without --categorical)")
     print(f"peak memory  {peak_rss_mb():,.0f} MB (after reading the events: {before:,.0f} MB)")
 
 
