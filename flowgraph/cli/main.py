@@ -16,6 +16,7 @@ from flowgraph.errors import FlowgraphError, InputError
 COMMANDS = {
     "registry": "flowgraph.cli.registry:registry",
     "load": "flowgraph.cli.load:load",
+    "check": "flowgraph.cli.check:check",
     "uploads": "flowgraph.cli.load:uploads",
     "synth": "flowgraph.cli.synth:synth",
     "detect": "flowgraph.cli.detect:detect",
