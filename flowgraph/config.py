@@ -44,6 +44,7 @@ class Environment:
     neo4j_password: str | None = field(default=None, repr=False)  # NEO4J_PASSWORD
     neo4j_database: str | None = None  # NEO4J_DATABASE
     serve_password: str | None = field(default=None, repr=False)  # FLOWGRAPH_SERVE_PASSWORD
+    neo4j_admin: str | None = None  # NEO4J_ADMIN: the neo4j-admin command for neo4j-import
     locale: str | None = None  # the first of LC_ALL, LC_MESSAGES, LANG that is set
 
     @classmethod
@@ -63,6 +64,7 @@ class Environment:
             neo4j_password=text("NEO4J_PASSWORD"),
             neo4j_database=text("NEO4J_DATABASE"),
             serve_password=text("FLOWGRAPH_SERVE_PASSWORD"),
+            neo4j_admin=text("NEO4J_ADMIN"),
             locale=text("LC_ALL") or text("LC_MESSAGES") or text("LANG"),
         )
 
@@ -74,6 +76,15 @@ class Environment:
     @property
     def writers(self) -> int | None:
         return _whole_number("FLOWGRAPH_WRITERS", self.writers_text)
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment a child process (e.g. neo4j-admin) gets: this one plus ``overrides``.
+
+    >>> child_environment(NEO4J_HOME="/opt/neo4j")["NEO4J_HOME"]
+    '/opt/neo4j'
+    """
+    return {**os.environ, **overrides}
 
 
 def _whole_number(name: str, value: str | None) -> int | None:

@@ -22,7 +22,6 @@ Example (needs Java and the Neo4j jars, so not run as a doctest)::
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -34,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from flowgraph.config import Environment, child_environment
 from flowgraph.errors import UsageError
 from flowgraph.ingest import LoadSummary, load_files
 from flowgraph.neo4jimport.tables import Table, graph_tables
@@ -56,7 +56,7 @@ class BulkImportResult:
 def find_admin(admin: str | None = None) -> list[str]:
     """The neo4j-admin command: ``admin``, else NEO4J_ADMIN, else ``neo4j-admin`` on PATH, else
     the one scripts/neo4j-local provides (the jars the local server runs on)."""
-    chosen = admin or os.environ.get("NEO4J_ADMIN")
+    chosen = admin or Environment.read().neo4j_admin
     if chosen:
         return [chosen]
     on_path = shutil.which("neo4j-admin")
@@ -189,7 +189,7 @@ def bulk_import(
 
 
 def _run_admin(command: list[str], args: list[str], home: Path) -> None:
-    env = dict(os.environ, NEO4J_HOME=str(home.resolve()))
+    env = child_environment(NEO4J_HOME=str(home.resolve()))
     done = subprocess.run([*command, *args], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
