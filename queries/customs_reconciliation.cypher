@@ -1,7 +1,8 @@
 // Customs reconciliation (SPEC §7): per enterprise, month, direction and product, the mass the
 // current customs register declares (declarations dated in the month, by declarant) against
 // the mass its current import / export rows upload (by the row's month and its lot's product),
-// whatever document the rows name. Masses in kg; difference = uploaded - declared. Nothing
+// whatever document the rows name. Masses in kg; difference = uploaded - declared (to the
+// gram, so sums of the same figures show 0). Nothing
 // without a customs register.
 // @param enterprise_id string = null only this enterprise
 // @param period string = null only this month (YYYY-MM)
@@ -33,5 +34,5 @@ CALL {
 WITH enterprise_id, period, direction, product, sum(declared) AS declared_kg,
      sum(uploaded) AS uploaded_kg
 RETURN enterprise_id, period, direction, product, declared_kg, uploaded_kg,
-       uploaded_kg - declared_kg AS difference_kg
+       round(uploaded_kg - declared_kg, 3) AS difference_kg
 ORDER BY enterprise_id, period, direction, product

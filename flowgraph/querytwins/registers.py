@@ -94,5 +94,5 @@ def customs_reconciliation(data, enterprise_id: str | None = None, period: str |
     keys = ["enterprise_id", "period", "direction", "product"]
     out = both.groupby(keys, as_index=False, dropna=False)[["declared", "uploaded"]].sum()
     out = out.rename(columns={"declared": "declared_kg", "uploaded": "uploaded_kg"})
-    out["difference_kg"] = out["uploaded_kg"] - out["declared_kg"]
+    out["difference_kg"] = (out["uploaded_kg"] - out["declared_kg"]).round(3)
     return data.order(out[RECONCILIATION], keys)

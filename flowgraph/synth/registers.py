@@ -13,7 +13,7 @@ Built from the finished event table, so they agree with it to the tenth of a kil
 Stories (not in the clean world): an export whose declaration customs does not hold
 (CUSTOMS_UNDECLARED), an import declared 2% heavier than uploaded (CUSTOMS_MASS_MISMATCH), a
 declared export no upload shows (UNREPORTED_CUSTOMS), a controlled export without licence and
-one under a group member's licence (UNLICENSED_EXPORT), a licence used to 102%
+one under a licence granted to another member of the exporter's group (UNLICENSED_EXPORT), a licence used to 102%
 (LICENCE_EXCEEDED). Near misses, in the clean world too: a declaration 0.4% off, a licence
 used to 100.3%, the export the day before the control date, and a declaration by an
 enterprise that never uploads.
@@ -135,22 +135,37 @@ def build_registers(
                 "shipment_id": table.at[i, "shipment_id"],
             }
         )
-        # ... and under the licence of another enterprise of its group.
+        # ... and under a licence granted to another member of its group (the group's smelter,
+        # say): licences are granted to a legal person, so this export is unlicensed too.
+        first_shipment = out.intended[-1]["shipment_id"]
         for position in list(candidates):
             j = table.index[position]
             ent = table.at[j, "enterprise_id"]
-            sibling = [
-                number
-                for other, number in numbers.items()
-                if other != ent and groups.get(other) and groups.get(other) == groups.get(ent)
-            ]
-            if not sibling:
+            members = sorted(
+                e for e, g in groups.items() if g and g == groups.get(ent) and e != ent
+            )
+            if not members or table.at[j, "shipment_id"] == first_shipment:
                 continue
             candidates.remove(position)
             key = (table.at[j, "licence_no"], product[j], table.at[j, "country"])
             rows[key]["_used"] -= table.at[j, "mass_kg"]
             touched.add(key)
-            table.at[j, "licence_no"] = sibling[0]
+            number = f"EL{year}G{len(numbers) + 1:04d}"
+            sibling = (number, product[j], table.at[j, "country"])
+            rows[sibling] = {
+                "licence_no": number,
+                "enterprise_id": members[0],
+                "product": product[j],
+                "country": table.at[j, "country"],
+                "quantity_kg": round(table.at[j, "mass_kg"] * 1.2, 1),
+                "valid_from": _iso(control_date),
+                "valid_to": f"{year}-12-31",
+                "end_user": f"end user {table.at[j, 'country']}-group",
+                "_used": 0.0,
+            }
+            licence_keys.append(sibling)
+            touched.add(sibling)
+            table.at[j, "licence_no"] = number
             out.intended.append(
                 {
                     "type": "UNLICENSED_EXPORT",
