@@ -19,13 +19,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 ## demo: synthesise a national year, load it into the embedded store, show what was loaded and found
+## (detect without filters records run 1, so `flowgraph findings`, `review` and `show` have a run to work on)
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/flowgraph synth $(DEMO)/data --seed 7 --scale 1
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db registry load $(DEMO)/data/registry
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db load --quiet $(DEMO)/data/uploads
 	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db uploads --summary
-	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db detect --year 2024
+	$(BIN)/flowgraph --store $(DEMO)/flowgraph.db detect
 
 ## serve: the investigators' workbench on the demo store, http://127.0.0.1:8050 (after make demo)
 serve: $(STAMP)
