@@ -4,15 +4,20 @@ This is deliberately not the production detector library (flowgraph.analysis): i
 implementation, written from the SPEC text, so that the key and the detectors can be held
 against each other. Readable over clever; vectorised enough for a million events.
 
-Measurements (``reo_kg``), where SPEC leaves the measure open:
-TRANSFORM_GAIN produced - consumed; TRANSFORM_LOSS consumed - produced; LOT_OVERDRAWN outflows -
-inflows; TRANSIT_MISMATCH |shipped - received|; UNCONFIRMED_SHIPMENT shipped; STOCK_MISMATCH
-|declared - book|; UNKNOWN_LOT the most any one enterprise handled (max of its inflow and outflow);
-DUPLICATE_LOT the creations after the first; RECEIPT_WITHOUT_SHIPMENT received; TIME_INVERSION
-outflows dated before the first inflow; LINEAGE_CYCLE REO produced by the batches inside the
-cycle; UNTRACEABLE_EXPORT export REO x untraceable share; UNDESIGNATED_EXTRACTION extracted;
-UNDESIGNATED_SMELTING the batch's produced REO; UNDESIGNATED_SUPPLY received; QUOTA_EXCEEDED the
-excess over the quota; the cross_register types: see :mod:`.registers`.
+It imports nothing from flowgraph.analysis (tests/synth/test_oracle_independent.py) and is
+held equal to the detectors on random tangles (tests/synth/test_oracle_agrees.py); where the
+two readings differed, SPEC and the README decided.
+
+Measurements (``reo_kg``), as the README states them: TRANSFORM_GAIN produced - consumed;
+TRANSFORM_LOSS consumed - produced; LOT_OVERDRAWN outflows - inflows (never below 0);
+TRANSIT_MISMATCH |shipped - received| kg at the shipped REO per kg; UNCONFIRMED_SHIPMENT
+shipped; STOCK_MISMATCH |declared - book| kg at the lot's REO %; UNKNOWN_LOT the most any one
+enterprise handled (max of its inflow and outflow); DUPLICATE_LOT the creations after the first
+(each at its own grade); RECEIPT_WITHOUT_SHIPMENT received; TIME_INVERSION outflows dated before
+the first inflow; LINEAGE_CYCLE REO produced into the cycle's lots; UNTRACEABLE_EXPORT export REO
+x untraceable share; UNDESIGNATED_EXTRACTION extracted; UNDESIGNATED_SMELTING the batch's
+produced REO (consumed if it produced nothing); UNDESIGNATED_SUPPLY the offending rows' REO;
+QUOTA_EXCEEDED the excess over the quota; the cross_register types: see :mod:`.registers`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from flowgraph.model import (
     Registry,
 )
 from flowgraph.synth.oracle.balance import _batches, _overdrawn, _stock
-from flowgraph.synth.oracle.common import row_product, row_reo
+from flowgraph.synth.oracle.common import row_pct, row_product
 from flowgraph.synth.oracle.lineage import _cycles, _lots, _quotas, _untraceable_exports, lot_shares
 from flowgraph.synth.oracle.registers import cross_register
 from flowgraph.synth.oracle.shipments import _shipments
@@ -73,7 +78,8 @@ def reference_findings(
     ev.loc[has_batch, "batch_id"] = (
         ev.loc[has_batch, "enterprise_id"].astype(str) + _SEP + ev.loc[has_batch, "batch_id"]
     )
-    ev["reo"] = row_reo(ev)
+    ev["pct"] = row_pct(ev)
+    ev["reo"] = (ev["mass_kg"] * ev["pct"] / 100.0).fillna(0.0)
     ev["prod"] = row_product(ev)
     uploads = set(zip(ev["enterprise_id"], ev["period"], strict=True))
     out: list[dict] = []

@@ -67,7 +67,8 @@ def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict
                     period=r["period"],
                     enterprise_id=r["ent"],
                     batch_id=batch,
-                    reo_kg=r["produce"],
+                    # README: the REO it produced, the REO consumed if it produced nothing
+                    reo_kg=r["produce"] if r["produce"] > 0 else r["consume"],
                     detail="mineral product smelted by an enterprise not designated for smelting",
                 )
             )
@@ -104,7 +105,7 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
             period=r["period"],
             enterprise_id=ent,
             lot_id=lot,
-            reo_kg=r["r_out"] - r["r_in"],
+            reo_kg=max(r["r_out"] - r["r_in"], 0.0),  # SPEC: reo_kg >= 0
             detail=f"outflows {r['m_out']:.1f} kg exceed inflows {r['m_in']:.1f} kg",
         )
         for (ent, lot), r in bad.iterrows()
@@ -117,7 +118,7 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         return []
     decl = (
         stock.groupby(["enterprise_id", "lot_id", "period"])
-        .agg(declared=("mass_kg", "sum"), reo=("reo", "sum"))
+        .agg(declared=("mass_kg", "sum"), pct=("pct", "first"))
         .reset_index()
     )
     sign = ev["event_type"].map(
@@ -143,7 +144,7 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
     bad = merged[diff > np.maximum(tol.stock_pct / 100 * merged["book"].abs(), tol.stock_min_kg)]
     out = []
     for _, r in bad.iterrows():
-        pct = r["reo"] / r["declared"] if r["declared"] > 0 else 0.0
+        pct = 0.0 if pd.isna(r["pct"]) else r["pct"] / 100.0  # the lot's REO % (README)
         d = abs(r["declared"] - r["book"])
         out.append(
             _f(

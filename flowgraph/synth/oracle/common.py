@@ -26,18 +26,21 @@ def _creations(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def row_reo(ev: pd.DataFrame) -> pd.Series:
-    """REO kg of every row (SPEC §1): mass x the lot's reo_pct from the event that created it
-    (the earliest one); a creating row by its own reo_pct (README: a second creation keeps its
-    own grade); a row of a lot no event created by its own reo_pct, else its product's typical
-    one; 0 when none of these gives a %."""
+    """REO kg of every row (SPEC §1): mass x row_pct / 100, 0 when no % applies."""
+    return (ev["mass_kg"] * row_pct(ev) / 100.0).fillna(0.0)
+
+
+def row_pct(ev: pd.DataFrame) -> pd.Series:
+    """The REO % of every row (SPEC §1): the lot's reo_pct from the event that created it (the
+    earliest one); a creating row its own reo_pct (README: a second creation keeps its own
+    grade); a row of a lot no event created its own reo_pct, else its product's typical one."""
     created = _creations(ev)
     graded = created[created["reo_pct"].notna()].drop_duplicates("lot_id")
     pct = ev["lot_id"].map(graded.set_index("lot_id")["reo_pct"])
     own = ev["event_type"].isin(CREATING_TYPES) & ev["reo_pct"].notna()
     pct = pct.where(~own, ev["reo_pct"])
     typical = ev["product"].map({c: p.typical_reo_pct for c, p in PRODUCTS.items()})
-    pct = pct.fillna(ev["reo_pct"]).fillna(typical)
-    return (ev["mass_kg"] * pct.astype(float) / 100.0).fillna(0.0)
+    return pct.fillna(ev["reo_pct"]).fillna(typical).astype(float)
 
 
 def row_product(ev: pd.DataFrame) -> pd.Series:

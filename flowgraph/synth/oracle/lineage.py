@@ -79,11 +79,13 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _cycles(ev: pd.DataFrame) -> list[dict]:
+def _cycle_groups(ev: pd.DataFrame) -> tuple[list[set], pd.DataFrame]:
+    """The groups of lots that derive from each other (consume -> produce), and the produce
+    rows (batch_id, lot_id, reo, period, enterprise_id, date)."""
     rows = ev[ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna()]
     cons = rows[rows["event_type"] == "consume"][["batch_id", "lot_id"]]
     prod = rows[rows["event_type"] == "produce"][
-        ["batch_id", "lot_id", "reo", "period", "enterprise_id"]
+        ["batch_id", "lot_id", "reo", "period", "enterprise_id", "date"]
     ]
     edges = cons.merge(prod, on="batch_id", suffixes=("_in", "_out"))
     # Only lots with both a parent and a child can sit on a cycle: peel the rest off first.
@@ -96,20 +98,28 @@ def _cycles(ev: pd.DataFrame) -> list[dict]:
         edges = edges[keep]
     graph = nx.DiGraph()
     graph.add_edges_from(zip(edges["lot_id_in"], edges["lot_id_out"], strict=True))
-    out = []
+    groups = []
     for comp in nx.strongly_connected_components(graph):
         if len(comp) == 1:
             (node,) = comp
             if not graph.has_edge(node, node):
                 continue
-        inside = edges[edges["lot_id_in"].isin(comp) & edges["lot_id_out"].isin(comp)]
-        batches = set(inside["batch_id"])
-        made = prod[prod["batch_id"].isin(batches) & prod["lot_id"].isin(comp)]
+        groups.append(set(comp))
+    return groups, prod
+
+
+def _cycles(ev: pd.DataFrame) -> list[dict]:
+    groups, prod = _cycle_groups(ev)
+    out = []
+    for comp in groups:
+        # README: REO produced into the cycle's lots (by any batch); period = the month of the
+        # last such produce row, whose enterprise closed the cycle
+        made = prod[prod["lot_id"].isin(comp)].sort_values("date", kind="stable")
         out.append(
             _f(
                 "LINEAGE_CYCLE",
                 period=made["period"].max(),
-                enterprise_id=made["enterprise_id"].iloc[0] if len(made) else None,
+                enterprise_id=made["enterprise_id"].iloc[-1] if len(made) else None,
                 lot_id=min(comp),
                 reo_kg=made["reo"].sum(),
                 detail=f"lots {', '.join(sorted(comp))} derive from each other",
@@ -147,6 +157,9 @@ def lot_shares(ev: pd.DataFrame, registry: Registry) -> pd.Series:
     denom = np.maximum(made, used)
     weight = np.clip(c_reo, 1e-12, None)
     wsum = np.bincount(lot_codes, weights=weight, minlength=len(lots))
+    # README: lots on a lineage cycle get share 0 (inputs at 0 for what derives from them)
+    groups, _ = _cycle_groups(ev)
+    on_cycle = np.isin(lots, sorted(set().union(*groups))) if groups else np.zeros(len(lots), bool)
     share = np.zeros(len(lots))
     for _ in range(500):
         inp = np.where(k_known, share[np.minimum(k_lot, len(lots) - 1)], 0.0) * k_reo
@@ -158,6 +171,7 @@ def lot_shares(ev: pd.DataFrame, registry: Registry) -> pd.Series:
         )
         row = np.where(is_prod, bshare[p_batch], base)
         new = np.bincount(lot_codes, weights=row * weight, minlength=len(lots)) / wsum
+        new[on_cycle] = 0.0
         if np.allclose(new, share, atol=1e-12, rtol=0):
             share = new
             break

@@ -28,7 +28,8 @@ def _shipments(ev: pd.DataFrame, registry: Registry, uploads: set, tol: Toleranc
                 period=r["period_r"],
                 enterprise_id=r["ent_s"],
                 shipment_id=sid,
-                reo_kg=abs(r["reo_s"] - r["reo_r"]),
+                # README: |shipped - received| kg x the shipment's (shipped) REO per kg
+                reo_kg=diff[sid] * (r["reo_s"] / r["mass_s"] if r["mass_s"] > 0 else 0.0),
                 detail=f"shipped {r['mass_s']:.1f} kg, received {r['mass_r']:.1f} kg",
             )
         )
@@ -95,35 +96,38 @@ def _has_uploads(ent: pd.Series, period: pd.Series, uploads: set, other) -> np.n
 
 
 def _supply(ev: pd.DataFrame, registry: Registry, recvs: pd.DataFrame) -> list[dict]:
+    """SPEC: a receipt of a mineral product whose sender has no lawful custody of the lot, or a
+    receipt of any product from a sender absent from the registry; one finding per receipt
+    shipment, REO of the offending rows (README)."""
     known = set(registry.enterprises["enterprise_id"])
-    mineral = recvs[recvs["prod"].isin(MINERAL_PRODUCTS)]
-    if mineral.empty:
-        return []
     created = ev[ev["event_type"].isin(CREATING_TYPES)]
     valid = _valid_origin(created, registry) | (created["event_type"] == "produce").to_numpy()
     custody = set(zip(created["enterprise_id"][valid], created["lot_id"][valid], strict=True))
     got = ev[ev["event_type"] == "receive"]
     custody |= set(zip(got["enterprise_id"], got["lot_id"], strict=True))
-    out = []
+    got = got[got["shipment_id"].notna()]
+    unknown = ~got["counterparty_id"].isin(known)
     lawful = pd.Series(
-        [(c, lot) in custody for c, lot in zip(mineral["cp"], mineral["lot"], strict=True)],
-        index=mineral.index,
+        [(c, lot) in custody for c, lot in zip(got["counterparty_id"], got["lot_id"], strict=True)],
+        index=got.index,
         dtype=bool,
     )
-    for sid, r in mineral[~(lawful & mineral["cp"].isin(known))].iterrows():
-        if r["cp"] not in known:
-            why = f"sender {r['cp']} is not in the registry"
-        elif (r["cp"], r["lot"]) not in custody:
-            why = f"sender {r['cp']} has no lawful custody of lot {r['lot']}"
+    bad = got[unknown | (got["prod"].isin(MINERAL_PRODUCTS) & ~lawful)]
+    out = []
+    for (_, sid, sender), grp in bad.groupby(
+        ["enterprise_id", "shipment_id", "counterparty_id"], sort=False
+    ):
+        if sender not in known:
+            why = f"sender {sender} is not in the registry"
         else:
-            continue
+            why = f"sender {sender} has no lawful custody of lot {grp['lot_id'].iloc[0]}"
         out.append(
             _f(
                 "UNDESIGNATED_SUPPLY",
-                period=r["period"],
-                enterprise_id=r["cp"],
+                period=grp["period"].min(),
+                enterprise_id=sender,
                 shipment_id=sid,
-                reo_kg=r["reo"],
+                reo_kg=grp["reo"].sum(),
                 detail=why,
             )
         )
