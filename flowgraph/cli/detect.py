@@ -6,7 +6,13 @@ import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
-from flowgraph.cli.options import format_option, output_file, parse_key_values, parse_period
+from flowgraph.cli.options import (
+    format_for_output,
+    format_option,
+    output_file,
+    parse_key_values,
+    parse_period,
+)
 from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES
 from flowgraph.spreadsheet import frame_to_csv
@@ -87,6 +93,7 @@ def detect(
     from flowgraph.investigations import compare_with_latest, detect_run
 
     output_file(output)  # before any work: a folder that does not exist is exit 2
+    fmt = format_for_output(fmt, output, ("table", "jsonl", "csv"))
     tol = tolerances_from(app.config, tolerance)
     store = app.store()
     registry = store.registry()

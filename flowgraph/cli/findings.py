@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app
-from flowgraph.cli.options import format_option
+from flowgraph.cli.options import format_for_output, format_option
 from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_TYPES
 
@@ -83,6 +83,7 @@ def findings(
     """
     from flowgraph.investigations import finding_history, list_findings
 
+    fmt = format_for_output(fmt, output, ("table", "jsonl", "csv", "xlsx"))
     if fmt == "xlsx" and not output:
         raise UsageError("--format xlsx needs -o FILE.xlsx")
     store = app.store()

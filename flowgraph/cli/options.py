@@ -62,3 +62,42 @@ def output_file(value: str | None, *, what: str = "out.csv") -> Path | None:
     if not path.parent.exists():
         raise UsageError(f"{value}: folder {path.parent} does not exist")
     return path
+
+
+# What an output file's suffix says its format is.
+SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+                  ".xlsx": "xlsx"}  # fmt: skip
+
+
+def format_for_output(fmt: str, output: str | None, choices: tuple[str, ...]) -> str:
+    """The format to write: ``--format`` when given, else the one ``-o FILE``'s suffix names
+    (``out.xlsx`` -> xlsx), else the default. A suffix that contradicts ``--format``, or names a
+    format the command cannot write, is a UsageError (exit 2) instead of a file whose name lies.
+
+    >>> format_for_output("table", None, ("table", "csv"))
+    'table'
+    """
+    if output is None:
+        return fmt
+    suffix = Path(output).suffix.lower()
+    implied = SUFFIX_FORMATS.get(suffix)
+    given = click.get_current_context().get_parameter_source("fmt")
+    if given is not None and given.name != "DEFAULT":  # --format on the command line / env
+        if implied is not None and implied != fmt and not (implied == "jsonl" and fmt == "json"):
+            raise UsageError(
+                f"-o {output}: a {suffix} file is {implied}, but --format is {fmt}; "
+                f"name the file for its format (e.g. {Path(output).stem}{_suffix(fmt)})"
+            )
+        return fmt
+    if implied is None:
+        return fmt
+    if implied not in choices:
+        raise UsageError(
+            f"-o {output}: this command writes {', '.join(choices)}, not {implied}; "
+            "choose one with --format"
+        )
+    return implied
+
+
+def _suffix(fmt: str) -> str:
+    return {"table": ".txt", "jsonl": ".jsonl", "json": ".json"}.get(fmt, f".{fmt}")

@@ -252,3 +252,39 @@ def test_synth_into_an_unwritable_place_exits_2(tmp_path):
     result = CliRunner().invoke(cli, ["synth", "/proc/xx", "--scale", "1"])
     assert result.exit_code == 2, result.output
     assert "/proc/xx" in result.output and "Internal error" not in result.output
+
+
+# -- item 14: -o FILE's suffix picks the format; a contradicting one is refused ----------------
+
+
+def test_output_suffix_picks_the_format(store_path):
+    result = run(store_path, "detect", "-o", "found.csv")
+    assert result.exit_code == 0, result.output
+    assert Path("found.csv").read_text("utf-8").startswith("type,family,period,enterprise_id")
+    result = run(store_path, "detect", "-o", "found.jsonl")
+    assert result.exit_code == 0, result.output
+    assert Path("found.jsonl").read_text("utf-8") == ""  # no findings: no lines, not "No findings."
+    result = run(store_path, "findings", "-o", "found.xlsx")
+    assert result.exit_code == 0, result.output
+    assert Path("found.xlsx").read_bytes()[:2] == b"PK"  # a real workbook, not a text table
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["detect", "--format", "csv", "-o", "x.jsonl"],
+         "Error: -o x.jsonl: a .jsonl file is jsonl, but --format is csv; name the file for its "
+         "format (e.g. x.csv)"),
+        (["detect", "-o", "x.xlsx"],
+         "Error: -o x.xlsx: this command writes table, jsonl, csv, not xlsx; choose one with "
+         "--format"),
+        (["findings", "--format", "table", "-o", "x.xlsx"],
+         "Error: -o x.xlsx: a .xlsx file is xlsx, but --format is table; name the file for its "
+         "format (e.g. x.txt)"),
+    ],
+)  # fmt: skip
+def test_output_suffix_contradicting_the_format_exits_2(store_path, args, says):
+    result = run(store_path, *args)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1] == says
+    assert not list(Path(".").glob("x.*"))
