@@ -230,6 +230,11 @@ def _report(
     summary.warnings.extend(warnings)
     if result is not None:
         summary.results.append(result)
+        if result.reverts_to is not None:  # shown with -q too: it undoes a correction
+            summary.warnings.append(
+                f"{result.file_name} reverts {result.enterprise_id} {result.period} to the content "
+                f"of revision {result.reverts_to}: the corrections loaded since are undone"
+            )
         for value, where in named.items():
             summary.named.setdefault(value, where)
     else:

@@ -64,6 +64,8 @@ def _print_summary(summary: LoadSummary, quiet: bool) -> None:
                 if result.status == "unchanged"
                 else f"{result.events:,} events, revision {result.revision}"
             )
+            if result.reverts_to is not None:
+                what += f"; reverts {result.period} to the content of revision {result.reverts_to}"
             click.echo(
                 f"{result.status:<10} {result.file_name}  "
                 f"({result.enterprise_id} {result.period}, {what})"

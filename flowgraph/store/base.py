@@ -21,6 +21,8 @@ class LoadResult:
     events: int
     revision: int
     upload_id: int | None = None
+    # a new revision whose content equals an earlier, superseded revision: that revision's number
+    reverts_to: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,13 @@ the revision number and the cross-upload id checks cannot drift between SQLite a
 >>> upload = Upload("mar.csv", "b" * 64, "E1", "2024-03", ev)
 >>> first = StoredUpload(upload_id=4, sha256="a" * 64, revision=1, current=True)
 >>> decide_save(upload, [first], EnterpriseKeys())
-SaveDecision(status='superseded', revision=2, supersedes=4)
+SaveDecision(status='superseded', revision=2, supersedes=4, reverts_to=None)
 >>> decide_save(upload, [], EnterpriseKeys()).status
 'loaded'
+>>> second = StoredUpload(upload_id=5, sha256="c" * 64, revision=2, current=True)
+>>> old = StoredUpload(upload_id=4, sha256="b" * 64, revision=1, current=False)
+>>> decide_save(upload, [old, second], EnterpriseKeys())
+SaveDecision(status='superseded', revision=3, supersedes=5, reverts_to=1)
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class SaveDecision:
     status: str
     revision: int
     supersedes: int | None = None
+    reverts_to: int | None = None  # the superseded revision whose content this one repeats
 
     @property
     def writes(self) -> bool:
@@ -64,6 +69,7 @@ class SaveDecision:
             len(upload.events),
             self.revision,
             upload_id if self.writes else None,
+            self.reverts_to,
         )
 
 
@@ -96,9 +102,12 @@ def decide_save(
     if problems:
         raise InputError(problems)
     revision = max((h.revision for h in history), default=0) + 1
+    # Same bytes as a superseded revision: a valid new revision, but it undoes the corrections
+    # loaded since, so the load says so (an old file reloaded by mistake).
+    reverts = max((h.revision for h in history if h.sha256 == upload.sha256), default=None)
     if current is None:
-        return SaveDecision("loaded", revision)
-    return SaveDecision("superseded", revision, current.upload_id)
+        return SaveDecision("loaded", revision, reverts_to=reverts)
+    return SaveDecision("superseded", revision, current.upload_id, reverts)
 
 
 def registry_digest(registry: Registry) -> str:

@@ -115,3 +115,25 @@ def test_batch_with_only_produce_or_only_consume_rows_loads_and_is_found(run):
         if f.get("batch_id")
     }
     assert by_batch == {"B-LOSS": "TRANSFORM_LOSS", "B-GAIN": "TRANSFORM_GAIN"}
+
+
+# -- item 13: an old file whose content equals a superseded revision -------------------------
+
+
+def test_reloading_a_superseded_revision_says_it_reverts_the_month(run):
+    first = f"1,extract,2024-06-02,{MINE},L1,BAST_CONC,1000,60,LIC-1,,,"
+    write("jun.csv", first)
+    assert run("load", "jun.csv").exit_code == 0
+    write("jun-fixed.csv", first.replace(",1000,", ",1200,"))
+    result = run("load", "jun-fixed.csv")
+    assert "reverts" not in result.output  # a correction is no revert: the near miss
+    write("jun.csv", first)  # the old file again, by mistake
+    result = run("load", "-q", "jun.csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"Warning: jun.csv reverts {MINE} 2024-06 to the content of revision 1: the corrections "
+        "loaded since are undone",
+        "1 file: 0 loaded, 1 superseded, 0 unchanged, 0 rejected; 1 events",
+    ]
+    result = run("uploads")
+    assert result.exit_code == 0

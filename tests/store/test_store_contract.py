@@ -147,6 +147,10 @@ def test_revision_after_revision_counts_on_and_identical_to_current_is_unchanged
     again = any_store.save_upload(make_upload(sha="a" * 64, name="a-again.csv"))
     assert (again.status, again.revision) == ("superseded", 4)
     assert any_store.uploads(include_history=True)["current"].tolist() == [False] * 3 + [True]
+    # ... and it says so: it undoes the corrections of revisions 2 and 3 (issue 14)
+    assert again.reverts_to == 1
+    fresh = any_store.save_upload(make_upload(sha="d" * 64, name="d.csv"))
+    assert (fresh.revision, fresh.reverts_to) == (5, None)
 
 
 def test_event_id_reused_in_another_period_is_rejected_with_location(any_store):
