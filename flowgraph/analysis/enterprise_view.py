@@ -37,11 +37,14 @@ OUTFLOWS = ("shipped", "exported", "consumed", "lost")
 BALANCE_COLUMNS = ("period", *FLOW_KINDS, "stock", "declared_stock")
 
 
-def monthly_balance(events: pd.DataFrame, enterprise_id: str) -> pd.DataFrame:
+def monthly_balance(
+    events: pd.DataFrame, enterprise_id: str, *, reo: pd.Series | None = None
+) -> pd.DataFrame:
     """Per month of the enterprise's uploads: kg REO created, received, produced, shipped,
     exported, consumed, lost; ``stock`` = running book stock; ``declared_stock`` = its stock
-    rows. Months in order; empty frame when the enterprise has no rows."""
-    reo = reo_kg(events).fillna(0.0)
+    rows. Months in order; empty frame when the enterprise has no rows. ``reo``: each row's kg
+    REO when the caller has it (a prepared view's ``row_reo``), else computed here."""
+    reo = (reo_kg(events) if reo is None else reo).fillna(0.0)
     own = events["enterprise_id"] == enterprise_id
     rows = events.loc[own, ["period", "event_type"]].assign(reo=reo[own])
     if rows.empty:
@@ -58,12 +61,14 @@ def monthly_balance(events: pd.DataFrame, enterprise_id: str) -> pd.DataFrame:
     return out.reset_index()[list(BALANCE_COLUMNS)]
 
 
-def counterparties(events: pd.DataFrame, enterprise_id: str) -> pd.DataFrame:
+def counterparties(
+    events: pd.DataFrame, enterprise_id: str, *, reo: pd.Series | None = None
+) -> pd.DataFrame:
     """The enterprise's trading partners as it reports them: per counterparty and direction
     (``out`` = it shipped, ``in`` = it received), tonnes REO, kg and the number of shipments.
 
-    Largest first."""
-    reo = reo_kg(events).fillna(0.0)
+    Largest first; ``reo`` as for monthly_balance."""
+    reo = (reo_kg(events) if reo is None else reo).fillna(0.0)
     mask = (events["enterprise_id"] == enterprise_id) & events["event_type"].isin(
         ("ship", "receive")
     )

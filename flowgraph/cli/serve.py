@@ -52,5 +52,5 @@ def serve(app: AppContext, host: str, port: int, password_file: str | None,
     store = app.store()
     web = create_app(store, config)
     click.echo(f"flowgraph workbench on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    web.workbench.snapshot()  # read the store before the first page is asked for
+    web.workbench.warm()  # read the store and prepare the first pages before listening
     web.run(host=host, port=port, debug=False)

@@ -15,6 +15,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flowgraph.web.config import ServeConfig
 
 
@@ -25,4 +28,24 @@ def create_app(store, config: ServeConfig | None = None):
     return build_app(store, config or ServeConfig())
 
 
-__all__ = ["ServeConfig", "create_app"]
+@contextmanager
+def serving(app, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` from a background thread (port 0: a free one); yields its base URL.
+
+    For tests, benchmarks and notebooks; ``flowgraph serve`` runs the app in the foreground.
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+__all__ = ["ServeConfig", "create_app", "serving"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from flowgraph.model import Registry
@@ -22,6 +23,8 @@ class Snapshot:
     def __init__(self, events: pd.DataFrame, registry: Registry):
         self.events = events
         self.registry = registry
+        self._flows: dict[tuple, pd.DataFrame] = {}
+        self._flows_lock = threading.Lock()
 
     @cached_property
     def view(self):
@@ -38,6 +41,36 @@ class Snapshot:
     @property
     def shares(self) -> pd.Series:
         return self.view.shares
+
+    @cached_property
+    def by_enterprise(self) -> dict[str, np.ndarray]:
+        """Row positions of each enterprise's events (its pages read only those)."""
+        return self.events.groupby("enterprise_id", sort=False).indices
+
+    def enterprise_rows(self, enterprise_id: str) -> pd.DataFrame:
+        """The enterprise's current events with their kg REO (column ``reo``)."""
+        rows = self.by_enterprise.get(enterprise_id, np.array([], dtype=np.int64))
+        return self.events.iloc[rows].assign(reo=self.view.row_reo[rows])
+
+    def flow_table(
+        self,
+        *,
+        by: str = "role",
+        year: int | None = None,
+        period: str | None = None,
+        product_family: str | None = None,
+        province: str | None = None,
+    ) -> pd.DataFrame:
+        """``reports.flows.flow_table`` for these choices, computed once per snapshot."""
+        from flowgraph.reports.flows import flow_table
+
+        choices = {"by": by, "year": year, "period": period, "product_family": product_family,
+                   "province": province}  # fmt: skip
+        key = tuple(choices.items())
+        with self._flows_lock:
+            if key not in self._flows:
+                self._flows[key] = flow_table(self.view, self.registry, **choices)
+            return self._flows[key]
 
     @cached_property
     def query_data(self):
@@ -81,21 +114,41 @@ class Workbench:
         self._snapshot: Snapshot | None = None
 
     def _state(self) -> tuple:
+        """What identifies the store's current data: the current uploads and registry version
+        (two small reads; the events are read again only when these change)."""
         uploads = self.store.uploads()
         ids = tuple(sorted(int(i) for i in uploads["upload_id"])) if len(uploads) else ()
-        registry = self.store.registry()
-        from flowgraph.store.decision import registry_digest
-
-        return ids, registry_digest(registry), registry
+        return ids, self.store.registry_version()
 
     def snapshot(self) -> Snapshot:
-        """The current data, re-read only when uploads or registry changed."""
+        """The current data, re-read only when uploads or registry changed; checked once per
+        request (a page and its callbacks are several requests)."""
+        import flask
+
+        if flask.has_request_context() and "fg_snapshot" in flask.g:
+            return flask.g.fg_snapshot
         with self._lock:
-            ids, digest, registry = self._state()
-            if self._snapshot is None or self._key != (ids, digest):
-                self._snapshot = Snapshot(self.store.events(), registry)
-                self._key = (ids, digest)
-            return self._snapshot
+            key = self._state()
+            if self._snapshot is None or self._key != key:
+                self._snapshot = Snapshot(self.store.events(), self.store.registry())
+                self._key = key
+            snapshot = self._snapshot
+        if flask.has_request_context():
+            flask.g.fg_snapshot = snapshot
+        return snapshot
+
+    def warm(self) -> Snapshot:
+        """Read the store and compute what the first pages need (`flowgraph serve` does this
+        before it listens): the prepared view's shares, the twins' graph view, the default
+        Sankey."""
+        snapshot = self.snapshot()
+        snapshot.view.shares  # noqa: B018 - computed now, kept on the view
+        snapshot.query_data.lots  # noqa: B018
+        snapshot.by_enterprise  # noqa: B018
+        periods = sorted(set(snapshot.events["period"].dropna()))
+        if periods:
+            snapshot.flow_table(year=int(periods[-1][:4]))
+        return snapshot
 
     def findings(self) -> pd.DataFrame:
         """The latest recorded run's findings."""

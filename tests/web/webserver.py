@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,19 +21,12 @@ def browser_missing() -> str | None:
 @contextmanager
 def serving(store, config=None):
     """The workbench on 127.0.0.1:<free port>; yields (base_url, app)."""
-    from werkzeug.serving import make_server
-
     from flowgraph.web import ServeConfig, create_app
+    from flowgraph.web import serving as serve_app
 
     app = create_app(store, config or ServeConfig(reviewer="tester"))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve_app(app) as base:
+        yield base, app
 
 
 @contextmanager

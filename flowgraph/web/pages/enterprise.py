@@ -89,12 +89,13 @@ def layout(page, args, query):
     quotas = quotas.assign(
         activity=quotas["activity"].map(lambda a: _(a) if isinstance(a, str) else a)
     )
-    balance = monthly_balance(snap.events, eid)
+    own = snap.enterprise_rows(eid)  # its rows only, with their REO from the prepared view
+    balance = monthly_balance(own, eid, reo=own["reo"])
     years = sorted({p[:4] for p in balance["period"]}) if not balance.empty else []
     year = int(query.get("year") or (years[-1] if years else 0) or 0)
     burn = page.wb.query("quota_burndown", {"enterprise_id": eid, "year": year}) if year else None
     around = page.wb.query("findings_around_enterprise", {"enterprise_id": eid})
-    partners = counterparties(snap.events, eid)
+    partners = counterparties(own, eid, reo=own["reo"])
     uploads = page.wb.store.uploads(include_history=True)
     uploads = uploads[uploads["enterprise_id"] == eid].sort_values(["period", "revision"])
     quota_part = (
@@ -154,7 +155,11 @@ def layout(page, args, query):
             ),
             ui.section(
                 _("Monthly REO balance"),
-                dcc.Graph(figure=_balance_figure(balance, _), config={"displaylogo": False}),
+                dcc.Graph(
+                    id="ent-balance",
+                    figure=_balance_figure(balance, _),
+                    config={"displaylogo": False},
+                ),
                 note=_(
                     "Created (extracted, imported), received and produced are inflows; "
                     "shipped, exported, consumed and lost are outflows; book stock is the "

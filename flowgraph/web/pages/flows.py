@@ -79,7 +79,7 @@ def flow_figure(wb, lang: str, year, period, province, family, by):
     """The Sankey figure and a one-line summary for the chosen window and filters."""
     from flowgraph.errors import FlowgraphError
     from flowgraph.i18n import translator
-    from flowgraph.reports.flows import flow_table, window_label
+    from flowgraph.reports.flows import window_label
     from flowgraph.reports.sankey import sankey_figure
 
     _ = translator(lang)
@@ -87,9 +87,9 @@ def flow_figure(wb, lang: str, year, period, province, family, by):
     if period and year and not str(period).startswith(str(year)):
         year = None  # a month chosen in another year: the month wins
     try:
-        table = flow_table(snap.view, snap.registry, by=by or "role",
-                           period=period or None, year=int(year) if year and not period else None,
-                           product_family=family or None, province=province or None)  # fmt: skip
+        table = snap.flow_table(by=by or "role", period=period or None,
+                                year=int(year) if year and not period else None,
+                                product_family=family or None, province=province or None)  # fmt: skip
     except FlowgraphError as e:
         return {}, str(e)
     window = window_label(period or None, int(year) if year and not period else None)
