@@ -4,7 +4,9 @@ Loads the cached synthetic year into a fresh embedded store and records a detect
 timed), starts the workbench as ``flowgraph serve`` does (the store read before listening:
 timed as "server start": the store read, the prepared view and the default Sankey), then opens each page in Chromium and times from the navigation to
 the moment the page's main content is drawn (grid rows, graph canvas, Sankey nodes): the
-first visit (derived tables computed then) and a second one. Target (issue #13): each page
+first visit, a second one, and following an in-app link (from the Search page, its scripts
+already loaded: what clicking through the workbench costs). A page load includes parsing
+~8 MB of JavaScript (plotly.js 4.8 MB, AG Grid, Cytoscape), which a starved CPU makes slow. Target (issue #13): each page
 < 1.5 s after the server has started.
 
     python benchmarks/serve.py --scale 100
@@ -66,6 +68,27 @@ def first_render(drv, url: str, selectors: tuple[str, ...]) -> float:
     return drv.execute_script("return performance.now()") / 1000.0
 
 
+def in_app(drv, base: str, path: str, selectors: tuple[str, ...]) -> float:
+    """Seconds from following an in-app link (from the light Search page, scripts already
+    loaded) to every selector being visible: what a user clicking through the workbench
+    waits."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    drv.get(base + "/search")
+    wait = WebDriverWait(drv, 300, poll_frequency=0.02)
+    wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "main h1")))
+    started = drv.execute_script(
+        "const t = performance.now(); window.history.pushState({}, '', arguments[0]);"
+        "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate')); return t;",
+        path,
+    )
+    for css in selectors:
+        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+    return (drv.execute_script("return performance.now()") - started) / 1000.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=100)
@@ -101,7 +124,11 @@ def main() -> None:
                 for name, path in paths.items():
                     first = first_render(drv, base + path, READY[name])
                     again = first_render(drv, base + path, READY[name])
-                    print(f"{name:14} first {first:5.2f} s, again {again:5.2f} s  ({path})")
+                    link = in_app(drv, base, path, READY[name])
+                    print(
+                        f"{name:14} page load {first:5.2f} s, again {again:5.2f} s, "
+                        f"in-app link {link:5.2f} s  ({path})"
+                    )
             finally:
                 drv.quit()
         print(f"peak memory    {peak_rss_mb():,.0f} MB (server process)")

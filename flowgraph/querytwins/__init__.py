@@ -95,11 +95,38 @@ class QueryData:
             | set(ev["counterparty_id"].dropna())
         )
 
+    @cached_property
+    def by_enterprise(self) -> dict:
+        """Row positions of each enterprise's events."""
+        return self.events.groupby("enterprise_id", sort=False).indices
+
+    def rows_of(self, enterprise_id: str) -> pd.DataFrame:
+        """One enterprise's events (empty frame for an unknown one)."""
+        import numpy as np
+
+        return self.events.iloc[self.by_enterprise.get(enterprise_id, np.array([], dtype=int))]
+
+    @cached_property
+    def shipment_links(self) -> pd.DataFrame:
+        """Distinct (shipment_id, counterparty_id) of the ship and receive rows: a Shipment
+        node's TO / FROM links (shipment nodes are shared by id)."""
+        ev = self.events
+        rows = ev.loc[
+            ev["event_type"].isin(("ship", "receive")), ["shipment_id", "counterparty_id"]
+        ]
+        return rows.dropna(subset=["shipment_id"]).drop_duplicates().reset_index(drop=True)
+
+    @cached_property
+    def shipment_nodes(self) -> set[str]:
+        """The shipment ids the graph has nodes for (ship / receive rows; exports make none)."""
+        return set(self.shipment_links["shipment_id"])
+
     def with_findings(self, findings) -> QueryData:
         """A QueryData over the same events and registry (sharing what is already derived from
         them) with other findings: a new detection run does not re-derive the graph view."""
         other = QueryData(self.events, self.registry, findings)
-        for name in ("lots", "lineage", "registered", "enterprise_ids"):
+        for name in ("lots", "lineage", "registered", "enterprise_ids", "by_enterprise",
+                     "shipment_links", "shipment_nodes"):  # fmt: skip
             other.__dict__[name] = getattr(self, name)  # cached_property storage: shared
         return other
 

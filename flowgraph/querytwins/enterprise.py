@@ -16,8 +16,8 @@ OUT_TYPES = ("ship", "export", "consume", "loss")
 def enterprise_monthly_balance(data, enterprise_id: str, year: int) -> pd.DataFrame:
     """One enterprise's REO in, out, net and declared stock per month of ``year``."""
     columns = ["period", "reo_in_kg", "reo_out_kg", "net_kg", "declared_stock_reo_kg", "events"]
-    ev = data.events
-    rows = ev[(ev["enterprise_id"] == enterprise_id) & ev["period"].str.startswith(f"{year}-")]
+    own = data.rows_of(enterprise_id)
+    rows = own[own["period"].str.startswith(f"{year}-")]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     reo = lot_reo_kg(rows, data.lots)
@@ -41,10 +41,10 @@ def quota_burndown(data, enterprise_id: str, year: int) -> pd.DataFrame:
     columns = ["activity", "period", "used_t", "cumulative_t", "quota_t", "remaining_t"]
     quotas = data.registry.quotas
     mine = quotas[(quotas["enterprise_id"] == enterprise_id) & (quotas["year"] == int(year))]
-    ev = data.events
-    own = ev[(ev["enterprise_id"] == enterprise_id) & (ev["date"].dt.year == int(year))]
+    mine_rows = data.rows_of(enterprise_id)
+    own = mine_rows[mine_rows["date"].dt.year == int(year)]
     mineral = data.lots.index[data.lots["family"] == "mineral"]
-    consumes = ev[(ev["event_type"] == "consume") & (ev["enterprise_id"] == enterprise_id)]
+    consumes = mine_rows[mine_rows["event_type"] == "consume"]
     smelting = set(consumes.loc[consumes["lot_id"].isin(mineral), "batch_id"])
     use = {
         "mining": own[own["event_type"] == "extract"],
@@ -82,18 +82,20 @@ def findings_around_enterprise(data, enterprise_id: str) -> pd.DataFrame:
     handled, and its direct trading partners (as the Finding ABOUT links reach them)."""
     columns = ["relation", "about_label", "about_id", "type", "family", "period", "reo_kg",
                "detail"]  # fmt: skip
-    ev, findings = data.events, data.findings
+    findings = data.findings
     if enterprise_id not in data.enterprise_ids or findings.empty:
         return pd.DataFrame(columns=columns)
-    own = ev[ev["enterprise_id"] == enterprise_id]
+    own = data.rows_of(enterprise_id)
     kind = own["event_type"]
     batches = set(own.loc[kind.isin(("consume", "produce")), "batch_id"].dropna())
     shipments = set(own.loc[kind.isin(("ship", "receive")), "shipment_id"].dropna())
     lots = set(own.loc[kind.isin(("extract", "import", "export", "loss", "stock")), "lot_id"])
-    links = ev[ev["event_type"].isin(("ship", "receive")) & ev["shipment_id"].isin(shipments)]
-    partners = set(links["counterparty_id"].dropna()) - {enterprise_id}
+    # Shipment nodes are shared by id: every counterparty any ship/receive row of them names.
+    links = data.shipment_links
+    partners = set(links.loc[links["shipment_id"].isin(shipments), "counterparty_id"].dropna())
+    partners -= {enterprise_id}
     # Finding ABOUT nodes: only those the graph holds (an export's shipment_id is no node).
-    shipment_nodes = set(ev.loc[ev["event_type"].isin(("ship", "receive")), "shipment_id"])
+    shipment_nodes = data.shipment_nodes
     f = findings
     ent = f["enterprise_id"]
     parts = [

@@ -164,6 +164,8 @@ def graph(graph_id: str, elements: list[dict], *, height: int = 480, roots: str 
         stylesheet=GRAPH_STYLE,
         style={"width": "100%", "height": f"{height}px", "border": "1px solid #ddd"},
         userZoomingEnabled=True,
+        maxZoom=1.6,  # a two-node graph fitted to the box would otherwise be drawn huge
+        minZoom=0.1,
     )
 
 
@@ -175,8 +177,8 @@ def section(title: str, *children, note: str | None = None) -> html.Section:
 
 
 def facts(rows: list[tuple[str, object]]) -> html.Table:
-    """A two-column table of labels and values (values shown as text)."""
+    """A two-column table of labels and values (values shown as text; empty ones left out)."""
     return html.Table(
-        [html.Tr([html.Th(label), html.Td("" if v is None else v)]) for label, v in rows],
+        [html.Tr([html.Th(label), html.Td(v)]) for label, v in rows if v not in (None, "")],
         className="facts",
     )

@@ -69,7 +69,7 @@ def layout(page, args, query):
     snap = page.wb.snapshot()
     reg = snap.registry
     row = reg.enterprises[reg.enterprises["enterprise_id"] == eid]
-    known = eid in snap.ids["enterprise"]
+    known = eid in snap.by_enterprise or eid in snap.ids["enterprise"]
     if row.empty and not known:
         return html.P(_("No enterprise {id} in the registry or the uploads.").format(id=eid),
                       className="message error")  # fmt: skip
