@@ -46,6 +46,8 @@ class InputError(FlowgraphError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems)
+        # Warnings about the same input (e.g. unknown columns) that still deserve a line.
+        self.warnings: list[str] = []
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -280,7 +280,7 @@ class _Lanes:
         if parsing is None:
             identity = stored[sha]  # the bytes of a current upload name their identity
         else:
-            upload, _ = parsing.result()
+            upload = parsing.result()[0]
             if upload is None:  # rejected while parsing: reported here and now
                 return _InlineExecutor().submit(_store_one, store, path, sha, parsing)
             identity = upload.identity
@@ -304,18 +304,18 @@ class _Lanes:
         return self.ids.popleft()
 
 
-def parse_upload(path: Path) -> tuple[Upload | None, list[Problem]]:
-    """Parse and validate one file; problems are returned, not raised, so they cross processes
-    intact."""
+def parse_upload(path: Path) -> tuple[Upload | None, list[Problem], list[str]]:
+    """Parse and validate one file: (upload, problems, warnings of a rejected file); problems
+    are returned, not raised, so they cross processes intact."""
     from loaders import read_upload
 
     name = str(path)
     try:
-        return read_upload(path, display_name=name), []
+        return read_upload(path, display_name=name), [], []
     except InputError as e:
-        return None, e.problems
+        return None, e.problems, e.warnings
     except OSError as e:
-        return None, [Problem(name, None, None, f"cannot read file: {e.strerror}")]
+        return None, [Problem(name, None, None, f"cannot read file: {e.strerror}")], []
 
 
 def _plan_next(
@@ -354,11 +354,11 @@ def _store_one(
             # Same bytes as a current upload: nothing to parse, nothing to write.
             return LoadResult(name, *identity, "unchanged", 0, 0), [], [], {}
         # An earlier file of this command superseded it meanwhile: it is news again.
-        upload, problems = parse_upload(path)
+        upload, problems, warnings = parse_upload(path)
     else:
-        upload, problems = parsing.result()
+        upload, problems, warnings = parsing.result()
     if upload is None:
-        return None, problems, [], {}
+        return None, problems, warnings, {}
     try:
         if upload_id is not None and isinstance(store, ConcurrentWrites):
             result = store.save_upload(upload, upload_id=upload_id)

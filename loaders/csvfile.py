@@ -42,6 +42,12 @@ def read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
         encoding = "utf-8-sig"  # the BOM is gone; utf-8-sig still names what the file was
     if not raw.strip():
         raise fatal(file, "empty file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw):
+        raise fatal(
+            file,
+            'the file is UTF-16 text (Excel\'s "Unicode Text"); save it as "CSV UTF-8 (Comma '
+            'delimited)" (or GB18030 CSV) in your spreadsheet program and load that',
+        )
     if b"\x00" in raw:
         raise fatal(file, "not a CSV text file (binary?)")
     # pandas drops leading blank lines inconsistently, so strip them here and count them.
@@ -62,6 +68,19 @@ def read_csv(raw: bytes, file: str, numeric: tuple[str, ...] = ()) -> Table:
     else:
         raise fatal(file, "not a CSV text file (binary?)")
     return table_from_grid(file, header, data, skipped, _needs_trim(raw))
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL after (or before) every byte.
+
+    >>> _looks_utf16("event_id,date".encode("utf-16-le")), _looks_utf16(b"event_id,date")
+    (True, False)
+    """
+    head = raw[:512]
+    if len(head) < 4:
+        return False
+    odd, even = head[1::2], head[0::2]
+    return odd.count(0) > 0.9 * len(odd) or even.count(0) > 0.9 * len(even)
 
 
 def _candidate_encodings(raw: bytes) -> tuple[str, ...]:

@@ -36,9 +36,12 @@ def read_upload(path: str | Path, display_name: str | None = None) -> model.Uplo
     for problem in [*table.problems, *header_problems]:
         out.add(problem.row, problem.column, problem.message)
     _hint_separator(table.header, columns, out)
+    _hint_header_row(table, columns, out)
     result = validate_upload(columns, table.rows, out, table.header_row, empty)
     if len(out) or result.events is None:
-        raise InputError(out.sorted())
+        error = InputError(out.sorted())
+        error.warnings = notes  # unknown columns are worth knowing for a rejected file too
+        raise error
     assert result.enterprise_id is not None and result.period is not None  # no problems => set
     return model.Upload(
         file_name=file,
@@ -57,6 +60,26 @@ def _hint_separator(header: list[str], columns: dict, out: Collector) -> None:
     for separator, name in ((";", "semicolons"), ("\t", "tabs")):
         if separator in header[0]:
             out.add(None, None, f"columns must be separated by commas, not {name}")
+
+
+def _hint_header_row(table, columns: dict, out: Collector) -> None:
+    """A title row above the header (a report heading, a blank-looking first line) reads as a
+    header of unknown columns: say which row looks like the real header, not only what is
+    missing."""
+    if any(name in columns for name in model.ALWAYS_REQUIRED) or table.n_rows == 0:
+        return
+    known = {name.casefold() for name in model.UPLOAD_COLUMNS}
+    for i in range(min(10, table.n_rows)):
+        cells = {str(column[i]).strip().casefold() for column in table.data}
+        if len(cells & known) >= 3:
+            out.add(
+                table.header_row,
+                None,
+                f"row {table.header_row} is not the header (none of its cells is a column name); "
+                f"row {int(table.rows[i])} looks like the header: delete the rows above it in your "
+                "spreadsheet program and save again",
+            )
+            return
 
 
 def sha256_file(path: str | Path) -> str:
