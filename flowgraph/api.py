@@ -65,11 +65,14 @@ def detect(
     types: Iterable[str] | None = None,
     families: Iterable[str] | None = None,
     tolerances: Tolerances | None = None,
+    in_database: bool = False,
 ) -> pd.DataFrame:
     """The findings of every detector (SPEC §5 columns) on the store's current uploads, as
     ``flowgraph detect`` gives them: tolerances from flowgraph.toml's ``[tolerances]``
     (``FLOWGRAPH_CONFIG`` names another file) unless ``tolerances`` is given; ``period`` /
     ``year`` choose which findings are returned (detectors always see every upload).
+    ``in_database``: on a Neo4j store, the Cypher detectors run on the server and only the
+    findings come back (``flowgraph detect --in-database``; the same findings).
     """
     from flowgraph.analysis import detect as _detect
 
@@ -80,6 +83,7 @@ def detect(
         types=types,
         families=families,
         tolerances=_tolerances(tolerances),
+        in_database=in_database,
     )
 
 

@@ -76,11 +76,14 @@ def safe_uri(uri: str) -> str:
 
 
 def _plain(value):
-    """Driver values to plain Python (neo4j dates to datetime.date, lists kept)."""
+    """Driver values to plain Python (neo4j dates to datetime.date, lists and maps kept; the
+    detector queries' ``facts`` maps hold dates)."""
     if hasattr(value, "to_native"):
         return value.to_native()
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 

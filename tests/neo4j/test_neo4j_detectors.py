@@ -401,3 +401,20 @@ def test_cli_detect_on_neo4j_prints_what_the_embedded_store_prints(store, tmp_pa
     assert there.exit_code == 0, there.output
     assert there.stdout.count('"type": "TRANSFORM_GAIN"') == 1
     assert there.stdout == here.stdout
+
+
+def test_public_detect_runs_in_the_database_on_request(store, tmp_path):
+    """``flowgraph.detect(store, in_database=True)`` (notebooks, the workbench) gives what the
+    client-side call gives; on the embedded store it is a usage error, nothing computed."""
+    import flowgraph
+    from flowgraph.errors import UsageError
+
+    scenario.load(store)
+    there = flowgraph.detect(store, in_database=True, year=2024)
+    here = flowgraph.detect(store, year=2024)
+    pd.testing.assert_frame_equal(_rounded(there), _rounded(here))
+    assert len(here) >= 10
+    local = LocalStore.open(tmp_path / "fg.db")
+    with pytest.raises(UsageError, match="needs a Neo4j store"):
+        flowgraph.detect(local, in_database=True)
+    local.close()
