@@ -7,6 +7,7 @@ import sys
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.texttable import frame_table
 from flowgraph.errors import LoadStopped
 from flowgraph.ingest import LoadSummary, load_files
 from flowgraph.spreadsheet import frame_to_csv
@@ -140,4 +141,4 @@ def uploads(app: AppContext, history: bool, summary: bool, fmt: str) -> None:
         click.echo("no uploads loaded")
     else:
         shown = frame.drop(columns=["sha256"]).assign(sha256=frame["sha256"].str[:12])
-        click.echo(shown.to_string(index=False))
+        click.echo(frame_table(shown))

@@ -8,6 +8,7 @@ import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.texttable import frame_table
 from flowgraph.errors import UsageError
 from flowgraph.spreadsheet import frame_to_csv
 
@@ -49,7 +50,7 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
         return json.dumps(records, ensure_ascii=False, default=_json_default, indent=1)
     if frame.empty:
         return "(no rows) columns: " + ", ".join(frame.columns)
-    return frame.to_string(index=False)
+    return frame_table(frame)
 
 
 @click.command()

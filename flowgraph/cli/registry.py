@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
+from flowgraph.cli.texttable import frame_table
 from flowgraph.ingest import load_registry
 from flowgraph.spreadsheet import frame_to_csv
 
@@ -72,7 +73,7 @@ def registry_show(app: AppContext, table: str, fmt: str) -> None:
     if fmt == "csv":
         click.echo(frame_to_csv(frame), nl=False)
     else:
-        click.echo(frame.to_string(index=False) if not frame.empty else f"no {table}")
+        click.echo(frame_table(frame) if not frame.empty else f"no {table}")
 
 
 def _dates_as_text(frame):
