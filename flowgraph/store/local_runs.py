@@ -23,6 +23,7 @@ from flowgraph.investigations.records import (
     record_json,
 )
 from flowgraph.investigations.status import REVIEW_COLUMNS
+from flowgraph.store.readback import conform_reviews, conform_runs
 
 RUNS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS detection_runs (
@@ -165,15 +166,12 @@ class LocalRuns:
 
     def runs(self) -> pd.DataFrame:
         """Every recorded run, oldest first (RUN_COLUMNS; upload_ids as a list or None)."""
-        frame = pd.read_sql_query(
-            f"SELECT {', '.join(RUN_COLUMNS)} FROM detection_runs ORDER BY run",  # noqa: S608
-            self.connection,
+        return conform_runs(
+            pd.read_sql_query(
+                f"SELECT {', '.join(RUN_COLUMNS)} FROM detection_runs ORDER BY run",  # noqa: S608
+                self.connection,
+            )
         )
-        frame["upload_ids"] = frame["upload_ids"].map(
-            lambda text: json.loads(text) if isinstance(text, str) else None
-        )
-        frame["registry_version"] = frame["registry_version"].astype("Int64")
-        return frame
 
     def run_findings(self, run: int) -> pd.DataFrame:
         """The findings of run ``run`` (FINDING_COLUMNS + finding_id + run), as recorded."""
@@ -247,5 +245,6 @@ class LocalRuns:
         if finding_ids is not None:
             query += f" WHERE finding_id IN ({', '.join('?' * len(finding_ids))})"
             params = list(finding_ids)
-        frame = pd.read_sql_query(query + " ORDER BY review_id", self.connection, params=params)
-        return frame.astype(object).where(frame.notna(), None)
+        return conform_reviews(
+            pd.read_sql_query(query + " ORDER BY review_id", self.connection, params=params)
+        )

@@ -33,6 +33,7 @@ from flowgraph.investigations.records import (
 )
 from flowgraph.investigations.status import REVIEW_COLUMNS
 from flowgraph.store.neo4j_rows import batch_key, chunks
+from flowgraph.store.readback import conform_reviews, conform_runs
 
 CONSTRAINTS = (
     "CREATE CONSTRAINT fg_finding_id IF NOT EXISTS FOR (n:Finding) REQUIRE n.finding_id IS UNIQUE",
@@ -267,13 +268,7 @@ class Neo4jRuns:
 
     def runs(self) -> pd.DataFrame:
         """Every recorded run, oldest first (RUN_COLUMNS)."""
-        frame = pd.DataFrame(self._read(READ_RUNS), columns=list(RUN_COLUMNS))
-        frame["upload_ids"] = frame["upload_ids"].map(
-            lambda ids: [int(u) for u in ids] if isinstance(ids, list) else None
-        )
-        frame["registry_version"] = frame["registry_version"].astype("Int64")
-        frame["run"] = frame["run"].astype("int64")
-        return frame
+        return conform_runs(pd.DataFrame(self._read(READ_RUNS), columns=list(RUN_COLUMNS)))
 
     def run_findings(self, run: int) -> pd.DataFrame:
         rows = self._read(READ_RUN_FINDINGS, run=int(run))
@@ -306,8 +301,7 @@ class Neo4jRuns:
 
     def reviews(self, finding_ids: list[str] | None = None) -> pd.DataFrame:
         rows = self._read(READ_REVIEWS, ids=None if finding_ids is None else list(finding_ids))
-        frame = pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
-        return frame.astype(object).where(frame.notna(), None)
+        return conform_reviews(pd.DataFrame(rows, columns=list(REVIEW_COLUMNS)))
 
     def findings(self) -> pd.DataFrame:
         """The latest recorded run's findings (empty when none)."""

@@ -17,6 +17,7 @@ store's read methods only fetch.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -124,3 +125,35 @@ def registry_frames(
     )
     held = {name: register_frame(name, rows) for name, rows in (registers or {}).items()}
     return Registry(enterprises=ent, designations=des, quotas=quo, **held)
+
+
+def _upload_ids(value: Any) -> list[int] | None:
+    if isinstance(value, str):  # SQLite keeps the list as JSON text
+        value = json.loads(value)
+    return [int(u) for u in value] if isinstance(value, list) else None
+
+
+def conform_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Detection runs as ``Store.runs`` returns them (RUN_COLUMNS; ``upload_ids`` a list of
+    ints or None, ``registry_version`` nullable Int64, ``run`` int64).
+
+    >>> runs = conform_runs(pd.DataFrame({"run": [1], "upload_ids": ["[3, 4]"],
+    ...                                   "registry_version": [None]}))
+    >>> runs.loc[0, "upload_ids"], runs["registry_version"].dtype, runs["run"].dtype
+    ([3, 4], Int64Dtype(), dtype('int64'))
+    """
+    from flowgraph.investigations.records import RUN_COLUMNS
+
+    frame = frame.reindex(columns=list(RUN_COLUMNS))
+    frame["upload_ids"] = frame["upload_ids"].map(_upload_ids).astype(object)
+    frame["registry_version"] = frame["registry_version"].astype("Int64")
+    frame["run"] = frame["run"].astype("int64")
+    return frame
+
+
+def conform_reviews(frame: pd.DataFrame) -> pd.DataFrame:
+    """The review log as ``Store.reviews`` returns it (REVIEW_COLUMNS, None when absent)."""
+    from flowgraph.investigations.status import REVIEW_COLUMNS
+
+    frame = frame.reindex(columns=list(REVIEW_COLUMNS))
+    return frame.astype(object).where(frame.notna(), None)
