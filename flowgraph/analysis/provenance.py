@@ -209,6 +209,9 @@ def trace_downstream(events: pd.DataFrame | PreparedEvents, lot_id: str) -> dict
             ],
         }
 
+    # REO each batch consumed from all its inputs: the share of an output that came from the
+    # traced lot is what the lot fed / this (``consumed_reo_kg`` below).
+    batch_input = np.bincount(st.cb, weights=reo[st.cons], minlength=len(st.batches))
     top = node(lots[lot_id])
     seen = {lots[lot_id]}
     queue = deque([(lots[lot_id], top)])
@@ -223,6 +226,7 @@ def trace_downstream(events: pd.DataFrame | PreparedEvents, lot_id: str) -> dict
                 "date": _text(part["date"].min()),
                 "mass_kg": float(part["mass_kg"].sum()),
                 "reo_kg": float(part["_reo"].sum()),
+                "consumed_reo_kg": float(batch_input[batch]),
                 "outputs": [],
             }
             out["batches"].append(entry)

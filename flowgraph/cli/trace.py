@@ -100,62 +100,66 @@ def render_upstream(t: dict) -> str:
 
 
 def render_downstream(d: dict) -> str:
-    """The downstream trace as an indented list, following batches into their outputs."""
+    """The downstream trace as the JSON nests it: each lot's events in date order, each batch
+    followed by the lots it made (indented under it), each output lot with the part of its REO
+    that came from the traced lot; a shipment nobody confirmed receiving is marked."""
     lines: list[str] = []
-    stack: list[tuple[dict, int]] = [(d, 0)]
-    while stack:
-        node, depth = stack.pop()
-        pad = "  " * depth
-        if node.get("ref"):
-            lines.append(f"{pad}lot {node['lot_id']} (shown above)")
-            continue
-        head = f"{pad}lot {node['lot_id']} {node['product'] or '?'}"
-        if "reo_kg" in node:
-            head += f" - {_kg(node['mass_kg'])} kg, {_kg(node['reo_kg'])} kg REO from the batch"
-        lines.append(head)
-        for c in node["created"]:
-            lines.append(
-                f"{pad}  created: {c['event_type']} by {c['enterprise_id']} {c['date']}"
-                f" {_kg(c['mass_kg'])} kg ({_kg(c['reo_kg'])} kg REO)"
-            )
-        for r in node["receipts"]:
-            lines.append(
-                f"{pad}  received by {r['enterprise_id']} from {r['sender']} "
-                f"{r['date']} shipment {r['shipment_id']}: {_kg(r['mass_kg'])} kg "
-                f"({_kg(r['reo_kg'])} kg REO)"
-            )
-        for s in node["ships"]:
-            lines.append(
-                f"{pad}  shipped by {s['enterprise_id']} to {s['to']} {s['date']} "
-                f"shipment {s['shipment_id']}: {_kg(s['mass_kg'])} kg "
-                f"({_kg(s['reo_kg'])} kg REO)"
-            )
-        for e in node["exports"]:
-            lines.append(
-                f"{pad}  exported by {e['enterprise_id']} to {e['country']} {e['date']} "
-                f"shipment {e['shipment_id']}: {_kg(e['mass_kg'])} kg "
-                f"({_kg(e['reo_kg'])} kg REO)"
-            )
-        for x in node["losses"]:
-            lines.append(
-                f"{pad}  loss at {x['enterprise_id']} {x['date']}: {_kg(x['mass_kg'])} kg"
-                f" ({_kg(x['reo_kg'])} kg REO) {x['note'] or ''}".rstrip()
-            )
-        for s in node["stock"]:
-            lines.append(
-                f"{pad}  latest stock at {s['enterprise_id']} {s['period']}: "
-                f"{_kg(s['mass_kg'])} kg ({_kg(s['reo_kg'])} kg REO)"
-            )
-        children = []
-        for b in node["batches"]:
-            lines.append(
-                f"{pad}  fed batch {b['batch_id']} at {b['enterprise_id']} {b['date']}: "
-                f"{_kg(b['mass_kg'])} kg ({_kg(b['reo_kg'])} kg REO)"
-            )
-            children += [(out, depth + 2) for out in b["outputs"]]
-        # depth-first: the outputs of this lot's batches print before its siblings
-        stack.extend(reversed(children))
+    _downstream_lines(d, 0, 1.0, lines)
     return "\n".join(lines)
+
+
+def _downstream_lines(node: dict, depth: int, share: float, lines: list[str]) -> None:
+    """``share``: the fraction of this lot's REO that came from the traced lot."""
+    pad = "  " * depth
+    if node.get("ref"):
+        lines.append(f"{pad}lot {node['lot_id']} (shown above)")
+        return
+    head = f"{pad}lot {node['lot_id']} {node['product'] or '?'}"
+    if "reo_kg" in node:
+        head += f" - {_kg(node['mass_kg'])} kg, {_kg(node['reo_kg'])} kg REO made by the batch"
+        if share < 1 - 1e-9:
+            head += (
+                f"; {_kg(node['reo_kg'] * share)} kg REO of it from the traced lot "
+                f"({100 * share:.1f}%)"
+            )
+    lines.append(head)
+    received = {(r["enterprise_id"], r["shipment_id"]) for r in node["receipts"]}
+    items: list[tuple[str, int, str, dict | None]] = []
+    for c in node["created"]:
+        text = f"created: {c['event_type']} by {c['enterprise_id']}"
+        items.append((c["date"], 0, f"{text} {c['date']} {_amount(c)}", None))
+    for r in node["receipts"]:
+        text = f"received by {r['enterprise_id']} from {r['sender']} {r['date']}"
+        items.append((r["date"], 1, f"{text} shipment {r['shipment_id']}: {_amount(r)}", None))
+    for s in node["ships"]:
+        text = f"shipped by {s['enterprise_id']} to {s['to']} {s['date']}"
+        text += f" shipment {s['shipment_id']}: {_amount(s)}"
+        if (s["to"], s["shipment_id"]) not in received:
+            text += f"  !! no receipt by {s['to']} in the loaded uploads"
+        items.append((s["date"], 2, text, None))
+    for e in node["exports"]:
+        text = f"exported by {e['enterprise_id']} to {e['country']} {e['date']}"
+        items.append((e["date"], 2, f"{text} shipment {e['shipment_id']}: {_amount(e)}", None))
+    for x in node["losses"]:
+        text = f"loss at {x['enterprise_id']} {x['date']}: {_amount(x)} {x['note'] or ''}"
+        items.append((x["date"], 2, text.rstrip(), None))
+    for b in node["batches"]:
+        text = f"fed batch {b['batch_id']} at {b['enterprise_id']} {b['date']}: {_amount(b)}"
+        items.append((b["date"], 3, text, b))
+    for _date, _order, text, batch in sorted(items, key=lambda item: (item[0] or "", item[1])):
+        lines.append(f"{pad}  {text}")
+        if batch is None:
+            continue
+        consumed = batch.get("consumed_reo_kg") or 0.0
+        part = share * batch["reo_kg"] / consumed if consumed > 0 else 0.0
+        for out in batch["outputs"]:
+            _downstream_lines(out, depth + 2, part, lines)
+    for s in node["stock"]:  # declarations, not flows: after the events
+        lines.append(f"{pad}  latest stock at {s['enterprise_id']} {s['period']}: {_amount(s)}")
+
+
+def _amount(row: dict) -> str:
+    return f"{_kg(row['mass_kg'])} kg ({_kg(row['reo_kg'])} kg REO)"
 
 
 def target_line(target) -> str:

@@ -139,3 +139,46 @@ def test_trace_and_quota_read_the_local_store(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     used = {(r["enterprise_id"], r["activity"]): r["used_t_reo"] for r in json.loads(result.output)}
     assert used == pytest.approx({("M1", "mining"): 0.7, ("S1", "smelting"): 0.9})
+
+
+def test_downstream_text_tells_the_story_the_json_nests(monkeypatch, tmp_path):
+    # issue 14: each batch is followed by the lots it made, events run in date order, output
+    # lots show the part of their REO that came from the traced lot, and a shipment nobody
+    # confirmed is marked.
+    from flowgraph.model import events_frame
+
+    def e(kind, date, ent, lot, mass, **kw):
+        return {"event_type": kind, "date": date, "enterprise_id": ent, "lot_id": lot,
+                "mass_kg": mass, **kw}  # fmt: skip
+
+    ev = events_frame([
+        e("extract", "2024-01-02", "M1", "A", 1000, product="BAST_CONC", reo_pct=60),
+        e("consume", "2024-01-10", "M1", "A", 500, batch_id="B1"),
+        e("consume", "2024-01-10", "M1", "Z", 500, product="BAST_CONC", reo_pct=60,
+          batch_id="B1"),
+        e("produce", "2024-01-11", "M1", "X", 300, product="ND_OXIDE", reo_pct=99, batch_id="B1"),
+        e("ship", "2024-01-15", "M1", "A", 100, counterparty_id="S1", shipment_id="SH1"),
+        e("ship", "2024-01-16", "M1", "A", 50, counterparty_id="S2", shipment_id="SH2"),
+        e("receive", "2024-01-17", "S1", "A", 100, counterparty_id="M1", shipment_id="SH1"),
+        e("consume", "2024-01-20", "M1", "A", 350, batch_id="B2"),
+        e("produce", "2024-01-21", "M1", "Y", 200, product="CE_OXIDE", reo_pct=99, batch_id="B2"),
+    ])  # fmt: skip
+    fake = FakeStore(ev, standard_registry())
+    monkeypatch.setattr("flowgraph.cli.context.open_store", lambda uri, **_: fake)
+    result = run("A", "--downstream")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "lot A BAST_CONC",
+        "  created: extract by M1 2024-01-02 1,000.0 kg (600.0 kg REO)",
+        "  fed batch B1 at M1 2024-01-10: 500.0 kg (300.0 kg REO)",
+        "    lot X ND_OXIDE - 300.0 kg, 297.0 kg REO made by the batch; 148.5 kg REO of it from "
+        "the traced lot (50.0%)",
+        "      created: produce by M1 2024-01-11 300.0 kg (297.0 kg REO)",
+        "  shipped by M1 to S1 2024-01-15 shipment SH1: 100.0 kg (60.0 kg REO)",
+        "  shipped by M1 to S2 2024-01-16 shipment SH2: 50.0 kg (30.0 kg REO)  !! no receipt by "
+        "S2 in the loaded uploads",
+        "  received by S1 from M1 2024-01-17 shipment SH1: 100.0 kg (60.0 kg REO)",
+        "  fed batch B2 at M1 2024-01-20: 350.0 kg (210.0 kg REO)",
+        "    lot Y CE_OXIDE - 200.0 kg, 198.0 kg REO made by the batch",
+        "      created: produce by M1 2024-01-21 200.0 kg (198.0 kg REO)",
+    ]
