@@ -418,3 +418,10 @@ def test_public_detect_runs_in_the_database_on_request(store, tmp_path):
     with pytest.raises(UsageError, match="needs a Neo4j store"):
         flowgraph.detect(local, in_database=True)
     local.close()
+
+
+def test_in_database_detectors_run_concurrently_give_the_same_table(store):
+    scenario.load(store)
+    one_by_one = detect_in_database(store, parallel=1)
+    pd.testing.assert_frame_equal(detect_in_database(store, parallel=3), one_by_one)
+    assert len(one_by_one) >= 10
