@@ -55,6 +55,11 @@ def report() -> None:
 @click.option(
     "--top", type=click.IntRange(min=1), help="Keep the N largest nodes per stage; fold the rest."
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh-CN"]),
+    help="Language of the page (default: from the locale, LC_ALL / LC_MESSAGES / LANG).",
+)
 @pass_app
 def sankey(
     app: AppContext,
@@ -65,6 +70,7 @@ def sankey(
     province: str | None,
     by: str,
     top: int | None,
+    lang: str | None,
 ) -> None:
     """National REO flows as a Plotly Sankey: origin -> mines -> smelter-separators ->
     processors / traders -> exports, domestic downstream, losses, closing stock.
@@ -76,8 +82,9 @@ def sankey(
       flowgraph report sankey --year 2024 -o flows-2024.html
       flowgraph report sankey --year 2024 --by province --top 8 -o provinces.html
     """
+    from flowgraph.i18n import locale_language
     from flowgraph.reports.flows import flow_table, upload_count, window_label
-    from flowgraph.reports.sankey import link_parts, write_sankey_html
+    from flowgraph.reports.sankey import link_parts, sankey_title, write_sankey_html
 
     path = _output(output)
     store = app.store()
@@ -96,18 +103,15 @@ def sankey(
         province=province,
     )
     window = window_label(period, year)
-    filters = [f"by {by}"]
-    if product_family:
-        filters.append(f"{product_family} products")
-    if province:
-        filters.append(f"province {province}")
-    title = f"Rare-earth flows, {window} ({', '.join(filters)})"
+    language = lang or locale_language()
+    title, shown_window = sankey_title(window, by, product_family, province, lang=language)
     write_sankey_html(
         table,
         path,
         title=title,
-        period=window,
+        period=shown_window,
         uploads=upload_count(events, period, year, registry, province),
+        lang=language,
     )
     origin = table[table["source_stage"] == "origin"]
     if table.empty:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from flowgraph.i18n import translator
 from flowgraph.reports.flows import (
     EXPORT_PREFIX,
     LOSSES,
@@ -26,6 +27,7 @@ from flowgraph.reports.flows import (
     UNTRACEABLE_ORIGINS,
     node_balance,
 )
+from flowgraph.reports.words import node_label
 
 TRACEABLE_COLOUR = "rgba(31, 119, 180, 0.40)"
 UNTRACEABLE_COLOUR = "rgba(214, 39, 40, 0.65)"
@@ -113,10 +115,12 @@ def _fmt_t(value: float) -> str:
     return f"{value:,.3f} t" if abs(value) < 100 else f"{value:,.0f} t"
 
 
-def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go.Figure:
+def sankey_figure(
+    table: pd.DataFrame, *, title: str = "Rare-earth flows", lang: str = "en"
+) -> go.Figure:
     """The Sankey of a flow table: nodes ordered by stage, two bands per flow.
 
-    ``title`` is escaped here; pass plain text.
+    ``title`` is escaped here; pass plain text. ``lang``: en or zh-CN (node names, hovers).
 
     >>> t = pd.DataFrame({"source": ["import"], "target": ["closing stock"],
     ...     "source_stage": ["origin"], "target_stage": ["sink"], "reo_t": [2.0],
@@ -129,7 +133,8 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
     index = {name: i for i, name in enumerate(names)}
     out_total = nodes["out_t"]
     links = link_parts(table)
-    esc = {name: html.escape(str(name)) for name in names}
+    _ = translator(lang)
+    esc = {name: html.escape(node_label(str(name), _)) for name in names}
     height = max(600, 28 * len(names))
     xs, ys = _positions(nodes, height)
 
@@ -139,13 +144,23 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
         src_share = row.reo_t / out_total[row.source] if out_total[row.source] else 0.0
         link_hover.append(
             f"{esc[row.source]} → {esc[row.target]}<br>"
-            f"{row.band}: {_fmt_t(row.value_t)} REO ({flow_share:.1%} of this flow)<br>"
-            f"flow: {_fmt_t(row.reo_t)} REO, {src_share:.1%} of what leaves "
-            f"{esc[row.source]}<br>lots: {row.lots:,}"
+            + _("{band}: {value} REO ({share} of this flow)").format(
+                band=_(row.band), value=_fmt_t(row.value_t), share=f"{flow_share:.1%}"
+            )
+            + "<br>"
+            + _("flow: {value} REO, {share} of what leaves {source}").format(
+                value=_fmt_t(row.reo_t), share=f"{src_share:.1%}", source=esc[row.source]
+            )
+            + "<br>"
+            + _("lots: {lots}").format(lots=f"{row.lots:,}")
         )
     node_hover = [
-        f"{esc[name]}<br>stage: {html.escape(row.stage)}<br>"
-        f"in: {_fmt_t(row.in_t)} · out: {_fmt_t(row.out_t)} REO"
+        f"{esc[name]}<br>"
+        + _("stage: {stage}").format(stage=html.escape(node_label(row.stage, _)))
+        + "<br>"
+        + _("in: {inflow} · out: {outflow} REO").format(
+            inflow=_fmt_t(row.in_t), outflow=_fmt_t(row.out_t)
+        )
         for name, row in nodes.iterrows()
     ]
     figure = go.Figure(
@@ -191,7 +206,7 @@ def sankey_figure(table: pd.DataFrame, *, title: str = "Rare-earth flows") -> go
 
 
 _PAGE = """<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <title>{title}</title>
@@ -205,25 +220,78 @@ td:first-child, th:first-child {{ text-align: left; }}
 </head>
 <body>
 <h1>{title}</h1>
-<p id="period">Period: <strong>{period}</strong> · uploads: <strong id="uploads">{uploads}</strong>
- · REO entering: <strong>{entering}</strong>
- · untraceable: <strong>{untraceable}</strong> ({untraceable_share})</p>
-<p class="key">Bands:<span style="background:{traceable_colour}"></span>traceable REO
-<span style="background:{untraceable_colour}"></span>untraceable REO (unknown lots, undesignated
-extraction, undocumented imports, batch gains and the lots made from them)
-<span style="background:{unlicensed_colour}"></span>exports of controlled products without a valid
-licence (nodes "controlled, unlicensed"; with a licence register)</p>
+<p id="period">{t_period} <strong>{period}</strong> · {t_uploads} <strong id="uploads">{uploads}</strong>
+ · {t_entering} <strong>{entering}</strong>
+ · {t_untraceable} <strong>{untraceable}</strong> ({untraceable_share})</p>
+<p class="key">{t_bands}<span style="background:{traceable_colour}"></span>{t_traceable}
+<span style="background:{untraceable_colour}"></span>{t_untraceable_key}
+<span style="background:{unlicensed_colour}"></span>{t_unlicensed_key}</p>
 {figure}
-<h2>Where the REO ends</h2>
+<h2>{t_ends}</h2>
 <table>
-<tr><th>sink</th><th>REO (t)</th><th>untraceable (t)</th></tr>
+<tr><th>{t_sink}</th><th>{t_reo}</th><th>{t_untraceable_t}</th></tr>
 {sinks}
 </table>
-<p>Values in tonnes of rare-earth oxide (REO). Closing stock is book stock. Flows between
-enterprises of the same node are internal and not drawn.</p>
+<p>{t_note}</p>
 </body>
 </html>
 """
+
+
+def sankey_title(
+    window: str,
+    by: str = "role",
+    product_family: str | None = None,
+    province: str | None = None,
+    *,
+    lang: str = "en",
+) -> tuple[str, str]:
+    """The page title and the window's text in ``lang``, e.g. ("Rare-earth flows, 2024 (by
+    role)", "2024"); ``window`` as ``flowwindow.window_label`` gives it.
+
+    >>> sankey_title("all periods", "province", "metal", "Jiangxi", lang="zh-CN")
+    ('稀土流向，全部月份（按省份，金属产品，省份 Jiangxi）', '全部月份')
+    """
+    _ = translator(lang)
+    shown = _("all periods") if window == "all periods" else window
+    by_text = {"role": _("by role"), "enterprise": _("by enterprise"),
+               "province": _("by province"), "group": _("by group")}.get(by, by)  # fmt: skip
+    filters = [by_text]
+    if product_family:
+        filters.append(_("{family} products").format(family=_(product_family)))
+    if province:
+        filters.append(_("province {province}").format(province=province))
+    title = _("Rare-earth flows, {window} ({filters})").format(
+        window=shown, filters=_(", ").join(filters)
+    )
+    return title, shown
+
+
+def _page_texts(_) -> dict[str, str]:
+    return {
+        "t_period": _("Period:"),
+        "t_uploads": _("uploads:"),
+        "t_entering": _("REO entering:"),
+        "t_untraceable": _("untraceable:"),
+        "t_bands": _("Bands:"),
+        "t_traceable": _("traceable REO"),
+        "t_untraceable_key": _(
+            "untraceable REO (unknown lots, undesignated extraction, undocumented imports, "
+            "batch gains and the lots made from them)"
+        ),
+        "t_unlicensed_key": _(
+            'exports of controlled products without a valid licence (nodes "controlled, '
+            'unlicensed"; with a licence register)'
+        ),
+        "t_ends": _("Where the REO ends"),
+        "t_sink": _("sink"),
+        "t_reo": _("REO (t)"),
+        "t_untraceable_t": _("untraceable (t)"),
+        "t_note": _(
+            "Values in tonnes of rare-earth oxide (REO). Closing stock is book stock. Flows "
+            "between enterprises of the same node are internal and not drawn."
+        ),
+    }
 
 
 def sankey_html(
@@ -232,8 +300,10 @@ def sankey_html(
     title: str = "Rare-earth flows",
     period: str = "all periods",
     uploads: int = 0,
+    lang: str = "en",
 ) -> str:
-    """The whole self-contained page (plotly.js embedded, nothing fetched) as text.
+    """The whole self-contained page (plotly.js embedded, nothing fetched) as text, in
+    ``lang`` (en or zh-CN; ids and names stay as they are).
 
     >>> t = pd.DataFrame({"source": ["import"], "target": ["closing stock"],
     ...     "source_stage": ["origin"], "target_stage": ["sink"], "reo_t": [2.0],
@@ -247,15 +317,16 @@ def sankey_html(
     untraceable = float(entering["untraceable_t"].sum())
     sinks = table[table["target_stage"] == "sink"].groupby("target")[["reo_t", "untraceable_t"]]
     sinks = sinks.sum().sort_values("reo_t", ascending=False)
+    _ = translator(lang)
     sink_rows = "\n".join(
-        f"<tr><td>{html.escape(str(name))}</td><td>{row.reo_t:,.3f}</td>"
+        f"<tr><td>{html.escape(node_label(str(name), _))}</td><td>{row.reo_t:,.3f}</td>"
         f"<td>{row.untraceable_t:,.3f}</td></tr>"
         for name, row in sinks.iterrows()
     )
     if table.empty:
-        figure_html = "<p><strong>No flows in this selection.</strong></p>"
+        figure_html = f"<p><strong>{html.escape(_('No flows in this selection.'))}</strong></p>"
     else:
-        figure_html = sankey_figure(table, title=title).to_html(
+        figure_html = sankey_figure(table, title=title, lang=lang).to_html(
             full_html=False,
             include_plotlyjs=True,
             div_id="sankey",
@@ -267,7 +338,9 @@ def sankey_html(
         uploads=int(uploads),
         entering=_fmt_t(total),
         untraceable=_fmt_t(untraceable),
-        untraceable_share=f"{untraceable / total:.2%}" if total else "n/a",
+        untraceable_share=f"{untraceable / total:.2%}" if total else _("n/a"),
+        lang=html.escape(lang),
+        **{key: html.escape(text) for key, text in _page_texts(_).items()},
         traceable_colour=TRACEABLE_COLOUR,
         untraceable_colour=UNTRACEABLE_COLOUR,
         unlicensed_colour=UNLICENSED_COLOUR,
@@ -283,8 +356,10 @@ def write_sankey_html(
     title: str = "Rare-earth flows",
     period: str = "all periods",
     uploads: int = 0,
+    lang: str = "en",
 ) -> Path:
     """Write sankey_html(...) to ``path`` (UTF-8); returns the path."""
     path = Path(path)
-    path.write_text(sankey_html(table, title=title, period=period, uploads=uploads), "utf-8")
+    page = sankey_html(table, title=title, period=period, uploads=uploads, lang=lang)
+    path.write_text(page, "utf-8")
     return path
