@@ -24,7 +24,7 @@ from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
 from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
-from flowgraph.reports.htmltable import SORT_JS, STYLE, num_cell, table_html
+from flowgraph.reports.htmltable import SORT_JS, STYLE, grouped_table_html, num_cell, table_html
 from flowgraph.reports.htmltable import cell_text as _e
 from flowgraph.reports.summaries import (
     quota_figure,
@@ -109,9 +109,10 @@ def _evidence_html(rows: pd.DataFrame, files: dict) -> str:
             f"<td>{_e(source)}</td></tr>"
         )
     total = int(rows["total"].iloc[0])
-    more = f"<p>… and {total - len(rows):,} more rows</p>" if total > len(rows) else ""
+    left = total - len(rows)
+    more = f"<p>… and {left:,} more event {'row' if left == 1 else 'rows'}</p>" if left > 0 else ""
     return (
-        f"<details><summary>{total:,} rows</summary>"
+        f"<details><summary>evidence: {total:,} event {'row' if total == 1 else 'rows'}</summary>"
         + table_html(_EVIDENCE_HEADERS, body, cls="evidence")
         + more
         + "</details>"
@@ -201,12 +202,15 @@ def _findings_html(
         who = "" if ent is None else f"{_e(ent)} · {_e(names.get(ent))}"
         # SPEC §6 identity and status, when the caller compared with the recorded runs
         ident = f"<td><code>{_e(f.get('finding_id'))}</code></td><td>{_e(f.get('status'))}</td>"
+        # The evidence goes in a row of its own under the finding, the table's full width: in
+        # the last column its counterparty, document and FILE:ROW sat ~1,200 px to the right.
         out.append(
-            f'<tr><td class="n">{i + 1}</td>{ident}<td>{_e(f["type"])}</td>'
-            f"<td>{_e(f['family'])}</td>"
+            f'<tbody class="finding"><tr><td class="n">{i + 1}</td>{ident}'
+            f"<td>{_e(f['type'])}</td><td>{_e(f['family'])}</td>"
             f"<td>{_e(f['period'])}</td><td>{who}</td><td>{_e(_key_text(f))}</td>"
-            f"{num_cell(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td>"
-            f"<td>{_evidence_html(by_finding.get(i, empty), files)}</td></tr>"
+            f"{num_cell(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td></tr>"
+            f'<tr class="evidence-row"><td colspan="10">'
+            f"{_evidence_html(by_finding.get(i, empty), files)}</td></tr></tbody>"
         )
     headers = [
         ("#", True),
@@ -219,9 +223,8 @@ def _findings_html(
         ("key", False),
         ("REO kg", True),
         ("detail", False),
-        ("evidence", False),
     ]
-    return table_html(headers, out, cls="sortable", tid="findings")
+    return grouped_table_html(headers, out, cls="sortable", tid="findings")
 
 
 @dataclass(frozen=True)
@@ -347,8 +350,9 @@ def render_findings_html(report: FindingsReport) -> str:
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         f'<p>Period: <strong>{html.escape(report.window)}</strong> · findings: <strong id="count">'
-        f"{len(findings):,}</strong> · REO concerned: <strong>"
-        f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> · uploads: <strong>"
+        f"{len(findings):,}</strong> · REO named by the findings: <strong>"
+        f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> (the sum of their reo_kg: a lot two "
+        "findings name, e.g. UNKNOWN_LOT and UNTRACEABLE_EXPORT, counts in both) · uploads: <strong>"
         f"{report.uploads:,}</strong></p>",
         *_registry_notice(report.registry_loaded),
         *(_register_notice(report.registry) if report.registry is not None else []),

@@ -31,13 +31,17 @@ document.querySelectorAll('table.sortable > thead > tr > th').forEach(function (
       var n = Number(raw);
       return (raw !== '' && !isNaN(n)) ? n : raw.toLowerCase();
     }
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = key(a), y = key(b);
+    // A table of row groups (one <tbody> per item, e.g. a finding and its evidence row) sorts
+    // the groups by their first row, so an item's rows stay together.
+    var groups = table.tBodies.length > 1;
+    var items = Array.prototype.slice.call(groups ? table.tBodies : body.rows);
+    function first(item) { return groups ? item.rows[0] : item; }
+    items.sort(function (a, b) {
+      var x = key(first(a)), y = key(first(b));
       if (typeof x !== typeof y) { x = String(x); y = String(y); }
       return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    items.forEach(function (item) { (groups ? table : body).appendChild(item); });
   });
 });
 """
@@ -51,6 +55,8 @@ table.sortable > thead th { cursor: pointer; background: #f3f3f3; }
 th[aria-sort=ascending]::after { content: " \\25B2"; }
 th[aria-sort=descending]::after { content: " \\25BC"; }
 table.evidence { font-size: 0.85em; margin: 0.3em 0; }
+tr.evidence-row > td { padding: 0 0.6em 0.6em 2.4em; border-bottom: 2px solid #ccc; }
+tr.evidence-row summary { cursor: pointer; color: #555; }
 tr.family td { font-weight: bold; background: #fafafa; }
 p.note { background: #fff6d5; border-left: 4px solid #e0b000; padding: 0.4em 0.8em; }
 """
@@ -67,6 +73,16 @@ def table_html(
         + "\n".join(rows)
         + "\n</tbody></table>"
     )
+
+
+def grouped_table_html(
+    headers: list[tuple[str, bool]], groups: list[str], *, cls: str = "", tid: str = ""
+) -> str:
+    """A table of row groups: ``groups`` are ready ``<tbody>`` markup, one per item (sorting
+    keeps each group's rows together)."""
+    head = "".join(f'<th class="n">{h}</th>' if num else f"<th>{h}</th>" for h, num in headers)
+    attrs = (f' class="{cls}"' if cls else "") + (f' id="{tid}"' if tid else "")
+    return f"<table{attrs}><thead><tr>{head}</tr></thead>\n" + "\n".join(groups) + "\n</table>"
 
 
 def num_cell(value: float, digits: int = 3) -> str:

@@ -6,6 +6,7 @@ Skipped with one line when /usr/bin/chromium is missing, unless CI is set: then 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -163,11 +164,13 @@ def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
     assert driver.find_elements(By.CSS_SELECTOR, "img") == []  # the note stayed text
     enterprises = driver.find_element(By.ID, "enterprises").text
     assert XSS_NAME in enterprises  # the name is shown literally
-    rows = driver.find_elements(By.CSS_SELECTOR, "#findings > tbody > tr")
-    assert len(rows) == len(found)
+    rows = driver.find_elements(By.CSS_SELECTOR, "#findings > tbody > tr:first-child")
+    assert len(rows) == len(found)  # one group per finding: its row, then its evidence row
 
     def column(i):
-        cells = driver.find_elements(By.CSS_SELECTOR, f"#findings > tbody > tr > td:nth-child({i})")
+        cells = driver.find_elements(
+            By.CSS_SELECTOR, f"#findings > tbody > tr:first-child > td:nth-child({i})"
+        )
         return [c.get_attribute("data-sort") or c.text for c in cells]
 
     # columns: #, finding_id, status, type, family, period, enterprise, key, REO kg, ...
@@ -186,6 +189,19 @@ def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
         details.find_element(By.TAG_NAME, "summary").click()
     assert "<img src=x onerror=alert(2)>" in driver.find_element(By.ID, "findings").text
     _no_alert(driver)
+    # issue 14: the opened evidence spans the table's width under its finding (it sat inside
+    # the narrow last column, ~1,200 px of sideways scrolling away), and sorting keeps each
+    # finding's evidence under it.
+    table = driver.find_element(By.ID, "findings")
+    for group in driver.find_elements(By.CSS_SELECTOR, "#findings > tbody"):
+        finding, evidence_row = group.find_elements(By.CSS_SELECTOR, ":scope > tr")
+        assert "evidence-row" in evidence_row.get_attribute("class")
+        assert evidence_row.location["y"] >= finding.location["y"] + finding.size["height"] - 1
+        cell = evidence_row.find_element(By.TAG_NAME, "td")
+        assert cell.size["width"] >= 0.95 * table.size["width"]
+    summaries = [s.text for s in driver.find_elements(By.CSS_SELECTOR, "#findings summary")]
+    assert summaries and all(re.fullmatch(r"evidence: 1 event row|evidence: \d[\d,]* event rows", t)
+                             for t in summaries), summaries  # fmt: skip
     driver.execute_script("window.scrollTo(0, 0)")
     shot = tmp_path / "findings.png"
     assert driver.save_screenshot(str(shot))
