@@ -326,7 +326,10 @@ def sankey_html(
     if table.empty:
         figure_html = f"<p><strong>{html.escape(_('No flows in this selection.'))}</strong></p>"
     else:
-        figure_html = sankey_figure(table, title=title, lang=lang).to_html(
+        figure = sankey_figure(table, title=title, lang=lang)
+        # The page's <h1> carries the title; the figure's own would print it a second time.
+        figure.update_layout(title=None)
+        figure_html = figure.to_html(
             full_html=False,
             include_plotlyjs=True,
             div_id="sankey",

@@ -368,3 +368,10 @@ def test_findings_page_reads_row_reo_from_its_view_and_never_the_detector_column
     # table was never built for it
     assert "row_reo" in vars(view) and "table" not in vars(view)
     assert page.count("<details>") == len(found)
+
+
+def test_sankey_page_prints_its_title_once(tmp_path):
+    # issue 14: the page's heading and the figure's own title printed it twice
+    table = flow_table(with_shares(hand_events(), hand_registry(), hand_shares()))
+    page = sankey_html(table, title="Flows for the director 2024", period="2024", uploads=3)
+    assert page.count("Flows for the director 2024") == 2  # <title> and <h1>, not the figure
