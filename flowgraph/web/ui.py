@@ -129,6 +129,20 @@ def grid_texts() -> dict[str, str]:
     }  # fmt: skip
 
 
+def dropdown_labels() -> dict[str, str]:
+    """The Dash dropdown's own words (search box, select all, ...) in the page's language."""
+    from flowgraph.i18n import translator
+    from flowgraph.web.shell import request_lang
+
+    _ = translator(request_lang())
+    return {
+        "select_all": _("Select all"), "deselect_all": _("Deselect all"),
+        "selected_count": _("{num_selected} selected"), "search": _("Search"),
+        "clear_search": _("Clear search"), "clear_selection": _("Clear selection"),
+        "no_options_found": _("No options found"),
+    }  # fmt: skip
+
+
 GRAPH_STYLE = [
     {"selector": "node", "style": {"label": "data(label)", "font-size": "10px",
                                    "text-wrap": "wrap", "text-max-width": "120px",

@@ -134,7 +134,7 @@ def test_pages_in_chinese_from_the_browser_language(site):
     zh = catalogue("zh-CN")
     with chromium(folder / "profile-zh", lang="zh-CN") as drv:
         for path, ready in (("/lot/L3", "#lot-up canvas"), ("/enterprise/S1", ".js-plotly-plot"),
-                            ("/flows", "#flows-sankey .sankey"), ("/search?q=L", "main section")):  # fmt: skip
+                            ("/flows", "#flows-sankey .sankey"), ("/search?q=L", "main section"), ("/", "#run-detection")):  # fmt: skip
             drv.get(base + path)
             wait_for(drv, ready)
             time.sleep(0.5)

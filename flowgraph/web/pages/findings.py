@@ -36,6 +36,11 @@ def filtered(rows: pd.DataFrame, chosen: dict[str, list]) -> pd.DataFrame:
     return rows[keep]
 
 
+def shown(rows: pd.DataFrame, _) -> pd.DataFrame:
+    """The rows as the grid shows them: the status in the reader's words (codes stay)."""
+    return rows.assign(status=rows["status"].map(lambda s: _(s) if isinstance(s, str) else s))
+
+
 def counts(rows: pd.DataFrame, column: str) -> list[tuple[str, int]]:
     return [(str(k), int(v)) for k, v in rows[column].value_counts(dropna=True).items()]
 
@@ -78,7 +83,7 @@ def layout(page, args, query):
                  "value": v} for v in options[column]]  # fmt: skip
         initial = [query[column]] if query.get(column) in options[column] else []
         filters.append(html.Div([html.Label(labels[column]),
-                                 dcc.Dropdown(id={"role": "findings-filter", "column": column},
+                                 dcc.Dropdown(labels=ui.dropdown_labels(), id={"role": "findings-filter", "column": column},
                                               className=f"findings-filter-{column}",
                                               options=opts, value=initial, multi=True,
                                               placeholder=_("all"))]))  # fmt: skip
@@ -100,7 +105,7 @@ def layout(page, args, query):
                 _("Findings of the latest run"),
                 ui.grid(
                     "findings-grid",
-                    rows,
+                    shown(rows, _),
                     columns(_),
                     height=520,
                     select=True,
@@ -144,7 +149,7 @@ def register(app, wb, config) -> None:
             return no_update, no_update
         chosen = {item["id"]["column"]: item["value"] for item in ctx.inputs_list[0]}
         rows = filtered(rows, chosen)
-        return ui.records(rows), _chips(rows, page._).children
+        return ui.records(shown(rows, page._)), _chips(rows, page._).children
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),

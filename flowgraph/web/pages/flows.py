@@ -33,7 +33,7 @@ def layout(page, args, query):
 
     def dropdown(id_, label, options, value=None, clearable=True):
         return html.Div([html.Label(label, htmlFor=id_),
-                         dcc.Dropdown(id=id_, options=options, value=value,
+                         dcc.Dropdown(labels=ui.dropdown_labels(), id=id_, options=options, value=value,
                                       clearable=clearable, placeholder=_("all"))])  # fmt: skip
 
     return html.Div(
