@@ -49,7 +49,10 @@ def check(app: AppContext, paths: tuple[str, ...], registry_dir: str | None) -> 
             "fix the rows named above and check again"
         )
         click.get_current_context().exit(2)
-    click.echo(f"ok: {report.files:,} files, {report.events:,} events")
+    files, events = report.files, report.events
+    click.echo(
+        f"ok: {files:,} file{'s' if files != 1 else ''}, {events:,} event{'s' if events != 1 else ''}"
+    )
     for line in finding_lines(report.findings):
         click.echo(f"Warning: {line}")
     if not report.quota.empty:

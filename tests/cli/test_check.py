@@ -152,3 +152,10 @@ def _add_country(paths):
         out = [text[0] + ",country"]
         out += [line + (",AU" if ",import," in line else ",") for line in text[1:]]
         Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_check_ok_line_counts_in_words(run):
+    write("one.csv", "1,stock,2024-03-31,S1,A,BAST_CONC,0,,,,,")
+    result = run("one.csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "ok: 1 file, 1 event"
