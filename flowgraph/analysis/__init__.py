@@ -50,15 +50,16 @@ def detect(
     from flowgraph.analysis.findings import filter_findings
 
     if in_database:
-        run_there = getattr(store, "detect_in_database", None)
-        if not callable(run_there):
+        from flowgraph.store.base import DetectsInDatabase
+
+        if not isinstance(store, DetectsInDatabase):
             from flowgraph.errors import UsageError
 
             raise UsageError(
                 "--in-database needs a Neo4j store (--store bolt://...); the embedded store "
                 "runs the detectors in this process anyway"
             )
-        return run_there(
+        return store.detect_in_database(
             period=period, year=year, types=types, families=families, tolerances=tolerances
         )
     if registry is None:

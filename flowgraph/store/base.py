@@ -142,3 +142,13 @@ class CypherReads(Protocol):
 
     def read(self, cypher: str, /, **params) -> pd.DataFrame:
         """The statement's rows (columns as it returns them); a write is refused."""
+
+
+@runtime_checkable
+class DetectsInDatabase(Protocol):
+    """A store that runs the SPEC §5 detectors where the data is (Neo4j: the Cypher detectors
+    of queries/), returning only the findings (``flowgraph detect --in-database``)."""
+
+    def detect_in_database(self, **options) -> pd.DataFrame:
+        """Findings as ``analysis.detect`` gives them; ``options``: period, year, types,
+        families, tolerances."""

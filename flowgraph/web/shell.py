@@ -74,7 +74,9 @@ def _register_all(app: dash.Dash, wb: Workbench, config: ServeConfig) -> None:
 def header(page: Page) -> html.Header:
     _ = page._
     store = getattr(page.wb.store, "uri", "")
-    if hasattr(page.wb.store, "driver"):
+    from flowgraph.store.base import CypherReads
+
+    if isinstance(page.wb.store, CypherReads):
         from flowgraph.store.neo4j import safe_uri
 
         store = safe_uri(store)
