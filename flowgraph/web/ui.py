@@ -61,6 +61,26 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+# Columns whose values are long codes or sentences: narrower, they showed only "TRANSFO…" or
+# "3728736d…" (a finding id is 12 characters); the grid scrolls sideways rather than cut them.
+MIN_WIDTHS = {
+    "finding_id": 140,
+    "type": 250,
+    "detail": 420,
+    "enterprise_name": 230,
+    "name": 230,
+    "enterprise_id": 200,
+    "counterparty_id": 200,
+    "family": 170,
+    "lot_id": 170,
+    "shipment_id": 170,
+    "batch_id": 160,
+    "review_note": 220,
+    "file_name": 260,
+    "sha256": 160,
+}
+
+
 def grid(
     grid_id: str,
     frame: pd.DataFrame,
@@ -75,6 +95,8 @@ def grid(
     defs = []
     for name, header in columns:
         col = {"field": name, "headerName": header, "headerTooltip": header}
+        if name in MIN_WIDTHS:
+            col["minWidth"] = MIN_WIDTHS[name]
         if name in numbers:
             col["type"] = "rightAligned"
             col["valueFormatter"] = {
@@ -166,11 +188,23 @@ GRAPH_STYLE = [
 ]  # fmt: skip
 
 
-def graph(graph_id: str, elements: list[dict], *, height: int = 480, roots: str | None = None):
-    """A Cytoscape graph, laid out top-down (breadth-first from ``roots``)."""
-    layout = {"name": "breadthfirst", "directed": True, "spacingFactor": 1.4, "animate": False}
-    if roots:
-        layout["roots"] = roots
+def graph(
+    graph_id: str,
+    elements: list[dict],
+    *,
+    height: int = 480,
+    roots: str | None = None,
+    star: bool = False,
+):
+    """A Cytoscape graph, laid out top-down (breadth-first from ``roots``), or with ``star``
+    in rings around its best-connected node (an enterprise's many counterparties: in one
+    breadth-first row their labels ran into each other)."""
+    if star:
+        layout = {"name": "concentric", "minNodeSpacing": 60, "animate": False}
+    else:
+        layout = {"name": "breadthfirst", "directed": True, "spacingFactor": 1.4, "animate": False}
+        if roots:
+            layout["roots"] = roots
     return cyto.Cytoscape(
         id=graph_id,
         elements=elements,

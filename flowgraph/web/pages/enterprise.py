@@ -61,6 +61,10 @@ def _partner_elements(enterprise_id: str, partners: pd.DataFrame, names: dict) -
     return elements
 
 
+# Counterparties drawn in rings around the enterprise past this many (one row stays readable).
+STAR_FROM = 6
+
+
 def layout(page, args, query):
     _ = page._
     if not args:
@@ -143,6 +147,7 @@ def layout(page, args, query):
                             _partner_elements(eid, partners, snap.names),
                             height=380,
                             roots=f"[id = 'e:{eid}']",
+                            star=len(partners) > STAR_FROM,
                         ),
                         note=_(
                             "Tonnes REO shipped (arrow out) and received (arrow in), "
