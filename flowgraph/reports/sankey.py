@@ -22,10 +22,16 @@ from flowgraph.i18n import translator
 from flowgraph.reports.flows import (
     EXPORT_PREFIX,
     LOSSES,
-    STAGES,
     UNLICENSED_SUFFIX,
     UNTRACEABLE_ORIGINS,
     node_balance,
+)
+from flowgraph.reports.sankeylayout import (
+    RETURN_AFTER,
+    RETURN_BEFORE,
+    drawn_table,
+    fold_small,
+    node_x,
 )
 from flowgraph.reports.words import node_label
 
@@ -64,42 +70,52 @@ def link_parts(table: pd.DataFrame) -> pd.DataFrame:
     return out[["source", "target", "band", "value_t", "reo_t", "lots"]].reset_index(drop=True)
 
 
-def _nodes(table: pd.DataFrame) -> pd.DataFrame:
-    bal = node_balance(table)
-    order = {s: i for i, s in enumerate(STAGES)}
-    bal["_o"] = bal["stage"].map(order)
+def drawn_flows(table: pd.DataFrame) -> pd.DataFrame:
+    """The flows the figure draws: small nodes folded, backward flows re-routed through
+    labelled return nodes (sankeylayout.py); the page's tables use ``table`` itself."""
+    return drawn_table(fold_small(table))
+
+
+def _nodes(drawn: pd.DataFrame) -> pd.DataFrame:
+    bal = node_balance(drawn)
+    bal["_x"] = [node_x(s) for s in bal["stage"]]
     bal["_v"] = np.maximum(bal["in_t"], bal["out_t"])
-    return bal.sort_values(["_o", "_v"], ascending=[True, False])
+    return bal.sort_values(["_x", "_v"], ascending=[True, False], kind="stable")
 
 
-_COLUMN_X = {"origin": 0.001, "mine": 0.26, "smelter-separator": 0.5}
-_COLUMN_X |= {"processor / trader": 0.74, "sink": 0.999}
 _PAD_PX = 14
-_MARGIN_PX = (60, 20)  # top, bottom
+_LABEL_PX = 13  # a node thinner than its label still gets the label's height
+_MARGIN_PX = (20, 40)  # top, bottom
 
 
 def _positions(nodes: pd.DataFrame, height: int) -> tuple[list[float], list[float]]:
-    """Node centres (x, y in [0, 1]): one column per stage, nodes stacked largest first.
+    """Node centres (x, y in [0, 1]): one column per stage (and per return column), nodes
+    stacked largest first, each given at least a label's height so labels do not overlap.
 
-    Stacked with plotly's own scale (the fullest column fills the height) so nodes do not
-    overlap; d3's automatic layout scatters the stages once flows run backwards (trader ->
-    smelter), which hides the stage order the picture is about.
+    d3's automatic layout scatters the stages once flows run backwards, which hides the stage
+    order the picture is about; so the columns are fixed here.
     """
     usable = height - sum(_MARGIN_PX)
-    columns = nodes.groupby("stage")["_v"].agg(["sum", "size"])
-    scale = ((usable - (columns["size"] - 1) * _PAD_PX) / columns["sum"]).min()
-    xs, ys = [], []
-    filled: dict[str, float] = {}
-    for stage, value in zip(nodes["stage"], nodes["_v"], strict=True):
-        top = filled.get(stage, 0.0)
-        h = value * scale
-        xs.append(_COLUMN_X.get(stage, 0.5))
-        ys.append(min(max((top + h / 2) / usable, 0.001), 0.999))
-        filled[stage] = top + h + _PAD_PX
-    return xs, ys
+    columns = nodes.groupby("_x")["_v"].agg(["sum", "size"])
+    room = usable - columns["size"] * (_PAD_PX + _LABEL_PX)
+    scale = max((room / columns["sum"]).min(), 1e-9)
+    ys = []
+    filled: dict[float, float] = {}
+    for x, value, stage in zip(nodes["_x"], nodes["_v"], nodes["stage"], strict=True):
+        top = filled.get(x, 0.0)
+        h = max(value * scale, _LABEL_PX)
+        centre = top + h / 2
+        if stage.startswith(RETURN_AFTER):
+            # The way back runs along the bottom, clear of the labels of the column before.
+            centre = usable - centre
+        ys.append(min(max(centre / usable, 0.001), 0.999))
+        filled[x] = top + h + _PAD_PX
+    return nodes["_x"].tolist(), ys
 
 
 def _node_colour(name: str, stage: str) -> str:
+    if stage.startswith((RETURN_AFTER, RETURN_BEFORE)):
+        return "#bcbd22"
     if name in UNTRACEABLE_ORIGINS:
         return "#d62728"
     if name == LOSSES:
@@ -128,14 +144,16 @@ def sankey_figure(
     >>> len(sankey_figure(t).data[0].link.value)
     1
     """
-    nodes = _nodes(table)
+    drawn = drawn_flows(table)
+    nodes = _nodes(drawn)
     names = list(nodes.index)
     index = {name: i for i, name in enumerate(names)}
     out_total = nodes["out_t"]
-    links = link_parts(table)
+    links = link_parts(drawn)
     _ = translator(lang)
     esc = {name: html.escape(node_label(str(name), _)) for name in names}
-    height = max(600, 28 * len(names))
+    per_column = int(nodes.groupby("_x").size().max())
+    height = max(600, (_PAD_PX + _LABEL_PX + 6) * per_column + sum(_MARGIN_PX))
     xs, ys = _positions(nodes, height)
 
     link_hover = []

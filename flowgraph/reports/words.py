@@ -38,8 +38,28 @@ BANDS = (N_("traceable"), N_("untraceable"))
 FAMILIES = (N_("mineral"), N_("compound"), N_("metal"), N_("downstream"))
 
 
+_COMPOSED = (
+    # (prefix, message): names the Sankey composes from a stage name (sankeylayout.py).
+    ("returns to ", N_("returns to {stage}")),
+    ("returns from ", N_("returns from {stage}")),
+    ("return after ", N_("return after {stage}")),
+    ("return before ", N_("return before {stage}")),
+    ("other ", N_("other {stage}")),
+)
+_OTHERS = (N_("other origins"), N_("other ends"))
+
+
 def node_label(name: str, _) -> str:
     """A flow node's name in the language of ``_`` (a gettext function)."""
+    if name in _OTHERS:
+        return _(name)
+    if " from " in name and name.startswith("returns to "):
+        to, source = name[len("returns to ") :].split(" from ", 1)
+        return _("returns to {stage} from {source}").format(stage=_(to), source=_(source))
+    for prefix, message in _COMPOSED:
+        rest = name[len(prefix) :]
+        if name.startswith(prefix) and rest in NODES:
+            return _(message).format(stage=_(rest))
     suffix = ""
     if name.endswith(UNLICENSED_SUFFIX):
         name, suffix = name[: -len(UNLICENSED_SUFFIX)], " · " + _(UNLICENSED)

@@ -15,7 +15,7 @@ import pytest
 from reports_fixtures import XSS_NAME, hand_events, hand_registry, hand_shares, with_shares
 
 from flowgraph.reports.flows import flow_table
-from flowgraph.reports.sankey import link_parts, write_sankey_html
+from flowgraph.reports.sankey import drawn_flows, link_parts, write_sankey_html
 
 pytestmark = pytest.mark.browser
 
@@ -100,8 +100,9 @@ def test_sankey_renders_offline_with_every_node_and_link(driver, tmp_path):
         table, tmp_path / "sankey.html", title=f"Flows of {XSS_NAME}", period="2024-03", uploads=5
     )
     _open(driver, page)
-    nodes_expected = len(set(table.source) | set(table.target))
-    links_expected = len(link_parts(table))
+    drawn = drawn_flows(table)
+    nodes_expected = len(set(drawn.source) | set(drawn.target))
+    links_expected = len(link_parts(drawn))
     nodes = _wait_for(driver, "g.sankey-node", nodes_expected)
     links = driver.find_elements(By.CSS_SELECTOR, "path.sankey-link")
     assert len(nodes) == nodes_expected
@@ -138,10 +139,18 @@ def test_sankey_with_a_cycle_between_nodes_draws_every_link(driver, tmp_path):
     )
     page = write_sankey_html(table, tmp_path / "cycle.html", period="2024-03", uploads=5)
     _open(driver, page)
-    nodes = _wait_for(driver, "g.sankey-node", len(set(table.source) | set(table.target)))
-    assert len(nodes) == len(set(table.source) | set(table.target))
-    assert len(driver.find_elements(By.CSS_SELECTOR, "path.sankey-link")) == len(link_parts(table))
+    # issue 14: the way back is drawn through two labelled return nodes, left to right.
+    drawn = drawn_flows(table)
+    nodes = _wait_for(driver, "g.sankey-node", len(set(drawn.source) | set(drawn.target)))
+    assert len(nodes) == len(set(drawn.source) | set(drawn.target))
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.sankey-link")) == len(link_parts(drawn))
     assert _errors(driver) == []
+    left = {n.text: n.rect["x"] for n in nodes}
+    assert left["returns from processor / trader"] < left["smelter-separator"]
+    assert left["processor"] < left["returns to smelter-separator"]
+    assert left["smelter-separator"] < left["processor"]
+    shot = tmp_path / "cycle.png"
+    assert driver.save_screenshot(str(shot))
 
 
 def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
