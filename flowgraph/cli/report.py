@@ -37,6 +37,14 @@ def _window_options(func):
     return year_option()(period_option()(func))
 
 
+def _lang_option(func):
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "zh-CN"]),
+        help="Language of the page (default: from the locale, LC_ALL / LC_MESSAGES / LANG).",
+    )(func)
+
+
 @click.group()
 def report() -> None:
     """HTML reports that open offline (plotly.js embedded): flows Sankey and findings."""
@@ -55,11 +63,7 @@ def report() -> None:
 @click.option(
     "--top", type=click.IntRange(min=1), help="Keep the N largest nodes per stage; fold the rest."
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "zh-CN"]),
-    help="Language of the page (default: from the locale, LC_ALL / LC_MESSAGES / LANG).",
-)
+@_lang_option
 @pass_app
 def sankey(
     app: AppContext,
@@ -147,6 +151,7 @@ def sankey(
     show_default=True,
     help="Findings listed, the largest by REO (counts and totals cover all).",
 )
+@_lang_option
 @pass_app
 def findings(
     app: AppContext,
@@ -156,6 +161,7 @@ def findings(
     top: int,
     max_evidence: int,
     max_findings: int,
+    lang: str | None,
 ) -> None:
     """Findings as HTML: summary, top enterprises by untraceable REO, quota burn-down,
     and every finding with the event rows that caused it (sortable).
@@ -163,9 +169,11 @@ def findings(
     \b
     Example:
       flowgraph report findings --year 2024 -o findings-2024.html
+      flowgraph report findings --year 2024 --lang zh-CN -o findings-2024-zh.html
     """
     from flowgraph.api import findings_report
     from flowgraph.config import tolerances_from
+    from flowgraph.i18n import locale_language
     from flowgraph.reports.findings import write_findings_report
     from flowgraph.reports.flows import window_bounds
 
@@ -182,5 +190,5 @@ def findings(
         max_evidence=max_evidence,
         max_findings=max_findings,
     )
-    write_findings_report(report, path)
+    write_findings_report(report, path, lang or locale_language())
     click.echo(f"{len(report.findings):,} findings written to {path}", err=True)

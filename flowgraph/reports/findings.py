@@ -21,6 +21,7 @@ import pandas as pd
 
 from flowgraph.analysis.licences import licence_table
 from flowgraph.analysis.prepared import PreparedEvents, prepared
+from flowgraph.i18n import translator
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
 from flowgraph.reports.evidence import evidence
 from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
@@ -32,9 +33,29 @@ from flowgraph.reports.summaries import (
     summary_by_type,
     untraceable_by_enterprise,
 )
+from flowgraph.reports.words import N_
+
+DEFAULT_TITLE = N_("Rare-earth traceability findings")
+# a finding key's name in the key column ("lot L1 · shipment S2"); type and family codes and
+# ids stay as they are
+_KEY_WORDS = (N_("lot"), N_("shipment"), N_("batch"), N_("document_ref"), N_("licence_no"),
+              N_("product"), N_("country"), N_("activity"), N_("year"))  # fmt: skip
+_ACTIVITY_WORDS = (N_("mining"), N_("smelting"))  # QUOTA_EXCEEDED's key
+_STATUS_WORDS = (N_("new"), N_("open"), N_("confirmed"), N_("dismissed"), N_("resolved"))
 
 
-def _summary_html(summary: pd.DataFrame) -> str:
+def _tag(name: str, text: str) -> str:
+    """``text`` (catalogue text, trusted) in an element; ``_()`` stays out of f-strings, where
+    babel's extractor would not see it."""
+    return f"<{name}>{text}</{name}>"
+
+
+def _word(value: object, known: tuple[str, ...], _) -> str:
+    """A data value the catalogue knows (status, key name) in the page's language."""
+    return _(value) if isinstance(value, str) and value in known else value
+
+
+def _summary_html(summary: pd.DataFrame, _) -> str:
     rows = []
     for family in FAMILIES:
         part = summary[summary["family"] == family]
@@ -47,58 +68,66 @@ def _summary_html(summary: pd.DataFrame) -> str:
                 f'<tr><td></td><td>{row.type}</td><td class="n">{row.findings:,}</td>'
                 f'<td class="n">{row.reo_t:,.3f}</td></tr>'
             )
-    headers = [("family", False), ("type", False), ("findings", True), ("t REO", True)]
+    headers = [(_("family"), False), (_("type"), False), (_("findings"), True), (_("t REO"), True)]
     return table_html(headers, rows, tid="summary")
 
 
-def _enterprises_html(table: pd.DataFrame) -> str:
+def _enterprises_html(table: pd.DataFrame, _) -> str:
     rows = [
         f"<tr><td>{_e(r.enterprise_id)}</td><td>{_e(r.name)}</td><td>{_e(r.province)}</td>"
         f"{num_cell(r.in_t)}{num_cell(r.out_t)}{num_cell(r.findings, 0)}{num_cell(r.findings_reo_t)}</tr>"
         for r in table.itertuples()
     ]
     headers = [
-        ("enterprise", False),
-        ("name", False),
-        ("province", False),
-        ("untraceable in (t)", True),
-        ("untraceable out (t)", True),
-        ("findings", True),
-        ("findings t REO", True),
+        (_("enterprise"), False),
+        (_("name"), False),
+        (_("province"), False),
+        (_("untraceable in (t)"), True),
+        (_("untraceable out (t)"), True),
+        (_("findings"), True),
+        (_("findings t REO"), True),
     ]
     return table_html(headers, rows, cls="sortable", tid="enterprises")
 
 
-def _key_text(row: pd.Series) -> str:
+def _key_text(row: pd.Series, _) -> str:
     keys = [k for k in FINDING_KEYS[row["type"]] if k not in ("enterprise_id", "period")]
-    return " · ".join(f"{k.removesuffix('_id')} {row[k]}" for k in keys if row[k] is not None)
+    return " · ".join(
+        f"{_word(k.removesuffix('_id'), _KEY_WORDS, _)} {_word(row[k], _ACTIVITY_WORDS, _)}"
+        for k in keys
+        if row[k] is not None
+    )
 
 
-_EVIDENCE_HEADERS = [
-    ("date", False),
-    ("event", False),
-    ("enterprise", False),
-    ("lot", False),
-    ("product", False),
-    ("mass kg", True),
-    ("REO kg", True),
-    ("counterparty", False),
-    ("shipment", False),
-    ("batch", False),
-    ("country", False),
-    ("document", False),
-    ("licence", False),
-    ("note", False),
-    ("source", False),
-]
+def _evidence_headers(_) -> list[tuple[str, bool]]:
+    return [
+        (_("date"), False),
+        (_("event"), False),
+        (_("enterprise"), False),
+        (_("lot"), False),
+        (_("product"), False),
+        (_("mass kg"), True),
+        (_("REO kg"), True),
+        (_("counterparty"), False),
+        (_("shipment"), False),
+        (_("batch"), False),
+        (_("country"), False),
+        (_("document"), False),
+        (_("licence"), False),
+        (_("note"), False),
+        (_("source"), False),
+    ]
 
 
-def _evidence_html(rows: pd.DataFrame, files: dict) -> str:
+def _evidence_html(rows: pd.DataFrame, files: dict, _) -> str:
     if rows.empty:
-        return "<em>no event rows</em>"
+        return _tag("em", _("no event rows"))
     body = []
     for r in rows.itertuples():
-        source = f"{files.get(r.upload_id, f'upload {r.upload_id}')}:{r.source_row}"
+        name = (
+            files[r.upload_id] if r.upload_id in files else _("upload {id}").format(id=r.upload_id)
+        )
+        source = f"{name}:{r.source_row}"
         body.append(
             f"<tr><td>{_e(r.date)}</td><td>{_e(r.event_type)}</td><td>{_e(r.enterprise_id)}</td>"
             f"<td>{_e(r.lot_id)}</td><td>{_e(r.product)}</td>"
@@ -110,10 +139,12 @@ def _evidence_html(rows: pd.DataFrame, files: dict) -> str:
         )
     total = int(rows["total"].iloc[0])
     left = total - len(rows)
-    more = f"<p>… and {left:,} more event {'row' if left == 1 else 'rows'}</p>" if left > 0 else ""
+    more = _("… and {count} more event row") if left == 1 else _("… and {count} more event rows")
+    more = f"<p>{more.format(count=f'{left:,}')}</p>" if left > 0 else ""
+    summary = _("evidence: {count} event row") if total == 1 else _("evidence: {count} event rows")
     return (
-        f"<details><summary>evidence: {total:,} event {'row' if total == 1 else 'rows'}</summary>"
-        + table_html(_EVIDENCE_HEADERS, body, cls="evidence")
+        f"<details><summary>{summary.format(count=f'{total:,}')}</summary>"
+        + table_html(_evidence_headers(_), body, cls="evidence")
         + more
         + "</details>"
     )
@@ -128,101 +159,117 @@ def _largest(findings: pd.DataFrame, limit: int | None) -> pd.DataFrame:
     return findings.loc[sorted(keep)].reset_index(drop=True)
 
 
-def _cap_notice(listed: int, total: int) -> list[str]:
+def _cap_notice(listed: int, total: int, _) -> list[str]:
     if listed == total:
         return []
+    text = _(
+        "Listed: the {listed} largest findings by REO of {total}; {command} gives all of them."
+    )
+    command = "<code>flowgraph detect --format csv</code>"
     return [
-        f'<p class="note">Listed: the {listed:,} largest findings by REO of {total:,}; '
-        "<code>flowgraph detect --format csv</code> gives all of them.</p>"
+        f'<p class="note">{text.format(listed=f"{listed:,}", total=f"{total:,}", command=command)}</p>'
     ]
 
 
-def _registry_notice(registry_loaded: bool) -> list[str]:
+def _registry_notice(registry_loaded: bool, _) -> list[str]:
     if registry_loaded:
         return []
-    return [
-        '<p class="note"><strong>No registry loaded:</strong> every enterprise counts as '
-        "undesignated and unregistered, so designation findings cover all of them. Load the "
-        "regulator's files with <code>flowgraph registry load DIR</code>.</p>"
-    ]
+    text = _(
+        "every enterprise counts as undesignated and unregistered, so designation findings "
+        "cover all of them. Load the regulator's files with {command}."
+    ).format(command="<code>flowgraph registry load DIR</code>")
+    head = _tag("strong", _("No registry loaded:"))
+    return [f'<p class="note">{head} {text}</p>']
 
 
-def _register_notice(registry: Registry) -> list[str]:
+def _register_notice(registry: Registry, _) -> list[str]:
     """Say which SPEC §7 checks did not run (no register, no finding)."""
     missing = [
         label
         for label, frame in (
-            ("customs register (customs.csv): customs checks", registry.customs),
-            ("export licence register (export_licences.csv): licence checks", registry.licences),
+            (
+                _("No customs register (customs.csv): customs checks were not run."),
+                registry.customs,
+            ),
+            (
+                _("No export licence register (export_licences.csv): licence checks were not run."),
+                registry.licences,
+            ),
         )
         if frame is None
     ]
-    return [f'<p class="note">No {m} were not run.</p>' for m in missing]
+    return [f'<p class="note">{m}</p>' for m in missing]
 
 
-def _licences_html(table: pd.DataFrame) -> str:
+def _licences_html(table: pd.DataFrame, _) -> str:
     """Licensed, used and remaining kg per licence row (used = the exports LICENCE_EXCEEDED
     counts); a licence row used beyond its quantity shows a negative remainder."""
     if table.empty:
-        return "<p>The licence register holds no licence.</p>"
+        return _tag("p", _("The licence register holds no licence."))
     rows = []
     for r in table.itertuples(index=False):
-        end = "open" if pd.isna(r.valid_to) else _e(r.valid_to)
+        start = _e(r.valid_from)
+        # "open" alone is a finding status in the catalogue; an open-ended validity is its own text
+        valid = (
+            _("{start} – open").format(start=start)
+            if pd.isna(r.valid_to)
+            else f"{start} – {_e(r.valid_to)}"
+        )
         pct = "" if pd.isna(r.used_pct) else f"{r.used_pct:,.1f}%"
         rows.append(
             f"<tr><td>{_e(r.licence_no)}</td><td>{_e(r.enterprise_id)}</td>"
             f"<td>{_e(r.product)}</td><td>{_e(r.country)}</td>"
-            f"<td>{_e(r.valid_from)} – {end}</td><td>{_e(r.end_user)}</td>"
+            f"<td>{valid}</td><td>{_e(r.end_user)}</td>"
             f"{num_cell(r.licensed_kg, 1)}{num_cell(r.used_kg, 1)}{num_cell(r.remaining_kg, 1)}"
             f'<td class="n">{pct}</td></tr>'
         )
     headers = [
-        ("licence", False),
-        ("holder", False),
-        ("product", False),
-        ("country", False),
-        ("valid", False),
-        ("end user", False),
-        ("licensed kg", True),
-        ("used kg", True),
-        ("remaining kg", True),
-        ("used", True),
+        (_("licence"), False),
+        (_("holder"), False),
+        (_("product"), False),
+        (_("country"), False),
+        (_("valid"), False),
+        (_("end user"), False),
+        (_("licensed kg"), True),
+        (_("used kg"), True),
+        (_("remaining kg"), True),
+        (_("used"), True),
     ]
     return table_html(headers, rows, cls="sortable", tid="licences")
 
 
 def _findings_html(
-    findings: pd.DataFrame, rows: pd.DataFrame, names: pd.Series, files: dict
+    findings: pd.DataFrame, rows: pd.DataFrame, names: pd.Series, files: dict, _
 ) -> str:
     by_finding = {k: g for k, g in rows.groupby("finding")} if len(rows) else {}
     empty = rows.iloc[0:0]
     out = []
-    for i, (_, f) in enumerate(findings.iterrows()):
+    for i, (_row, f) in enumerate(findings.iterrows()):
         ent = f["enterprise_id"]
         who = "" if ent is None else f"{_e(ent)} · {_e(names.get(ent))}"
         # SPEC §6 identity and status, when the caller compared with the recorded runs
-        ident = f"<td><code>{_e(f.get('finding_id'))}</code></td><td>{_e(f.get('status'))}</td>"
+        ident = f"<td><code>{_e(f.get('finding_id'))}</code></td><td>{_e(_word(f.get('status'), _STATUS_WORDS, _))}</td>"
         # The evidence goes in a row of its own under the finding, the table's full width: in
         # the last column its counterparty, document and FILE:ROW sat ~1,200 px to the right.
         out.append(
             f'<tbody class="finding"><tr><td class="n">{i + 1}</td>{ident}'
             f"<td>{_e(f['type'])}</td><td>{_e(f['family'])}</td>"
-            f"<td>{_e(f['period'])}</td><td>{who}</td><td>{_e(_key_text(f))}</td>"
+            f"<td>{_e(f['period'])}</td><td>{who}</td><td>{_e(_key_text(f, _))}</td>"
             f"{num_cell(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td></tr>"
             f'<tr class="evidence-row"><td colspan="10">'
-            f"{_evidence_html(by_finding.get(i, empty), files)}</td></tr></tbody>"
+            f"{_evidence_html(by_finding.get(i, empty), files, _)}</td></tr></tbody>"
         )
     headers = [
-        ("#", True),
-        ("finding_id", False),
-        ("status", False),
-        ("type", False),
-        ("family", False),
-        ("period", False),
-        ("enterprise", False),
-        ("key", False),
-        ("REO kg", True),
-        ("detail", False),
+        (_("#"), True),
+        (_("finding_id"), False),
+        (_("status"), False),
+        (_("type"), False),
+        (_("family"), False),
+        (_("period"), False),
+        (_("enterprise"), False),
+        (_("key"), False),
+        (_("REO kg"), True),
+        (_("detail"), False),
     ]
     return grouped_table_html(headers, out, cls="sortable", tid="findings")
 
@@ -268,7 +315,7 @@ def build_findings_report(
     uploads: pd.DataFrame | None = None,
     period: str | None = None,
     year: int | None = None,
-    title: str = "Rare-earth traceability findings",
+    title: str = DEFAULT_TITLE,
     top: int = 15,
     max_evidence: int = 20,
     max_findings: int | None = 2000,
@@ -335,41 +382,62 @@ def build_findings_report(
     )
 
 
-def render_findings_html(report: FindingsReport) -> str:
+def render_findings_html(report: FindingsReport, lang: str = "en") -> str:
     """The whole findings page as text (plotly.js embedded once, for the quota chart); every
-    value from uploads or the registry escaped.
+    value from uploads or the registry escaped. ``lang``: en or zh-CN (every label, heading and
+    note; type and family codes, ids and the detectors' detail sentences stay as they are; the
+    default title is translated, a title given is kept).
 
     >>> from flowgraph.model import events_frame, registry_from_records, empty_findings
     >>> page = render_findings_html(build_findings_report(empty_findings(),
     ...     events_frame([]).iloc[0:0], registry_from_records(), title="<i>t</i>"))
     >>> "&lt;i&gt;t&lt;/i&gt;" in page and "<i>t</i>" not in page
     True
+    >>> report = build_findings_report(empty_findings(), events_frame([]).iloc[0:0])
+    >>> "<h1>稀土可追溯性发现</h1>" in render_findings_html(report, lang="zh-CN")
+    True
     """
-    findings, title = report.findings, report.title
+    _ = translator(lang)
+    findings = report.findings
+    title = _(report.title) if report.title == DEFAULT_TITLE else report.title
+    window = _(report.window) if report.window == "all periods" else report.window
     files = dict(report.sources.items())
     parts = [
         f"<h1>{html.escape(title)}</h1>",
-        f'<p>Period: <strong>{html.escape(report.window)}</strong> · findings: <strong id="count">'
-        f"{len(findings):,}</strong> · REO named by the findings: <strong>"
-        f"{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> (the sum of their reo_kg: a lot two "
-        "findings name, e.g. UNKNOWN_LOT and UNTRACEABLE_EXPORT, counts in both) · uploads: <strong>"
-        f"{report.uploads:,}</strong></p>",
-        *_registry_notice(report.registry_loaded),
-        *(_register_notice(report.registry) if report.registry is not None else []),
-        "<h2>Summary by family and type</h2>",
-        _summary_html(report.summary),
-        f"<h2>Top {report.top} enterprises by untraceable REO</h2>",
-        "<p>Untraceable REO = REO x (1 - the lot's traceable share, SPEC §5 Origins); in = "
-        "extracted, imported or received; out = shipped or exported.</p>",
+        "<p>"
+        + _("Period:")
+        + f" <strong>{html.escape(window)}</strong> · "
+        + _("findings:")
+        + f' <strong id="count">{len(findings):,}</strong> · '
+        + _("REO named by the findings:")
+        + f" <strong>{findings['reo_kg'].sum() / 1e3:,.3f} t</strong> "
+        + _(
+            "(the sum of their reo_kg: a lot two findings name, e.g. UNKNOWN_LOT and "
+            "UNTRACEABLE_EXPORT, counts in both)"
+        )
+        + " · "
+        + _("uploads:")
+        + f" <strong>{report.uploads:,}</strong></p>",
+        *_registry_notice(report.registry_loaded, _),
+        *(_register_notice(report.registry, _) if report.registry is not None else []),
+        _tag("h2", _("Summary by family and type")),
+        _summary_html(report.summary, _),
+        _tag("h2", _("Top {top} enterprises by untraceable REO").format(top=report.top)),
+        "<p>"
+        + _(
+            "Untraceable REO = REO x (1 - the lot's traceable share, SPEC §5 Origins); in = "
+            "extracted, imported or received; out = shipped or exported."
+        )
+        + "</p>",
     ]
     if report.enterprises is not None:
-        parts.append(_enterprises_html(report.enterprises))
+        parts.append(_enterprises_html(report.enterprises, _))
     else:
-        parts.append("<p>No events loaded.</p>")
-    parts.append("<h2>Quota burn-down</h2>")
+        parts.append(_tag("p", _("No events loaded.")))
+    parts.append(_tag("h2", _("Quota burn-down")))
     if len(report.quota):
         parts.append(
-            quota_figure(report.quota, report.quota_year).to_html(
+            quota_figure(report.quota, report.quota_year, lang=lang).to_html(
                 full_html=False,
                 include_plotlyjs=True,
                 div_id="quota",
@@ -377,33 +445,41 @@ def render_findings_html(report: FindingsReport) -> str:
             )
         )
     else:
-        parts.append("<p>No quotas for this year in the registry.</p>")
+        parts.append(_tag("p", _("No quotas for this year in the registry.")))
     if report.licences is not None:
         parts += [
-            "<h2>Export licences</h2>",
-            "<p>Per licence row: the licensed quantity, what its holder exported under it (of "
-            "that product to that country, within its validity) and what remains.</p>",
-            _licences_html(report.licences),
+            _tag("h2", _("Export licences")),
+            "<p>"
+            + _(
+                "Per licence row: the licensed quantity, what its holder exported under it (of "
+                "that product to that country, within its validity) and what remains."
+            )
+            + "</p>",
+            _licences_html(report.licences, _),
         ]
     parts += [
-        "<h2>Findings</h2>",
-        "<p>Click a column heading to sort; open <em>evidence</em> for the event rows "
-        "(source = FILE:ROW of the upload).</p>",
-        *_cap_notice(len(report.listed), len(findings)),
-        _findings_html(report.listed, report.evidence, report.names, files),
+        _tag("h2", _("Findings")),
+        "<p>"
+        + _(
+            "Click a column heading to sort; open {evidence} for the event rows (source = "
+            "FILE:ROW of the upload)."
+        ).format(evidence=_tag("em", _("evidence")))
+        + "</p>",
+        *_cap_notice(len(report.listed), len(findings), _),
+        _findings_html(report.listed, report.evidence, report.names, files, _),
     ]
     return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(parts)
         + f"\n<script>{SORT_JS}</script>\n</body>\n</html>\n"
     )
 
 
-def write_findings_report(report: FindingsReport, path: str | Path) -> Path:
-    """Write ``render_findings_html(report)`` to ``path`` (UTF-8); returns the path."""
+def write_findings_report(report: FindingsReport, path: str | Path, lang: str = "en") -> Path:
+    """Write ``render_findings_html(report, lang)`` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
-    path.write_text(render_findings_html(report), "utf-8")
+    path.write_text(render_findings_html(report, lang), "utf-8")
     return path
 
 
@@ -411,10 +487,11 @@ def findings_html(
     findings: pd.DataFrame,
     events: pd.DataFrame | PreparedEvents,
     registry: Registry | None = None,
+    lang: str = "en",
     **kwargs,
 ) -> str:
-    """``render_findings_html(build_findings_report(...))``: the page in one call."""
-    return render_findings_html(build_findings_report(findings, events, registry, **kwargs))
+    """``render_findings_html(build_findings_report(...), lang)``: the page in one call."""
+    return render_findings_html(build_findings_report(findings, events, registry, **kwargs), lang)
 
 
 def write_findings_html(
@@ -422,7 +499,9 @@ def write_findings_html(
     findings: pd.DataFrame,
     events: pd.DataFrame | PreparedEvents,
     registry: Registry | None = None,
+    lang: str = "en",
     **kwargs,
 ) -> Path:
     """Build the report (``build_findings_report`` arguments) and write its page to ``path``."""
-    return write_findings_report(build_findings_report(findings, events, registry, **kwargs), path)
+    report = build_findings_report(findings, events, registry, **kwargs)
+    return write_findings_report(report, path, lang)

@@ -111,20 +111,25 @@ def quota_usage(
     return out[cols].reset_index(drop=True)
 
 
-def quota_figure(usage: pd.DataFrame, year: int) -> go.Figure:
-    """Stacked horizontal bars per enterprise and activity: used within quota, excess, remaining."""
+def quota_figure(usage: pd.DataFrame, year: int, lang: str = "en") -> go.Figure:
+    """Stacked horizontal bars per enterprise and activity: used within quota, excess, remaining
+    (texts in ``lang``, en or zh-CN; names and ids as they are)."""
+    from flowgraph.i18n import translator
+    from flowgraph.reports.words import N_
+
+    _ = translator(lang)
+    activities = (N_("mining"), N_("smelting"))
+    shown = [_(act) if act in activities else act for act in usage["activity"]]
     labels = [
         html.escape(f"{name if isinstance(name, str) and name else eid} · {act}")
-        for eid, name, act in zip(
-            usage["enterprise_id"], usage["name"], usage["activity"], strict=True
-        )
+        for eid, name, act in zip(usage["enterprise_id"], usage["name"], shown, strict=True)
     ]
     within = np.minimum(usage["used_t"], usage["quota_t"])
     figure = go.Figure()
     for name, values, colour in (
-        ("used within quota", within, "#1f77b4"),
-        ("over quota", usage["excess_t"], "#d62728"),
-        ("remaining", usage["remaining_t"], "#c7c7c7"),
+        (_("used within quota"), within, "#1f77b4"),
+        (_("over quota"), usage["excess_t"], "#d62728"),
+        (_("remaining"), usage["remaining_t"], "#c7c7c7"),
     ):
         figure.add_bar(
             y=labels,
@@ -132,12 +137,12 @@ def quota_figure(usage: pd.DataFrame, year: int) -> go.Figure:
             name=name,
             orientation="h",
             marker_color=colour,
-            hovertemplate="%{y}<br>" + name + ": %{x:,.3f} t REO<extra></extra>",
+            hovertemplate="%{y}<br>" + name + ": %{x:,.3f} " + _("t REO") + "<extra></extra>",
         )
     figure.update_layout(
         barmode="stack",
-        title=dict(text=f"Quota burn-down {int(year)} (t REO)"),
-        xaxis_title="t REO",
+        title=dict(text=_("Quota burn-down {year} (t REO)").format(year=int(year))),
+        xaxis_title=_("t REO"),
         yaxis=dict(autorange="reversed"),
         height=max(300, 26 * len(labels) + 120),
         margin=dict(l=20, r=20, t=60, b=40),

@@ -30,7 +30,7 @@ def table():
 def test_sankey_page_in_chinese_keeps_no_english_label():
     zh = catalogue("zh-CN")
     page = sankey_html(table(), title="稀土流向", period="2024", uploads=3, lang="zh-CN")
-    visible = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    visible = re.sub(r"<(script|style).*?</\1>", "", page, flags=re.S)  # not shown text
     visible = re.sub(r"<[^>]+>", " ", visible)
     assert english_left(visible, zh) == []
     assert '<html lang="zh-CN">' in page and "稀土氧化物的去向" in page
