@@ -214,3 +214,34 @@ def test_findings_page_escapes_names_and_sorts(driver, tmp_path):
     driver.execute_script("window.scrollTo(0, 0)")
     shot = tmp_path / "findings.png"
     assert driver.save_screenshot(str(shot))
+
+
+def test_findings_page_in_chinese_renders_and_sorts(driver, tmp_path):
+    """The zh-CN page in the browser: chart texts drawn in Chinese, sorting on a Chinese
+    heading, no script error (CJK in the system's fonts: see the screenshot)."""
+    from selenium.webdriver.common.by import By
+
+    from flowgraph.analysis import run_detectors
+    from flowgraph.reports.findings import write_findings_html
+
+    registry, events = hand_registry(), hand_events()
+    found = run_detectors(events, registry)
+    page = write_findings_html(tmp_path / "zh.html", found, events, registry, lang="zh-CN")
+    _open(driver, page)
+    _wait_for(driver, "#quota g.trace", 1)
+    assert _errors(driver) == []
+    assert driver.find_element(By.TAG_NAME, "h1").text == "稀土可追溯性发现"
+    chart = driver.find_element(By.ID, "quota").text
+    assert "指标内已用" in chart and "吨 REO" in chart and "开采" in chart
+    header = driver.find_element(By.CSS_SELECTOR, "#findings > thead th:nth-child(9)")
+    assert header.text == "REO（千克）"
+    header.click()
+    cells = driver.find_elements(
+        By.CSS_SELECTOR, "#findings > tbody > tr:first-child > td:nth-child(9)"
+    )
+    values = [float(c.get_attribute("data-sort")) for c in cells]
+    assert values == sorted(values) and len(values) == len(found)
+    summary = driver.find_element(By.CSS_SELECTOR, "#findings summary")
+    summary.click()
+    assert re.fullmatch(r"证据：\d+ 条事件记录", summary.text)
+    assert driver.save_screenshot(str(tmp_path / "findings-zh.png"))
