@@ -325,6 +325,9 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
                 tx.run(q.WRITE_EVENTS[kind], ent=ent, uid=upload_id, rows=chunk).consume()
         if old is not None:
             self._retire(tx, ent, old)
+        # A revision may rename or drop the documents its events name: rebuilt, same transaction.
+        for statement in q.DROP_ENTERPRISE_REGISTER_LINKS + q.LINK_ENTERPRISE_REGISTERS:
+            tx.run(statement, ent=ent).consume()
         return decision.result(upload, upload_id)
 
     def _read_upload_keys(self, tx: neo4j.ManagedTransaction, upload_ids: list[int]) -> None:
@@ -410,6 +413,7 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
                 "MATCH (d:Designation {current: true}) SET d.current = false",
                 "MATCH (x:Quota {current: true}) SET x.current = false",
                 "MATCH (e:Enterprise {registered: true}) SET e.registered = false",
+                *q.DROP_REGISTER_LINKS,  # retired versions keep no links
                 *q.RETIRE_REGISTERS,
             ):
                 tx.run(statement).consume()
@@ -433,6 +437,8 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
             ):
                 for chunk in chunks(rows, self.batch_size):
                     tx.run(statement, version=version, rows=chunk).consume()
+            for statement in q.LINK_REGISTERS:
+                tx.run(statement).consume()
             return decision.result(registry)
 
         return self._write(work)

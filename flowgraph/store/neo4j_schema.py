@@ -303,6 +303,53 @@ RETIRE_REGISTERS: tuple[str, ...] = (
     "MATCH (x:ExportLicence {current: true}) SET x.current = false",
     "MATCH (c:ControlledProduct {current: true}) SET c.current = false",
 )
+# Register links for Browser / Bloom walks (the detectors join on properties, never on these):
+# (:CustomsDeclaration)-[:DECLARES]->(:Lot) for each lot whose current IMPORTED / EXPORTED event
+# by the declaration's enterprise, in its direction, names it as document_ref;
+# (:ExportLicence)-[:COVERS]->(:Lot) for each lot its holder's current EXPORTED event names the
+# licence_no of, where the licence row's product is the lot's and its country the event's
+# (validity is the detectors' to judge). Only current register nodes have links: a registry load
+# drops the retired versions' links before they are retired (DROP_REGISTER_LINKS) and builds the
+# new ones; an upload's transaction rebuilds its enterprise's (DROP_/LINK_ with $ent). Driven by
+# the events (index lookups on declaration_no / licence_no), so the cost is O(import/export
+# events), never declarations x events.
+_DECLARES = (
+    "WHERE r.document_ref IS NOT NULL "
+    "MATCH (d:CustomsDeclaration {declaration_no: r.document_ref}) "
+    "WHERE d.current AND d.enterprise_id = e.id AND d.direction = r.event_type "
+    "MERGE (d)-[:DECLARES]->(l)"
+)
+_COVERS = (
+    "WHERE r.licence_no IS NOT NULL "
+    "MATCH (x:ExportLicence {licence_no: r.licence_no}) "
+    "WHERE x.current AND x.enterprise_id = e.id AND x.product = l.product "
+    "AND x.country = r.country "
+    "MERGE (x)-[:COVERS]->(l)"
+)
+DROP_REGISTER_LINKS: tuple[str, ...] = (
+    "MATCH (:CustomsDeclaration {current: true})-[k:DECLARES]->() DELETE k",
+    "MATCH (:ExportLicence {current: true})-[k:COVERS]->() DELETE k",
+)
+LINK_REGISTERS: tuple[str, ...] = (
+    "MATCH (e:Enterprise)-[r:IMPORTED|EXPORTED]->(l:Lot) " + _DECLARES,
+    "MATCH (e:Enterprise)-[r:EXPORTED]->(l:Lot) " + _COVERS,
+)
+DROP_ENTERPRISE_REGISTER_LINKS: tuple[str, ...] = (
+    "MATCH (:Enterprise {id: $ent})-[:DECLARED]->(:CustomsDeclaration {current: true})"
+    "-[k:DECLARES]->() DELETE k",
+    "MATCH (:Enterprise {id: $ent})-[:HOLDS_LICENCE]->(:ExportLicence {current: true})"
+    "-[k:COVERS]->() DELETE k",
+)
+# An enterprise without current declarations / licences costs one existence check, not a walk
+# over its events.
+LINK_ENTERPRISE_REGISTERS: tuple[str, ...] = (
+    "MATCH (e:Enterprise {id: $ent}) "
+    "WHERE EXISTS { (e)-[:DECLARED]->(:CustomsDeclaration {current: true}) } "
+    "MATCH (e)-[r:IMPORTED|EXPORTED]->(l:Lot) " + _DECLARES,
+    "MATCH (e:Enterprise {id: $ent}) "
+    "WHERE EXISTS { (e)-[:HOLDS_LICENCE]->(:ExportLicence {current: true}) } "
+    "MATCH (e)-[r:EXPORTED]->(l:Lot) " + _COVERS,
+)
 READ_REGISTERS_HELD = (
     "MATCH (v:RegistryVersion {version: $version}) "
     "RETURN v.has_customs AS customs, v.has_licences AS licences, v.has_controls AS controls"
