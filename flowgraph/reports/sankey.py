@@ -105,8 +105,8 @@ def _positions(nodes: pd.DataFrame, height: int) -> tuple[list[float], list[floa
         top = filled.get(x, 0.0)
         h = max(value * scale, _LABEL_PX)
         centre = top + h / 2
-        if stage.startswith(RETURN_AFTER):
-            # The way back runs along the bottom, clear of the labels of the column before.
+        if stage.startswith((RETURN_AFTER, RETURN_BEFORE)):
+            # The way back runs along the bottom, clear of the labels of the columns beside.
             centre = usable - centre
         ys.append(min(max(centre / usable, 0.001), 0.999))
         filled[x] = top + h + _PAD_PX

@@ -6,13 +6,15 @@ names and country codes stay as they are.
 >>> from flowgraph.i18n import translator
 >>> node_label("export: JP · controlled, unlicensed", translator("zh-CN"))
 '出口：JP · 受管制、无许可'
+>>> node_label("export: JP · controlled, licensed", translator("zh-CN"))
+'出口：JP · 受管制、有许可'
 >>> node_label("closing stock", translator("zh-CN")), node_label("E1", translator("zh-CN"))
 ('期末库存', 'E1')
 """
 
 from __future__ import annotations
 
-from flowgraph.reports.flownodes import EXPORT_PREFIX, UNLICENSED_SUFFIX
+from flowgraph.reports.flownodes import EXPORT_LICENCE_SUFFIX, EXPORT_PREFIX, UNLICENSED_SUFFIX
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
@@ -34,6 +36,8 @@ NODES = frozenset(
     )
 )  # fmt: skip
 UNLICENSED = N_("controlled, unlicensed")
+LICENSED = N_("controlled, licensed")
+LICENSED_SUFFIX = EXPORT_LICENCE_SUFFIX["licensed"]
 BANDS = (N_("traceable"), N_("untraceable"))
 FAMILIES = (N_("mineral"), N_("compound"), N_("metal"), N_("downstream"))
 
@@ -63,6 +67,8 @@ def node_label(name: str, _) -> str:
     suffix = ""
     if name.endswith(UNLICENSED_SUFFIX):
         name, suffix = name[: -len(UNLICENSED_SUFFIX)], " · " + _(UNLICENSED)
+    elif name.endswith(LICENSED_SUFFIX):
+        name, suffix = name[: -len(LICENSED_SUFFIX)], " · " + _(LICENSED)
     if name.startswith(EXPORT_PREFIX):
         return _("export: {country}").format(country=name[len(EXPORT_PREFIX) :]) + suffix
     return (_(name) if name in NODES else name) + suffix
