@@ -147,3 +147,20 @@ def test_links_change_no_finding(store):
     assert _links(store) == {"DECLARES": set(), "COVERS": set()}
     pd.testing.assert_frame_equal(detect_in_database(store), with_links)
     assert compare_all(store) == sizes
+
+
+def test_a_later_month_adds_links_and_its_revision_without_exports_removes_them(store):
+    store.save_registry(_registry(), "tests")
+    store.save_upload(_x1())
+    may = [ev("m1", "export", "2025-05-05", "X1", "LB", 100, country="JP", document_ref="CE-1",
+              shipment_id="S-9", licence_no="LIC-1")]  # fmt: skip
+    store.save_upload(make_upload(may, "x1-may.csv"))
+    added = {
+        "DECLARES": EXPECTED["DECLARES"] | {("CE-1", "LB")},
+        "COVERS": EXPECTED["COVERS"] | {("LIC-1", "LB")},
+    }
+    assert _links(store) == added
+    # May revised to a stock row only: no import or export in the new file, links still rebuilt
+    stock = [ev("m1", "stock", "2025-05-31", "X1", "LB", 500)]
+    assert store.save_upload(make_upload(stock, "x1-may-2.csv")).status == "superseded"
+    assert _links(store) == EXPECTED
