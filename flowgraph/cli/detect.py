@@ -7,11 +7,14 @@ import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
 from flowgraph.cli.options import (
+    family_option,
     format_for_output,
     format_option,
     output_file,
     parse_key_values,
-    parse_period,
+    period_option,
+    type_option,
+    year_option,
 )
 from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_KEYS, FINDING_TYPES
@@ -19,24 +22,10 @@ from flowgraph.spreadsheet import frame_to_csv
 
 
 @click.command()
-@click.option(
-    "--period", metavar="YYYY-MM", callback=parse_period, help="Only findings of this month."
-)
-@click.option("--year", type=click.IntRange(1900, 2999), help="Only findings of this year.")
-@click.option(
-    "--type",
-    "types",
-    multiple=True,
-    type=click.Choice(list(FINDING_TYPES), case_sensitive=False),
-    help="Run only this finding type (repeatable).",
-)
-@click.option(
-    "--family",
-    "families",
-    multiple=True,
-    type=click.Choice(list(FAMILIES), case_sensitive=False),
-    help="Run only this family of types (repeatable).",
-)
+@period_option("Only findings of this month.")
+@year_option("Only findings of this year.")
+@type_option("Run only this finding type (repeatable).")
+@family_option("Run only this family of types (repeatable).")
 @click.option(
     "--enterprise", metavar="ID", help="Only findings whose enterprise_id is this (not recorded)."
 )

@@ -10,9 +10,9 @@ import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app
-from flowgraph.cli.options import format_for_output, format_option
+from flowgraph.cli.options import family_option, format_for_output, format_option, type_option
 from flowgraph.errors import UsageError
-from flowgraph.model import FAMILIES, FINDING_COLUMNS, FINDING_TYPES
+from flowgraph.model import FAMILIES, FINDING_COLUMNS
 
 STATUS_CHOICES = ("new", "open", "confirmed", "dismissed", "resolved")
 # jsonl: SPEC §5 keys, SPEC §6 additions, then what resolved findings name
@@ -40,20 +40,8 @@ JSONL_COLUMNS = (
     help="Only findings of this status (repeatable).",
 )
 @click.option("--enterprise", metavar="ID", help="Only findings of this enterprise.")
-@click.option(
-    "--type",
-    "types",
-    multiple=True,
-    type=click.Choice(list(FINDING_TYPES), case_sensitive=False),
-    help="Only this finding type (repeatable).",
-)
-@click.option(
-    "--family",
-    "families",
-    multiple=True,
-    type=click.Choice(list(FAMILIES), case_sensitive=False),
-    help="Only this family of types (repeatable).",
-)
+@type_option("Only this finding type (repeatable).")
+@family_option("Only this family of types (repeatable).")
 @click.option("--history", "history", metavar="FINDING_ID", help="One finding across runs.")
 @format_option("table", "jsonl", "csv", "xlsx")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here.")

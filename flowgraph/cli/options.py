@@ -39,6 +39,32 @@ def year_option(help: str = "Only this year.") -> Callable:
     return click.option("--year", type=click.IntRange(1900, 2999), help=help)
 
 
+def type_option(help: str = "Only this finding type (repeatable).") -> Callable:
+    """``--type`` (repeatable, case-insensitive) over SPEC §5's finding types, as ``types``."""
+    from flowgraph.model import FINDING_TYPES
+
+    return click.option(
+        "--type",
+        "types",
+        multiple=True,
+        type=click.Choice(list(FINDING_TYPES), case_sensitive=False),
+        help=help,
+    )
+
+
+def family_option(help: str = "Only this family of types (repeatable).") -> Callable:
+    """``--family`` (repeatable, case-insensitive) over SPEC §5's families, as ``families``."""
+    from flowgraph.model import FAMILIES
+
+    return click.option(
+        "--family",
+        "families",
+        multiple=True,
+        type=click.Choice(list(FAMILIES), case_sensitive=False),
+        help=help,
+    )
+
+
 def format_option(*choices: str) -> Callable:
     """``--format`` with the given choices, the first being the default."""
     return click.option(
