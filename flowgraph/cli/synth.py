@@ -34,16 +34,25 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float) -> float
     show_default=True,
     help="Calendar year of the data set.",
 )
-def synth(outdir: str, seed: int, scale: float, clean: bool, year: int) -> None:
+@click.option(
+    "--years",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Consecutive years from --year, on one ledger (stock and shipments carry over).",
+)
+def synth(outdir: str, seed: int, scale: float, clean: bool, year: int, years: int) -> None:
     """Write a synthetic national data set to OUTDIR: registry/, uploads/ and answers.jsonl.
 
     Calibrated on 2024 public figures (quotas 270,000 t mining / 254,000 t smelting REO,
-    ~55,000 t exports, ~133,000 t imports). Every SPEC finding type is planted at least once;
-    answers.jsonl lists every finding the SPEC rules give on the data.
+    ~55,000 t exports, ~133,000 t imports). Every SPEC finding type is planted at least once
+    (in every year with --years); answers.jsonl lists every finding the SPEC rules give on
+    the data.
 
     \b
     Example:
       flowgraph synth data/synth --seed 7 --scale 1
+      flowgraph synth data/synth3 --scale 0.5 --years 3
       flowgraph registry load data/synth/registry
       flowgraph load data/synth/uploads
       flowgraph detect --format jsonl > found.jsonl
@@ -52,7 +61,7 @@ def synth(outdir: str, seed: int, scale: float, clean: bool, year: int) -> None:
 
     started = time.perf_counter()
     try:
-        result = generate(outdir, seed=seed, scale=scale, clean=clean, year=year)
+        result = generate(outdir, seed=seed, scale=scale, clean=clean, year=year, years=years)
     except OSError as e:  # a folder that cannot be made or written: the user's argument
         where = e.filename or outdir
         raise UsageError(f"{outdir}: cannot write there ({where}: {e.strerror})") from e

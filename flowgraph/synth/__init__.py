@@ -88,6 +88,7 @@ class Built:
     styles: dict[str, dict]
     intended: list[dict]
     registers: Registers = field(default_factory=Registers)
+    years: int = 1
 
 
 def _styles(world: World, rng: np.random.Generator) -> dict[str, dict]:
@@ -104,10 +105,14 @@ def _styles(world: World, rng: np.random.Generator) -> dict[str, dict]:
     return styles
 
 
-def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024) -> Built:
-    """Simulate the year (no files). See :func:`generate`."""
+def build(
+    *, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024, years: int = 1
+) -> Built:
+    """Simulate the years (no files). See :func:`generate`."""
     if not scale > 0:
         raise UsageError(f"scale must be > 0, got {scale}")
+    if years < 1:
+        raise UsageError(f"years must be >= 1, got {years}")
     root = np.random.SeedSequence(seed)
     # A sixth child for the registers: the first five (and so the events) stay as they were.
     world_rng, sim_rng, plant_rng, stock_rng, near_rng, register_rng = (
@@ -115,32 +120,33 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
     )
     world = build_world(world_rng, year)
     styles = _styles(world, world_rng)
-    sim = Sim(year, FastRng(sim_rng), {a.eid for a in world.reporting})
+    sim = Sim(year, FastRng(sim_rng), {a.eid for a in world.reporting}, years)
     flows = Flows(world, sim, scale)
     near = NearMisses(flows, near_rng)
     near.configure()
     planter = None if clean else Planter(flows, plant_rng, scale)
     if planter:
         planter.configure()
-    for m in range(12):
+    for m in range(12 * years):
+        sim.now = m
         near.before_month(m)
         if planter:
             planter.before_month(m)
         flows.month(m)
     stock, months = month_end_stock(sim)
+    periods = [f"{year + m // 12}-{m % 12 + 1:02d}" for m in months]
     gb = {eid for eid, s in styles.items() if s["encoding"] == "gb18030"}
-    edge = near.stock_edges(stock)  # 0.4% off the exact book: no extra noise on that one
+    edges = near.stock_edges(stock, periods)  # 0.4% off the exact book: no extra noise there
     for i, row in enumerate(stock):
-        if i != edge and stock_rng.random() < 0.6:  # counted stock: weighing noise +-0.2%
+        if i not in edges and stock_rng.random() < 0.6:  # counted stock: weighing noise +-0.2%
             row[5] = max(0, round(row[5] * (1 + stock_rng.uniform(-0.002, 0.002))))
         if row[0] in gb and stock_rng.random() < 0.3:
             row[12] = NOTES_ZH["stock"]
-    periods = [f"{year}-{m + 1:02d}" for m in months]
     if planter:
         planter.busy_lots |= near.busy_lots
         planter.stock_mismatches(stock, periods)
     table = build_table(sim.rows + [tuple(r) for r in stock], year)
-    ents, des, quo = world.registry_records()
+    ents, des, quo = world.registry_records(years)
     busy = (planter.busy_lots if planter else set()) | near.busy_lots
     table, registers = build_registers(
         table,
@@ -150,6 +156,7 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
         groups={e["enterprise_id"]: e["group"] for e in ents},
         outsiders=[a.eid for a in world.actors.values() if not a.reporting],
         avoid_lots=busy,
+        years=years,
     )
     registry = registry_from_records(
         ents,
@@ -160,28 +167,37 @@ def build(*, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int =
         controls=registers.controls,
     )
     intended = (planter.intended if planter else []) + registers.intended
-    return Built(world, table, registry, styles, intended, registers)
+    return Built(world, table, registry, styles, intended, registers, years)
 
 
 def generate(
-    outdir: str | Path, *, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024
+    outdir: str | Path,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    clean: bool = False,
+    year: int = 2024,
+    years: int = 1,
 ) -> SynthResult:
     """Write a synthetic national year of uploads, the registry and the answer key to ``outdir``.
 
     ``scale`` 1 gives about 10,000 events, 100 about a million, in the same ~500 files;
     national tonnages do not depend on it. ``clean`` plants nothing (empty answer key).
-    Deterministic for a seed. Anything already under ``outdir/uploads`` is replaced.
+    ``years`` > 1 simulates that many consecutive years from ``year`` on one ledger (stock,
+    shipments in transit and lineage carry over the year ends), every year with its quotas,
+    stories and near misses. Deterministic for a seed. Anything already under
+    ``outdir/uploads`` is replaced.
 
     >>> import tempfile
     >>> generate(tempfile.mkdtemp(), seed=3, scale=0.05, clean=True).planted
     {}
     """
-    built = build(seed=seed, scale=scale, clean=clean, year=year)
+    built = build(seed=seed, scale=scale, clean=clean, year=year, years=years)
     out = Path(outdir)
     if (out / "uploads").exists():
         shutil.rmtree(out / "uploads")
     out.mkdir(parents=True, exist_ok=True)
-    write_registry(built.world, out, built.registers)
+    write_registry(built.world, out, built.registers, built.years)
     files = write_uploads(built.table, out, built.styles)
     findings = reference_findings(events_view(built.table), built.registry)
     write_answers(findings, out / "answers.jsonl")

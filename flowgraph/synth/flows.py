@@ -126,6 +126,9 @@ class Flows:
 
     # ---- stages -------------------------------------------------------------------------
     def month(self, m: int) -> None:
+        """Simulate month ``m`` (0-based over all the years)."""
+        if m and m % 12 == 0:  # a new calendar year: smelting quotas start again
+            self.smelt_done = dict.fromkeys(self.smelt_done, 0.0)
         self.mine_stage(m)
         self.import_stage(m)
         self.smelter_stage(m)
@@ -139,12 +142,12 @@ class Flows:
         if mine.designated_to is not None:  # stops when the designation lapses (end of Sept)
             season[9:] = 0.0
         target = self.mine_target[mine.short] * season / season.sum()
-        return target + self.mine_extra.get(mine.short, 0.0)
+        return target + self.mine_extra.get(mine.short, 0.0)  # indexed by calendar month
 
     def mine_stage(self, m: int) -> None:
         sim, rng = self.sim, self.rng
         for mine in self.mines:
-            reo_kg = self.mine_monthly_reo(mine)[m]
+            reo_kg = self.mine_monthly_reo(mine)[m % 12]
             if reo_kg > 0:
                 n = self.n(6, math.sqrt(mine.size / 4.3))
                 for frac in rng.dirichlet(n, 6.0):
@@ -183,7 +186,7 @@ class Flows:
         sim, rng = self.sim, self.rng
         for short, product, countries, tonnes in IMPORTS:
             imp = self.a[short]
-            kg = tonnes * 1000 * SEASON[m] / SEASON.sum()
+            kg = tonnes * 1000 * SEASON[m % 12] / SEASON.sum()
             for frac in rng.dirichlet(self.n(1.5), 6.0):
                 pct = sample_pct(rng, product)
                 country = rng.pick(list(countries), list(countries.values()))
@@ -259,7 +262,7 @@ class Flows:
         end = sim.month_end[m]
         for s in self.smelters:
             remaining = self.smelt_target[s.short] - self.smelt_done[s.short]
-            budget = max(0.0, remaining) / (12 - m) / 0.95  # kg REO to consume this month
+            budget = max(0.0, remaining) / (12 - m % 12) / 0.95  # kg REO to consume this month
             n = self.n(6, math.sqrt(s.size / 2.6))
             profile = LIGHT_PROFILE if s.pool == "light" else ION_PROFILE
             cands = deque(sim.eligible(s.eid, end, MINERAL_PRODUCTS))

@@ -38,7 +38,7 @@ class NearMisses(Planter):
 
     def before_month(self, m: int) -> None:
         for kind, month in MONTHS.items():
-            if month == m:
+            if month == m % 12:  # in every year
                 getattr(self, "near_" + kind)(m)
 
     def near_gain(self, m: int) -> None:
@@ -85,11 +85,13 @@ class NearMisses(Planter):
                 receive=0.991,
             )
 
-    def stock_edges(self, stock: list[list]) -> int | None:
-        """One month-end count 0.4% below book (tolerance 0.5%); returns its index."""
+    def stock_edges(self, stock: list[list], periods: list[str]) -> set[int]:
+        """One month-end count a year 0.4% below book (tolerance 0.5%); returns their indexes."""
+        edges: dict[str, int] = {}
         for i, row in enumerate(stock):
-            if row[5] >= 20_000 and row[3] not in self.busy_lots:
+            year = periods[i][:4]
+            if year not in edges and row[5] >= 20_000 and row[3] not in self.busy_lots:
                 row[5] = round(row[5] * 0.996)
                 self.busy_lots.add(row[3])
-                return i
-        return None
+                edges[year] = i
+        return set(edges.values())

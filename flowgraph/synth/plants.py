@@ -57,30 +57,35 @@ class Planter:
         self.intended: list[dict] = []
         self.busy_lots: set[str] = set()
         self.year = flows.w.year
+        self.years = flows.sim.years
         self.pending: dict[int, list[str]] = {}
-        for kind, window in WINDOWS.items():
-            months = rng.choice(list(window), size=self.n, replace=len(window) < self.n)
-            for m in months:
-                self.pending.setdefault(int(m), []).append(kind)
+        for y in range(self.years):  # every year its own stories (months counted over years)
+            for kind, window in WINDOWS.items():
+                months = rng.choice(list(window), size=self.n, replace=len(window) < self.n)
+                for m in months:
+                    self.pending.setdefault(12 * y + int(m), []).append(kind)
         self.sinks = [a.eid for a in flows.w.by_kind("sink") if a.short != "RCY1"]
 
     # ---- setup --------------------------------------------------------------------------
     def configure(self) -> None:
         """Raise some quotas' usage past the quota (QUOTA_EXCEEDED, mining and smelting)."""
         f = self.f
+        years = range(self.year, self.year + self.years)
         for short in QUOTA_MINES[: self.n]:
             mine = self.a[short]
             extra = np.zeros(12)
             extra[10:] = mine.mining_quota_t * 1000 * 0.035  # +7% in November-December
             f.mine_extra[short] = extra
-            self.want("QUOTA_EXCEEDED", enterprise_id=mine.eid, year=self.year, activity="mining")
+            for y in years:
+                self.want("QUOTA_EXCEEDED", enterprise_id=mine.eid, year=y, activity="mining")
         for short in QUOTA_SMELTERS[: self.n]:
             s = self.a[short]
             f.smelt_target[short] = s.smelting_quota_t * 1000 * 1.06
             alloc = f.mineral_alloc[s.pool]
             alloc.w[alloc.keys.index(s.eid)] *= 1.12
-            self.pending.setdefault(11, []).append("SMELTING_TOP_UP:" + short)
-            self.want("QUOTA_EXCEEDED", enterprise_id=s.eid, year=self.year, activity="smelting")
+            for k, y in enumerate(years):
+                self.pending.setdefault(12 * k + 11, []).append("SMELTING_TOP_UP:" + short)
+                self.want("QUOTA_EXCEEDED", enterprise_id=s.eid, year=y, activity="smelting")
 
     def want(self, kind: str, **key) -> None:
         self.intended.append({"type": kind, **key})
@@ -93,7 +98,7 @@ class Planter:
                 self.smelting_top_up(m, self.a[kind.split(":")[1]])
                 continue
             done = getattr(self, "plant_" + kind.lower())(m)
-            if not done and m < 11:
+            if not done and m % 12 < 11:  # retried within its year (windows are per year)
                 self.pending.setdefault(m + 1, []).append(kind)
 
     def day(self, m: int, offset: int) -> int:
@@ -486,13 +491,18 @@ class Planter:
 
     # ---- after the year -----------------------------------------------------------------------
     def stock_mismatches(self, stock: list[list], periods: list[str]) -> None:
-        """Understate a few month-end stock counts by 8-15% (declared < book)."""
-        cands = [
-            i for i, row in enumerate(stock) if row[5] >= 20_000 and row[3] not in self.busy_lots
-        ]
-        if not cands:
-            return
-        for i in self.rng.choice(cands, size=min(self.n, len(cands)), replace=False):
-            row = stock[int(i)]
-            row[5] = int(row[5] * self.rng.uniform(0.85, 0.92))
-            self.want("STOCK_MISMATCH", enterprise_id=row[0], lot_id=row[3], period=periods[int(i)])
+        """Understate a few month-end stock counts by 8-15% (declared < book), in every year."""
+        for y in range(self.year, self.year + self.years):
+            cands = [
+                i
+                for i, row in enumerate(stock)
+                if row[5] >= 20_000 and row[3] not in self.busy_lots and periods[i][:4] == str(y)
+            ]
+            if not cands:
+                continue
+            for i in self.rng.choice(cands, size=min(self.n, len(cands)), replace=False):
+                row = stock[int(i)]
+                row[5] = int(row[5] * self.rng.uniform(0.85, 0.92))
+                self.want(
+                    "STOCK_MISMATCH", enterprise_id=row[0], lot_id=row[3], period=periods[int(i)]
+                )

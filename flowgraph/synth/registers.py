@@ -62,12 +62,15 @@ def build_registers(
     groups: dict[str, str],
     outsiders: list[str],
     avoid_lots: set[str] | frozenset = frozenset(),
+    years: int = 1,
 ) -> tuple[pd.DataFrame, Registers]:
     """(the table with ``licence_no`` on licensed exports and story changes, the registers).
 
     ``groups``: enterprise_id -> group name (a licence may be misused inside a group);
     ``outsiders``: enterprises that never upload (the customs near miss); ``avoid_lots``: lots
-    of other stories, left alone.
+    of other stories, left alone. With ``years`` > 1 the controls (dated in the first year)
+    stay in force, licences are granted per calendar year (numbers ``EL<year>…``, valid to
+    31 December) and every year has its own customs declarations, stories and near misses.
     """
     table = table.copy()
     product = _lot_products(table)
@@ -75,7 +78,12 @@ def build_registers(
     exports = table["event_type"] == "export"
     controlled_product = product.isin(CONTROLLED)
     # Control date: the day after the first April export of a controlled product.
-    april = exports & controlled_product & (table["date"] >= pd.Timestamp(f"{year}-04-02"))
+    april = (
+        exports
+        & controlled_product
+        & (table["date"] >= pd.Timestamp(f"{year}-04-02"))
+        & (table["date"] < pd.Timestamp(f"{year}-05-01"))
+    )
     first = table.loc[april, "date"].min()
     control_date = (
         first + pd.Timedelta(days=1)
@@ -87,8 +95,24 @@ def build_registers(
         {"product": p, "valid_from": _iso(control_date), "valid_to": "", "basis": basis}
         for p in CONTROLLED
     ]
-    licensed = exports & controlled_product & (table["date"] >= control_date)
     free = ~table["lot_id"].isin(avoid_lots)
+    calendar_year = table["date"].dt.year
+    for y in range(year, year + years):
+        in_year = calendar_year == y
+        start = control_date if y == year else pd.Timestamp(f"{y}-01-01")
+        licensed = exports & controlled_product & (table["date"] >= control_date) & in_year
+        out.licences += _licences(table, product, licensed, free, groups, y, start, rng, clean, out)
+        part = table[in_year]
+        out.customs += _customs(
+            part, product[part.index], y, rng, clean, outsiders, free[part.index], out.intended
+        )
+    return table, out
+
+
+def _licences(table, product, licensed, free, groups, year, start, rng, clean, out) -> list:
+    """The year's licence rows (one number per exporter, a row per product and country, valid
+    from ``start`` to 31 December), their numbers set on ``table``'s exports, and the year's
+    licence stories and near miss."""
     # Licences: one number per exporter, one row per (product, country).
     use = table[licensed].assign(_product=product[licensed])
     numbers: dict[str, str] = {}
@@ -105,7 +129,7 @@ def build_registers(
                 "product": prod,
                 "country": country,
                 "quantity_kg": 0.0,
-                "valid_from": _iso(control_date),
+                "valid_from": _iso(start),
                 "valid_to": f"{year}-12-31",
                 "end_user": f"end user {country}-{len(rows) + 1}",
             },
@@ -158,7 +182,7 @@ def build_registers(
                 "product": product[j],
                 "country": table.at[j, "country"],
                 "quantity_kg": round(table.at[j, "mass_kg"] * 1.2, 1),
-                "valid_from": _iso(control_date),
+                "valid_from": _iso(start),
                 "valid_to": f"{year}-12-31",
                 "end_user": f"end user {table.at[j, 'country']}-group",
                 "_used": 0.0,
@@ -187,10 +211,7 @@ def build_registers(
         out.intended.append(
             {"type": "LICENCE_EXCEEDED", "licence_no": number, "product": prod, "country": country}
         )
-    out.licences = [{k: v for k, v in rows[key].items() if k != "_used"} for key in licence_keys]
-
-    out.customs = _customs(table, product, year, rng, clean, outsiders, free, out.intended)
-    return table, out
+    return [{k: v for k, v in rows[key].items() if k != "_used"} for key in licence_keys]
 
 
 def _customs(table, product, year, rng, clean, outsiders, free, intended) -> list[dict]:
@@ -278,7 +299,9 @@ def _customs(table, product, year, rng, clean, outsiders, free, intended) -> lis
         )
     # UNREPORTED_CUSTOMS: a declared export of an enterprise that uploads that month
     exporters = sorted(set(table.loc[table["event_type"] == "export", "enterprise_id"]))
-    ent = exporters[0] if exporters else reporters[0]
+    uploading = set(table.loc[table["date"].dt.month == month, "enterprise_id"])
+    # The first exporter that uploads that month (small worlds have months without one).
+    ent = next((e for e in exporters + reporters if e in uploading), reporters[0])
     number = f"2233{year}1{rng.integers(10**8, 10**9):09d}"
     records.append(
         {

@@ -1,7 +1,9 @@
-"""The ledger of the synthetic year: holdings per (enterprise, lot) and the events that move them.
+"""The ledger of the synthetic years: holdings per (enterprise, lot) and the events that move them.
 
 Masses are kept in integer tenths of a kilogram so that book stock is exact and what is
-written to the files (one decimal) is what the books say. Days are 0-based day-of-year.
+written to the files (one decimal) is what the books say. Days are 0-based from 1 January of
+the first year and months 0-based over all the years (month 12 = January of the second year):
+one ledger runs through the year ends, so stock, shipments in transit and lineage carry over.
 Every outflow is checked against what the enterprise holds and dated no earlier than the
 holding became available, so the clean world never overdraws or inverts time.
 """
@@ -69,19 +71,25 @@ Row = tuple
 
 
 class Sim:
-    """Ledger + event log. ``reporting`` = enterprise ids that upload (receipts are recorded)."""
+    """Ledger + event log. ``reporting`` = enterprise ids that upload (receipts are recorded).
 
-    def __init__(self, year: int, rng: FastRng, reporting: set[str]):
+    ``years`` consecutive calendar years from ``year``; ``now`` is the month being simulated
+    (the driver sets it), which dates customs declaration numbers."""
+
+    def __init__(self, year: int, rng: FastRng, reporting: set[str], years: int = 1):
         self.year = year
+        self.years = years
         self.rng = rng
         self.reporting = reporting
+        self.now = 0
         starts, ends = [], []
         day = 0
-        for month in range(1, 13):
-            n = calendar.monthrange(year, month)[1]
-            starts.append(day)
-            ends.append(day + n - 1)
-            day += n
+        for y in range(year, year + years):
+            for month in range(1, 13):
+                n = calendar.monthrange(y, month)[1]
+                starts.append(day)
+                ends.append(day + n - 1)
+                day += n
         self.month_start = starts
         self.month_end = ends
         self.last_day = ends[-1]
@@ -97,16 +105,17 @@ class Sim:
 
     # ---- identifiers -------------------------------------------------------------------
     def new_id(self, prefix: str, short: str, day: int) -> str:
-        month = self.month_of(day) + 1
+        index = self.month_of(day)
         key = prefix + short
         self._seq[key] += 1
-        return f"{prefix}{short}{self.year % 100:02d}{month:02d}{self._seq[key]:05d}"
+        yy = (self.year + index // 12) % 100
+        return f"{prefix}{short}{yy:02d}{index % 12 + 1:02d}{self._seq[key]:05d}"
 
     def customs_ref(self, port: int, flow: int) -> str:
         """18-digit customs declaration number: port(4) + year(4) + flow(1) + serial(9)."""
         self._seq["customs"] += 1
         serial = self.rng.integers(0, 10**6) * 1000 + self._seq["customs"] % 1000
-        return f"{port:04d}{self.year}{flow}{serial:09d}"
+        return f"{port:04d}{self.year + self.now // 12}{flow}{serial:09d}"
 
     def month_of(self, day: int) -> int:
         return max(0, bisect.bisect_right(self.month_start, day) - 1)
@@ -183,7 +192,7 @@ class Sim:
         take: bool = True,
     ) -> str:
         """Ship part of a lot; a reporting receiver records the receipt (weighing noise inside
-        tolerance) unless the receipt would fall after the year. ``receive`` = "none" drops the
+        tolerance) unless the receipt would fall after the last year. ``receive`` = "none" drops the
         receipt (planted), a float scales the received mass (planted transit mismatch)."""
         if take:
             self.take(ent, lot, m10)
@@ -196,7 +205,7 @@ class Sim:
             transit = self.rng.integers(1, 5)
         arrive = day + transit
         # A receipt may fall in the shipping month or the next one only.
-        arrive = min(arrive, self.month_end[min(self.month_of(day) + 1, 11)])
+        arrive = min(arrive, self.month_end[min(self.month_of(day) + 1, len(self.month_end) - 1)])
         if arrive > self.last_day:
             return shipment
         if isinstance(receive, float):
@@ -317,7 +326,7 @@ def month_end_stock(sim: Sim) -> tuple[list[list], list[int]]:
     """Book stock of every (enterprise, lot) held at each month end after it first appears.
 
     Returns stock rows (same layout as event rows, mass = book stock in tenths of kg, exact)
-    and their month index. Vectorised: one pass over the events, a holdings x 12 matrix.
+    and their month index. Vectorised: one pass over the events, a holdings x months matrix.
     """
     if not sim.rows:
         return [], []
@@ -329,12 +338,13 @@ def month_end_stock(sim: Sim) -> tuple[list[list], list[int]]:
     month = np.searchsorted(np.array(sim.month_start), np.array(cols[2]), side="right") - 1
     keys = pd.Series(ent, dtype=object) + "|" + pd.Series(lot, dtype=object)
     hid, uniq = pd.factorize(keys)
-    grid = np.zeros((len(uniq), 12), dtype=np.int64)
+    months_n = len(sim.month_start)
+    grid = np.zeros((len(uniq), months_n), dtype=np.int64)
     np.add.at(grid, (hid, month), sign * m10)
-    first = np.full(len(uniq), 12)
+    first = np.full(len(uniq), months_n)
     np.minimum.at(first, hid, month)
     book = grid.cumsum(axis=1)
-    mask = (book > 0) & (np.arange(12)[None, :] >= first[:, None])
+    mask = (book > 0) & (np.arange(months_n)[None, :] >= first[:, None])
     h_idx, m_idx = np.nonzero(mask)
     rows, months = [], []
     for h, m in zip(h_idx.tolist(), m_idx.tolist(), strict=True):

@@ -197,9 +197,13 @@ class World:
     def reporting(self) -> list[Actor]:
         return [a for a in self.actors.values() if a.reporting]
 
-    def registry_records(self) -> tuple[list[dict], list[dict], list[dict]]:
-        """enterprises, designations, quotas as SPEC §2 records (dates ISO text)."""
+    def registry_records(self, years: int = 1) -> tuple[list[dict], list[dict], list[dict]]:
+        """enterprises, designations, quotas as SPEC §2 records (dates ISO text), for ``years``
+        calendar years from ``self.year``: the same quota every year; a mine whose designation
+        lapses (``designated_to``) is designated again each January to the same day of the year.
+        """
         ents, des, quo = [], [], []
+        span = range(self.year, self.year + years)
         for a in self.actors.values():
             ents.append(
                 {
@@ -220,14 +224,26 @@ class World:
                         "valid_to": a.designated_to or "",
                     }
                 )
-                quo.append(
+                if a.designated_to:
+                    for y in span[1:]:
+                        des.append(
+                            {
+                                "enterprise_id": a.eid,
+                                "activity": "mining",
+                                "licence_no": a.licence,
+                                "valid_from": f"{y}-01-01",
+                                "valid_to": f"{y}{a.designated_to[4:]}",
+                            }
+                        )
+                quo += [
                     {
                         "enterprise_id": a.eid,
-                        "year": self.year,
+                        "year": y,
                         "activity": "mining",
                         "quota_t_reo": a.mining_quota_t,
                     }
-                )
+                    for y in span
+                ]
             if a.kind == "smelter":
                 des.append(
                     {
@@ -238,14 +254,15 @@ class World:
                         "valid_to": "",
                     }
                 )
-                quo.append(
+                quo += [
                     {
                         "enterprise_id": a.eid,
-                        "year": self.year,
+                        "year": y,
                         "activity": "smelting",
                         "quota_t_reo": a.smelting_quota_t,
                     }
-                )
+                    for y in span
+                ]
         return ents, des, quo
 
 
@@ -273,7 +290,8 @@ def build_world(rng: np.random.Generator, year: int) -> World:
         a.licence = "C" + "".join(str(d) for d in rng.integers(0, 10, 22))
         a.size = quota / 20_000
         actors[short] = a
-    # The small Shaoguan mine's designation lapses at the end of September (not renewed).
+    # The small Shaoguan mine's designation lapses at the end of September (renewed the next
+    # January when there are several years, lapsing again each September).
     actors["GDMA"].designated_to = f"{year}-09-30"
     for short, name, prov, region, group, pool, quota in _SMELTERS:
         a = Actor(new_id(region), short, "smelter", name, prov, group, "smelter", pool)

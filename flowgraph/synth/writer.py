@@ -51,7 +51,8 @@ def build_table(rows: list, year: int) -> pd.DataFrame:
     )
     day = np.asarray(cols[2], dtype=np.int64)
     m10 = np.asarray(cols[5], dtype=np.int64)
-    days = np.datetime64(f"{year}-01-01") + np.arange(367).astype("timedelta64[D]")
+    span = max(367, int(day.max()) + 2) if len(day) else 367  # days from 1 January of ``year``
+    days = np.datetime64(f"{year}-01-01") + np.arange(span).astype("timedelta64[D]")
     frame["date"] = days[day].astype("datetime64[ns]")
     date_text = days.astype(str)
     frame["date_text"] = date_text[day].astype(object)
@@ -87,9 +88,9 @@ def events_view(table: pd.DataFrame) -> pd.DataFrame:
     return table[list(EVENT_COLUMNS)]
 
 
-def write_registry(world: World, outdir: Path, registers=None) -> list[Path]:
+def write_registry(world: World, outdir: Path, registers=None, years: int = 1) -> list[Path]:
     """The registry folder: enterprises, designations, quotas, and the SPEC §7 registers."""
-    ents, des, quo = world.registry_records()
+    ents, des, quo = world.registry_records(years)
     folder = outdir / "registry"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
