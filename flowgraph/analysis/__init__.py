@@ -32,9 +32,11 @@ def detect(
 ) -> pd.DataFrame:
     """Findings (SPEC §5) on the store's current uploads, optionally only one month or year.
 
-    Detectors always see the whole current history (book stock and cross-month shipments need
-    it); the ``period`` / ``year`` filter is applied to the findings (QUOTA_EXCEEDED by its
-    ``year``, every other type by its ``period``). ``registry``: the store's, when the caller
+    Detectors see what the whole current history gives (book stock and cross-month shipments
+    need it); the ``period`` / ``year`` filter is applied to the findings (QUOTA_EXCEEDED by
+    its ``year``, every other type by its ``period``). A store holding several years is
+    detected year by year, each year on its events plus its carry-over (years.py), with the
+    same findings. ``registry``: the store's, when the caller
     has already read it. ``in_database``: run the Cypher detectors on the store's server and
     read back only the findings (a store with ``detect_in_database``, i.e. Neo4j; the same
     findings, held equal in tests/neo4j); UsageError on a store without it.
@@ -64,5 +66,19 @@ def detect(
         )
     if registry is None:
         registry = store.registry()
+    from flowgraph.analysis.years import detect_years, stored_years
+
+    if len(stored_years(store.uploads())) > 1:
+        # several years: each year on its own events plus its carry-over (years.py), so
+        # memory is bounded by the largest year; the same findings as the whole history
+        return detect_years(
+            store,
+            years=None if year is None else [int(year)],
+            period=period,
+            registry=registry,
+            tolerances=tolerances,
+            types=types,
+            families=families,
+        )
     findings = _run(store.events(), registry, tolerances, types=types, families=families)
     return filter_findings(findings, period=period, year=year)

@@ -108,22 +108,33 @@ def label_of(ev: pd.DataFrame, column: str, codes: np.ndarray | pd.Series) -> np
     return out
 
 
-def upload_keys(ev: pd.DataFrame) -> np.ndarray:
+def upload_keys(ev: pd.DataFrame, pairs: pd.DataFrame | None = None) -> np.ndarray:
     """Sorted keys party_code * 10**6 + month of the (enterprise, month) pairs with an upload.
 
     Every upload holds at least one event, so the distinct pairs of the event table are
-    exactly the current uploads' identities.
+    exactly the current uploads' identities; ``pairs`` (enterprise_id, month: a view's
+    ``upload_months``) gives them instead when ``ev`` holds only part of the history.
     """
     ev = prepare(ev)
-    return np.unique(code_of(ev, "enterprise_id") * 1_000_000 + ev[MONTH].to_numpy())
+    if pairs is None:
+        return np.unique(code_of(ev, "enterprise_id") * 1_000_000 + ev[MONTH].to_numpy())
+    categories = ev["enterprise_id"].cat.categories
+    codes = categories.get_indexer(pairs["enterprise_id"].astype(object))
+    known = codes >= 0  # an enterprise no row names is never asked about
+    months = pairs["month"].to_numpy(dtype=np.int64)[known]
+    return np.unique(codes[known].astype(np.int64) * 1_000_000 + months)
 
 
 def has_upload(
-    ev: pd.DataFrame, party_codes: np.ndarray | pd.Series, months: np.ndarray | pd.Series
+    ev: pd.DataFrame,
+    party_codes: np.ndarray | pd.Series,
+    months: np.ndarray | pd.Series,
+    pairs: pd.DataFrame | None = None,
 ) -> np.ndarray:
-    """Whether each (party code, month number) pair has a current upload (prepared ``ev``)."""
+    """Whether each (party code, month number) pair has a current upload (prepared ``ev``;
+    ``pairs``: as for ``upload_keys``)."""
     keys = np.asarray(party_codes, dtype=np.int64) * 1_000_000 + np.asarray(months, np.int64)
-    return np.isin(keys, upload_keys(ev)) & (np.asarray(party_codes) >= 0)
+    return np.isin(keys, upload_keys(ev, pairs)) & (np.asarray(party_codes) >= 0)
 
 
 def exceeds(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> np.ndarray:

@@ -92,16 +92,27 @@ class PreparedEvents:
     ``structure``.
     """
 
-    def __init__(self, events: pd.DataFrame, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        registry: Registry | None = None,
+        *,
+        upload_months: pd.DataFrame | None = None,
+    ) -> None:
         self.events = events
         self.given_registry = registry
         self.registry = complete_registry(registry)
+        # A year's partition (carryover.py) holds only some rows of other years: which
+        # (enterprise, month) pairs have an upload then comes from the store.
+        if upload_months is not None:
+            self.upload_months = upload_months[["enterprise_id", "month"]]
 
     def __len__(self) -> int:
         return len(self.events)
 
     def __repr__(self) -> str:
-        done = sorted(k for k in self.__dict__ if k not in ("events", "given_registry", "registry"))
+        skip = ("events", "given_registry", "registry")
+        done = sorted(k for k in self.__dict__ if k not in skip)
         return f"PreparedEvents({len(self.events):,} events; computed: {', '.join(done) or '-'})"
 
     # -- codes and order ------------------------------------------------------------------
@@ -375,7 +386,7 @@ class PreparedEvents:
     @cached_property
     def upload_months(self) -> pd.DataFrame:
         """The (enterprise_id, month) pairs that have a current upload (every upload holds at
-        least one event), one row each."""
+        least one event), one row each; the store's when the view was given them."""
         pairs = pd.DataFrame({"enterprise_id": self.events["enterprise_id"], "month": self.month})
         return pairs.drop_duplicates().reset_index(drop=True)
 

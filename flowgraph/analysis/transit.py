@@ -21,6 +21,7 @@ from flowgraph.analysis.derived import (
     prepare,
 )
 from flowgraph.analysis.findings import make_findings
+from flowgraph.analysis.prepared import prepared
 from flowgraph.config import Tolerances
 from flowgraph.model import Registry, empty_findings
 
@@ -113,11 +114,12 @@ def detect_unconfirmed_shipment(
 ) -> pd.DataFrame:
     """UNCONFIRMED_SHIPMENT: shipped, the receiver has uploads for the shipping month and the next,
     and no receipt at all. Period: the shipping month."""
-    ev = prepare(events)
+    view = prepared(events)
+    ev, pairs = view.table, view.upload_months
     open_ = _unmatched(_side(ev, "ship"), _side(ev, "receive"))
     month = open_["first"].to_numpy()
-    covered = has_upload(ev, open_["receiver"], month) & has_upload(
-        ev, open_["receiver"], month + 1
+    covered = has_upload(ev, open_["receiver"], month, pairs) & has_upload(
+        ev, open_["receiver"], month + 1, pairs
     )
     hit = open_[covered]
     if hit.empty:
@@ -138,10 +140,13 @@ def detect_receipt_without_shipment(
 ) -> pd.DataFrame:
     """RECEIPT_WITHOUT_SHIPMENT: a receipt whose sender has uploads for the receiving month and the
     one before, and no such shipment. Period: the (first) receiving month."""
-    ev = prepare(events)
+    view = prepared(events)
+    ev, pairs = view.table, view.upload_months
     orphan = _unmatched(_side(ev, "receive"), _side(ev, "ship"))
     month = orphan["first"].to_numpy()
-    covered = has_upload(ev, orphan["sender"], month) & has_upload(ev, orphan["sender"], month - 1)
+    covered = has_upload(ev, orphan["sender"], month, pairs) & has_upload(
+        ev, orphan["sender"], month - 1, pairs
+    )
     hit = orphan[covered]
     if hit.empty:
         return empty_findings()

@@ -59,8 +59,10 @@ def detect(
 ) -> None:
     """Run every detector on the loaded data and print the findings (SPEC §5).
 
-    Detectors always see every current upload (stock and shipments span months);
-    --period / --year / --enterprise only choose which findings are shown. Without
+    The findings are those of every current upload (stock and shipments span months);
+    --period / --year / --enterprise only choose which are shown. A store of several
+    years is read one year at a time, each with the rows of other years it needs (its
+    carry-over, kept in the store until the next load): the same findings. Without
     --period, --year, --type, --family, --enterprise or --tolerance the run is recorded
     (SPEC §6: numbered, kept with its findings; an identical rerun is not recorded again)
     and each finding's status is against the previous run; a filtered detect records

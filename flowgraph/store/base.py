@@ -70,6 +70,14 @@ class Store(Protocol):
     def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
         """Current events (EVENT_COLUMNS), optionally one month or one year."""
 
+    def carryover(self, year: int, fingerprint: str) -> pd.DataFrame | None:
+        """The carry-over of ``year`` (analysis/carryover.py: the rows of other years its
+        detection needs) kept under ``fingerprint`` (analysis/years.py), else None."""
+
+    def save_carryover(self, year: int, fingerprint: str, events: pd.DataFrame) -> None:
+        """Keep ``events`` as the carry-over of ``year`` under ``fingerprint`` (a cache:
+        replaces what the year had)."""
+
     def registry(self, version: int | None = None) -> Registry:
         """The current registry, or an older ``version`` (empty frames when none loaded)."""
 

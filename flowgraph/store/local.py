@@ -94,6 +94,16 @@ CREATE TABLE IF NOT EXISTS licences (
     product TEXT NOT NULL, country TEXT NOT NULL, quantity_kg REAL NOT NULL,
     valid_from TEXT NOT NULL, valid_to TEXT, end_user TEXT
 );
+-- Carry-overs of detection by year (analysis/carryover.py): per year, the rows of other
+-- years its detection needs, one Arrow blob per upload they come from, valid while the
+-- current uploads and registry version give the same fingerprint (analysis/years.py).
+CREATE TABLE IF NOT EXISTS carryovers (
+    year        INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    upload_id   INTEGER NOT NULL,
+    data        BLOB NOT NULL,
+    PRIMARY KEY (year, upload_id)
+);
 CREATE TABLE IF NOT EXISTS controls (
     version INTEGER NOT NULL, product TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT,
     basis TEXT
@@ -308,6 +318,42 @@ class LocalStore(LocalRuns):
             params,
         ).fetchall()
         return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
+
+    # -- carry-overs of detection by year (analysis/years.py) -------------------------------
+
+    def carryover(self, year: int, fingerprint: str) -> pd.DataFrame | None:
+        """The carry-over kept for ``year`` under ``fingerprint``, None when none is."""
+        try:
+            rows = self.connection.execute(
+                "SELECT upload_id, data, fingerprint FROM carryovers WHERE year = ? "
+                "ORDER BY upload_id",
+                (year,),
+            ).fetchall()
+        except sqlite3.OperationalError:  # a read-only file of an older schema
+            return None
+        if not rows or any(r[2] != fingerprint for r in rows):
+            return None
+        if rows[0][0] == 0:
+            return eventcodec.decode_events([], [])  # kept: nothing to carry
+        return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
+
+    def save_carryover(self, year: int, fingerprint: str, events: pd.DataFrame) -> None:
+        """Keep ``events`` as ``year``'s carry-over under ``fingerprint`` (replacing any)."""
+        blobs = [
+            (year, fingerprint, int(upload), eventcodec.encode_events(part))
+            for upload, part in events.groupby("upload_id", sort=True)
+        ] or [(year, fingerprint, 0, b"")]  # upload 0: an empty carry-over, known to be empty
+        self._begin_write()
+        try:
+            self.connection.execute("DELETE FROM carryovers WHERE year = ?", (year,))
+            self.connection.executemany("INSERT INTO carryovers VALUES (?, ?, ?, ?)", blobs)
+            self.connection.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            self._rollback()
+            raise _write_failure(self.uri, e) from e
+        except BaseException:
+            self._rollback()
+            raise
 
     # -- registry --------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, Se
 from flowgraph.config import Neo4jAuth, neo4j_auth
 from flowgraph.errors import FlowgraphError, QueryRefused, StoreUnavailable
 from flowgraph.model import Registry, Upload
-from flowgraph.store import neo4j_runs
+from flowgraph.store import eventcodec, neo4j_runs
 from flowgraph.store import neo4j_schema as q
 from flowgraph.store.base import LoadResult, RegistryResult
 from flowgraph.store.decision import StoredUpload, decide_registry, decide_save
@@ -398,6 +398,43 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
         # (a national year of 1.1 M events exhausted a 1 GB heap); (upload, row) is unique.
         order = np.lexsort((frame["source_row"].to_numpy(), frame["upload_id"].to_numpy()))
         return frame.take(order).reset_index(drop=True)
+
+    # -- carry-overs of detection by year (analysis/years.py) -------------------------------
+
+    def carryover(self, year: int, fingerprint: str) -> pd.DataFrame | None:
+        """The carry-over kept for ``year`` under ``fingerprint``, None when none is: one
+        (:CarryOver) node per upload its rows come from, the rows as the embedded store's
+        Arrow blob (a cache, not part of the graph of record)."""
+        rows = self._read(
+            "MATCH (c:CarryOver {year: $year}) RETURN c.upload_id AS upload_id, "
+            "c.fingerprint AS fingerprint, c.data AS data ORDER BY upload_id",
+            year=year,
+        )
+        if not rows or any(r["fingerprint"] != fingerprint for r in rows):
+            return None
+        kept = [r for r in rows if r["upload_id"] != 0]  # upload 0: kept empty
+        return eventcodec.decode_events(
+            [bytes(r["data"]) for r in kept], [r["upload_id"] for r in kept]
+        )
+
+    def save_carryover(self, year: int, fingerprint: str, events: pd.DataFrame) -> None:
+        """Keep ``events`` as ``year``'s carry-over under ``fingerprint`` (replacing any)."""
+        rows = [
+            {"upload_id": int(upload), "data": eventcodec.encode_events(part)}
+            for upload, part in events.groupby("upload_id", sort=True)
+        ] or [{"upload_id": 0, "data": b""}]
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run("MATCH (c:CarryOver {year: $year}) DELETE c", year=year).consume()
+            tx.run(
+                "UNWIND $rows AS row CREATE (:CarryOver {year: $year, fingerprint: $fp, "
+                "upload_id: row.upload_id, data: row.data})",
+                rows=rows,
+                year=year,
+                fp=fingerprint,
+            ).consume()
+
+        self._write(work)
 
     # -- registry --------------------------------------------------------------------------
 

@@ -69,6 +69,10 @@ class _Store:
     def registry(self):
         return self._reg
 
+    def uploads(self):
+        # one year of uploads: analysis.detect reads it whole (several are read year by year)
+        return self._ev[["enterprise_id", "period", "upload_id"]].drop_duplicates()
+
 
 def test_detect_filters_findings_but_sees_the_whole_history(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no flowgraph.toml: the public detect uses SPEC defaults

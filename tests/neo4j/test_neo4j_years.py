@@ -1,0 +1,45 @@
+"""Detection by year on a REAL Neo4j (analysis/years.py): each year read from the server with
+its carry-over (kept on the server as (:CarryOver) nodes) gives exactly the whole history's
+findings, as on the embedded store (tests/analysis/test_years.py)."""
+
+from __future__ import annotations
+
+import pytest
+from yearworld import YEARS, three_year_uploads
+
+from flowgraph.analysis import detect
+from flowgraph.analysis.detectors import run_detectors
+from flowgraph.analysis.findings import filter_findings
+from flowgraph.analysis.years import fingerprint
+from flowgraph.model import FINDING_COLUMNS
+from flowgraph.store.local import LocalStore
+
+pytestmark = pytest.mark.neo4j
+
+
+def rows(findings):
+    frame = findings[list(FINDING_COLUMNS)].astype(object)
+    return [tuple(r) for r in frame.where(frame.notna(), None).itertuples(index=False)]
+
+
+def test_years_as_partitions_equal_the_whole_history_on_neo4j(store, tmp_path):
+    uploads, registry = three_year_uploads(tmp_path / "synth", scale=0.05)
+    store.save_registry(registry, "registry")
+    local = LocalStore.open(tmp_path / "fg.db")
+    local.save_registry(registry, "registry")
+    for upload in uploads:
+        store.save_upload(upload)
+        local.save_upload(upload)
+    whole = run_detectors(store.events(), store.registry())
+    assert {int(p[:4]) for p in store.uploads()["period"]} == set(YEARS)
+    assert rows(detect(store)) == rows(whole)
+    for year in YEARS:
+        assert rows(detect(store, year=year)) == rows(filter_findings(whole, year=year))
+    # the carry-overs are kept on the server, and read back give the same findings
+    print_ = fingerprint(store.uploads(), store.registry_version())
+    kept = store.carryover(2025, print_)
+    assert kept is not None and len(kept) > 0
+    assert rows(detect(store, year=2025)) == rows(filter_findings(whole, year=2025))
+    # the embedded store's partitioned findings are the same as Neo4j's
+    assert rows(detect(local)) == rows(whole)
+    local.close()
