@@ -1,11 +1,13 @@
-"""A small three-year world for the tests of detection by year (analysis/years.py).
+"""Small three-year worlds for the tests of detection by year (analysis/years.py).
 
-A synthetic year (flowgraph.synth, 12 months of 2024) with its months moved onto three calendar
-years: 2023-11, 2023-12 | 2024-01 .. 2024-03, 2024-09 .. 2024-12 | 2025-01 .. 2025-03, so
-shipments in transit, lots created in one month and used the next, stock and lineage cross
-both new years. Dates keep their day (clamped to the month's end; stock rows stay on the last
-day), the customs register's dates move with them. Plus hand-made near misses across new year
-(``BOUNDARY``).
+``synth_years_world``: ``synth --years 3`` (2024-2026 on one ledger: stock, December
+shipments received in January, lineage over the year ends, every year planted).
+``moved_world``: a synthetic year (12 months of 2024, a third of the files) with its months
+moved onto three calendar years: 2023-11, 2023-12 | 2024-01 .. 2024-03, 2024-09 .. 2024-12 |
+2025-01 .. 2025-03, so shipments in transit, lots created in one month and used the next,
+stock and lineage cross both new years, and a gap inside 2024. Dates keep their day (clamped
+to the month's end; stock rows stay on the last day), the customs register's dates move with
+them. Both get hand-made near misses over new year 2025 (``BOUNDARY``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ MONTHS = [
     (2023, 11), (2023, 12), (2024, 1), (2024, 2), (2024, 3), (2024, 9), (2024, 10),
     (2024, 11), (2024, 12), (2025, 1), (2025, 2), (2025, 3),
 ]  # fmt: skip
-YEARS = [2023, 2024, 2025]
+MOVED_YEARS = [2023, 2024, 2025]
+SYNTH_YEARS = [2024, 2025, 2026]
 
 
 def _move(dates: pd.Series, stock: pd.Series | None = None) -> pd.Series:
@@ -47,11 +50,11 @@ def moved_upload(upload: Upload) -> Upload:
     return Upload(upload.file_name, upload.sha256, upload.enterprise_id, period, events)
 
 
-def moved_registry(registry):
-    """The registry with the customs dates moved and the BOUNDARY enterprises registered (XM
-    designated for mining, XS for smelting, from 2024)."""
+def with_boundary(registry, move: bool = False):
+    """The registry with the BOUNDARY enterprises registered (XM designated for mining, XS for
+    smelting, from 2024); ``move``: the customs dates moved as ``moved_upload`` moves rows."""
     customs = registry.customs
-    if customs is not None and len(customs):
+    if move and customs is not None and len(customs):
         customs = customs.assign(date=_move(customs["date"]))
     ours = pd.DataFrame(
         {"enterprise_id": ["XM", "XS"], "name": ["X mine", "X smelter"],
@@ -211,11 +214,22 @@ def boundary_uploads() -> list[Upload]:
     return out
 
 
-def three_year_uploads(outdir: Path, scale: float = 0.15) -> tuple[list[Upload], object]:
+def moved_world(outdir: Path, scale: float = 0.15) -> tuple[list[Upload], object]:
     """(uploads in file order, registry) of the moved synthetic world plus ``BOUNDARY``."""
     from flowgraph.synth import generate
     from loaders import find_upload_files, read_registry, read_upload
 
     generate(outdir, seed=5, scale=scale)
     uploads = [moved_upload(read_upload(p)) for p in find_upload_files([outdir / "uploads"])]
-    return uploads + boundary_uploads(), moved_registry(read_registry(outdir / "registry"))
+    registry = with_boundary(read_registry(outdir / "registry"), move=True)
+    return uploads + boundary_uploads(), registry
+
+
+def synth_years_world(outdir: Path, scale: float = 0.05) -> tuple[list[Upload], object]:
+    """(uploads in file order, registry) of ``synth --years 3`` plus ``BOUNDARY``."""
+    from flowgraph.synth import generate
+    from loaders import find_upload_files, read_registry, read_upload
+
+    generate(outdir, seed=7, scale=scale, years=3)
+    uploads = [read_upload(p) for p in find_upload_files([outdir / "uploads"])]
+    return uploads + boundary_uploads(), with_boundary(read_registry(outdir / "registry"))

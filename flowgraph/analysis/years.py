@@ -27,6 +27,7 @@ from flowgraph.analysis.carryover import carry_overs, global_order
 from flowgraph.analysis.derived import month_number
 from flowgraph.analysis.prepared import PreparedEvents
 from flowgraph.config import Tolerances
+from flowgraph.errors import FlowgraphError
 from flowgraph.model import Registry, empty_findings
 
 
@@ -94,7 +95,12 @@ def year_carry_overs(store, targets: list[int], registry: Registry, uploads=None
         for t, frame in computed.items():
             out[t] = frame
             if not store.read_only:
-                store.save_carryover(t, print_, frame)
+                try:
+                    store.save_carryover(t, print_, frame)
+                except FlowgraphError:
+                    # a cache: a user the server lets only read, or a store busy with a
+                    # load, still gets the findings (computed again next time)
+                    pass
     return out
 
 

@@ -5,7 +5,8 @@ findings, as on the embedded store (tests/analysis/test_years.py)."""
 from __future__ import annotations
 
 import pytest
-from yearworld import YEARS, three_year_uploads
+from yearworld import MOVED_YEARS as YEARS
+from yearworld import moved_world
 
 from flowgraph.analysis import detect
 from flowgraph.analysis.detectors import run_detectors
@@ -23,7 +24,7 @@ def rows(findings):
 
 
 def test_years_as_partitions_equal_the_whole_history_on_neo4j(store, tmp_path):
-    uploads, registry = three_year_uploads(tmp_path / "synth", scale=0.05)
+    uploads, registry = moved_world(tmp_path / "synth", scale=0.05)
     store.save_registry(registry, "registry")
     local = LocalStore.open(tmp_path / "fg.db")
     local.save_registry(registry, "registry")
