@@ -46,20 +46,22 @@ import pandas as pd
 
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry, registry_from_records
-from flowgraph.synth.catalog import NOTES_ZH
 from flowgraph.synth.flows import Flows
 from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.oracle import reference_findings
 from flowgraph.synth.plants import Planter
-from flowgraph.synth.registers import Registers, build_registers
-from flowgraph.synth.sim import FastRng, Sim, month_end_stock
+from flowgraph.synth.registers import RegisterBook, Registers
+from flowgraph.synth.sim import FastRng, Sim
+from flowgraph.synth.stream import months
 from flowgraph.synth.world import World, build_world
 from flowgraph.synth.writer import (
-    build_table,
+    compact,
+    concat_months,
     events_view,
     write_answers,
     write_registry,
     write_uploads,
+    xlsx_from_csv,
 )
 
 __all__ = ["SynthResult", "generate", "build"]
@@ -105,10 +107,31 @@ def _styles(world: World, rng: np.random.Generator) -> dict[str, dict]:
     return styles
 
 
-def build(
-    *, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024, years: int = 1
-) -> Built:
-    """Simulate the years (no files). See :func:`generate`."""
+@dataclass
+class _Run:
+    """Everything one generation needs, set up from the seed."""
+
+    world: World
+    styles: dict[str, dict]
+    sim: Sim
+    planter: Planter | None
+    registers: RegisterBook
+    stream: object  # the month iterator
+    years: int
+
+    def registry(self) -> Registry:
+        ents, des, quo = self.world.registry_records(self.years)
+        regs = self.registers.out
+        return registry_from_records(
+            ents, des, quo, customs=regs.customs, licences=regs.licences, controls=regs.controls
+        )
+
+    @property
+    def intended(self) -> list[dict]:
+        return (self.planter.intended if self.planter else []) + self.registers.out.intended
+
+
+def _setup(seed: int, scale: float, clean: bool, year: int, years: int) -> _Run:
     if not scale > 0:
         raise UsageError(f"scale must be > 0, got {scale}")
     if years < 1:
@@ -127,47 +150,29 @@ def build(
     planter = None if clean else Planter(flows, plant_rng, scale)
     if planter:
         planter.configure()
-    for m in range(12 * years):
-        sim.now = m
-        near.before_month(m)
-        if planter:
-            planter.before_month(m)
-        flows.month(m)
-    stock, months = month_end_stock(sim)
-    periods = [f"{year + m // 12}-{m % 12 + 1:02d}" for m in months]
-    gb = {eid for eid, s in styles.items() if s["encoding"] == "gb18030"}
-    edges = near.stock_edges(stock, periods)  # 0.4% off the exact book: no extra noise there
-    for i, row in enumerate(stock):
-        if i not in edges and stock_rng.random() < 0.6:  # counted stock: weighing noise +-0.2%
-            row[5] = max(0, round(row[5] * (1 + stock_rng.uniform(-0.002, 0.002))))
-        if row[0] in gb and stock_rng.random() < 0.3:
-            row[12] = NOTES_ZH["stock"]
-    if planter:
-        planter.busy_lots |= near.busy_lots
-        planter.stock_mismatches(stock, periods)
-    table = build_table(sim.rows + [tuple(r) for r in stock], year)
-    ents, des, quo = world.registry_records(years)
-    busy = (planter.busy_lots if planter else set()) | near.busy_lots
-    table, registers = build_registers(
-        table,
+    ents = world.registry_records(1)[0]
+    registers = RegisterBook(
         year,
         register_rng,
         clean=clean,
         groups={e["enterprise_id"]: e["group"] for e in ents},
         outsiders=[a.eid for a in world.actors.values() if not a.reporting],
-        avoid_lots=busy,
-        years=years,
+        product_of=sim.product,
     )
-    registry = registry_from_records(
-        ents,
-        des,
-        quo,
-        customs=registers.customs,
-        licences=registers.licences,
-        controls=registers.controls,
+    gb = {eid for eid, s in styles.items() if s["encoding"] == "gb18030"}
+    stream = months(sim, flows, near, planter, registers, stock_rng, gb, year)
+    return _Run(world, styles, sim, planter, registers, stream, years)
+
+
+def build(
+    *, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024, years: int = 1
+) -> Built:
+    """Simulate the years in memory (no files; small scales). See :func:`generate`."""
+    run = _setup(seed, scale, clean, year, years)
+    table = concat_months(list(run.stream))
+    return Built(
+        run.world, table, run.registry(), run.styles, run.intended, run.registers.out, years
     )
-    intended = (planter.intended if planter else []) + registers.intended
-    return Built(world, table, registry, styles, intended, registers, years)
 
 
 def generate(
@@ -186,28 +191,39 @@ def generate(
     ``years`` > 1 simulates that many consecutive years from ``year`` on one ledger (stock,
     shipments in transit and lineage carry over the year ends), every year with its quotas,
     stories and near misses. Deterministic for a seed. Anything already under
-    ``outdir/uploads`` is replaced.
+    ``outdir/uploads`` is replaced. Streams: each month's files are written as soon as it is
+    simulated; what is kept for the answer key is the events in compact (categorical) form.
 
     >>> import tempfile
     >>> generate(tempfile.mkdtemp(), seed=3, scale=0.05, clean=True).planted
     {}
     """
-    built = build(seed=seed, scale=scale, clean=clean, year=year, years=years)
+    run = _setup(seed, scale, clean, year, years)
     out = Path(outdir)
     if (out / "uploads").exists():
         shutil.rmtree(out / "uploads")
     out.mkdir(parents=True, exist_ok=True)
-    write_registry(built.world, out, built.registers, built.years)
-    files = write_uploads(built.table, out, built.styles)
-    findings = reference_findings(events_view(built.table), built.registry)
+    files: list[tuple[int, str, str, Path]] = []  # (rows, enterprise, period, path)
+    kept = []
+    for table in run.stream:
+        files += write_uploads(table, out, run.styles)
+        kept.append(compact(events_view(table)))
+    # The smallest few files as XLSX (openpyxl is slow): chosen once every size is known.
+    for _, _, _, path in sorted(files, key=lambda f: f[:3])[:3]:
+        xlsx_from_csv(path, run.styles.get(path.parent.name, {}))
+    registry = run.registry()
+    write_registry(run.world, out, run.registers.out, years)
+    events = concat_months(kept)
+    del kept
+    findings = reference_findings(events, registry)
     write_answers(findings, out / "answers.jsonl")
     planted = dict(sorted(Counter(findings["type"]).items()))
     return SynthResult(
-        events=len(built.table),
+        events=len(events),
         files=len(files),
-        enterprises=built.table["enterprise_id"].nunique(),
+        enterprises=events["enterprise_id"].nunique(),
         planted=planted,
         outdir=out,
         findings=findings,
-        intended=built.intended,
+        intended=run.intended,
     )

@@ -30,6 +30,7 @@ class NearMisses(Planter):
         self.a = flows.a
         self.intended = []
         self.busy_lots: set[str] = set()
+        self.edge_years: set[str] = set()
         self.sinks = [a.eid for a in flows.w.by_kind("sink") if a.short != "RCY1"]
 
     def configure(self) -> None:
@@ -85,13 +86,16 @@ class NearMisses(Planter):
                 receive=0.991,
             )
 
-    def stock_edges(self, stock: list[list], periods: list[str]) -> set[int]:
-        """One month-end count a year 0.4% below book (tolerance 0.5%); returns their indexes."""
-        edges: dict[str, int] = {}
+    def stock_edge(self, stock: list[list], period: str, busy: set[str]) -> int | None:
+        """One month-end count a year 0.4% below book (tolerance 0.5%), in the first month
+        that has a count of at least 2 t of a lot no story uses; returns its index."""
+        year = period[:4]
+        if year in self.edge_years:
+            return None
         for i, row in enumerate(stock):
-            year = periods[i][:4]
-            if year not in edges and row[5] >= 20_000 and row[3] not in self.busy_lots:
+            if row[5] >= 20_000 and row[3] not in busy:
                 row[5] = round(row[5] * 0.996)
                 self.busy_lots.add(row[3])
-                edges[year] = i
-        return set(edges.values())
+                self.edge_years.add(year)
+                return i
+        return None

@@ -65,6 +65,12 @@ class Planter:
                 for m in months:
                     self.pending.setdefault(12 * y + int(m), []).append(kind)
         self.sinks = [a.eid for a in flows.w.by_kind("sink") if a.short != "RCY1"]
+        # Month-end counts to understate: n a year, in months drawn now (files are written
+        # month by month); a month without a suitable count passes them to the next.
+        self.stock_due: dict[int, int] = {}
+        for y in range(self.years):
+            for m in rng.choice(12, size=self.n):
+                self.stock_due[12 * y + int(m)] = self.stock_due.get(12 * y + int(m), 0) + 1
 
     # ---- setup --------------------------------------------------------------------------
     def configure(self) -> None:
@@ -489,20 +495,22 @@ class Planter:
         self.want("UNKNOWN_LOT", lot_id=lot)
         return True
 
-    # ---- after the year -----------------------------------------------------------------------
-    def stock_mismatches(self, stock: list[list], periods: list[str]) -> None:
-        """Understate a few month-end stock counts by 8-15% (declared < book), in every year."""
-        for y in range(self.year, self.year + self.years):
-            cands = [
-                i
-                for i, row in enumerate(stock)
-                if row[5] >= 20_000 and row[3] not in self.busy_lots and periods[i][:4] == str(y)
-            ]
-            if not cands:
-                continue
-            for i in self.rng.choice(cands, size=min(self.n, len(cands)), replace=False):
-                row = stock[int(i)]
-                row[5] = int(row[5] * self.rng.uniform(0.85, 0.92))
-                self.want(
-                    "STOCK_MISMATCH", enterprise_id=row[0], lot_id=row[3], period=periods[int(i)]
-                )
+    # ---- at a month's end ---------------------------------------------------------------------
+    def stock_mismatch(self, m: int, stock: list[list], period: str) -> None:
+        """Understate the month's due stock counts by 8-15% (declared < book)."""
+        due = self.stock_due.pop(m, 0)
+        if not due:
+            return
+        cands = [
+            i for i, row in enumerate(stock) if row[5] >= 20_000 and row[3] not in self.busy_lots
+        ]
+        k = min(due, len(cands))
+        if k < due and m % 12 < 11:
+            self.stock_due[m + 1] = self.stock_due.get(m + 1, 0) + due - k
+        if not k:
+            return
+        for i in self.rng.choice(cands, size=k, replace=False):
+            row = stock[int(i)]
+            row[5] = int(row[5] * self.rng.uniform(0.85, 0.92))
+            self.busy_lots.add(row[3])
+            self.want("STOCK_MISMATCH", enterprise_id=row[0], lot_id=row[3], period=period)

@@ -17,7 +17,6 @@ import random
 from collections import defaultdict
 
 import numpy as np
-import pandas as pd
 
 
 class FastRng:
@@ -320,51 +319,3 @@ SIGN = {
     "consume": -1,
     "loss": -1,
 }
-
-
-def month_end_stock(sim: Sim) -> tuple[list[list], list[int]]:
-    """Book stock of every (enterprise, lot) held at each month end after it first appears.
-
-    Returns stock rows (same layout as event rows, mass = book stock in tenths of kg, exact)
-    and their month index. Vectorised: one pass over the events, a holdings x months matrix.
-    """
-    if not sim.rows:
-        return [], []
-    cols = list(zip(*sim.rows, strict=True))
-    ent = np.array(cols[0], dtype=object)
-    lot = np.array(cols[3], dtype=object)
-    sign = np.array([SIGN[t] for t in cols[1]], dtype=np.int64)
-    m10 = np.array(cols[5], dtype=np.int64)
-    month = np.searchsorted(np.array(sim.month_start), np.array(cols[2]), side="right") - 1
-    keys = pd.Series(ent, dtype=object) + "|" + pd.Series(lot, dtype=object)
-    hid, uniq = pd.factorize(keys)
-    months_n = len(sim.month_start)
-    grid = np.zeros((len(uniq), months_n), dtype=np.int64)
-    np.add.at(grid, (hid, month), sign * m10)
-    first = np.full(len(uniq), months_n)
-    np.minimum.at(first, hid, month)
-    book = grid.cumsum(axis=1)
-    mask = (book > 0) & (np.arange(months_n)[None, :] >= first[:, None])
-    h_idx, m_idx = np.nonzero(mask)
-    rows, months = [], []
-    for h, m in zip(h_idx.tolist(), m_idx.tolist(), strict=True):
-        e, lt = uniq[h].split("|")
-        rows.append(
-            [
-                e,
-                "stock",
-                sim.month_end[m],
-                lt,
-                sim.product.get(lt),
-                int(book[h, m]),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-            ]
-        )
-        months.append(m)
-    return rows, months

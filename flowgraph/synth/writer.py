@@ -131,29 +131,23 @@ def _text_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_uploads(
-    table: pd.DataFrame, outdir: Path, styles: dict[str, dict], xlsx_files: int = 3
-) -> list[Path]:
-    """One file per (enterprise, month): ``uploads/<enterprise_id>/<YYYY-MM>.csv|.xlsx``.
+    table: pd.DataFrame, outdir: Path, styles: dict[str, dict]
+) -> list[tuple[int, str, str, Path]]:
+    """One CSV per (enterprise, month) of ``table`` (sorted by enterprise):
+    ``uploads/<enterprise_id>/<YYYY-MM>.csv``; returns (rows, enterprise, period, path) each.
 
     ``styles[enterprise_id]`` = {"encoding": ..., "layout": "spec"|"reversed"|"upper"}.
     """
-    paths = []
+    written = []
     text_all = _text_frame(table)
     keys = table["enterprise_id"].astype(str) + "/" + table["period"].astype(str)
     starts = np.flatnonzero(np.r_[True, keys.to_numpy()[1:] != keys.to_numpy()[:-1]])
     bounds = list(zip(starts, np.r_[starts[1:], len(table)], strict=True))
-    sizes = sorted(range(len(bounds)), key=lambda i: (bounds[i][1] - bounds[i][0], i))
-    as_xlsx = set(sizes[:xlsx_files])
-    for i, (lo, hi) in enumerate(bounds):
+    for lo, hi in bounds:
         ent, period = table["enterprise_id"].iat[lo], table["period"].iat[lo]
         folder = outdir / "uploads" / ent
         folder.mkdir(parents=True, exist_ok=True)
         style = styles.get(ent, {})
-        if i in as_xlsx:
-            path = folder / f"{period}.xlsx"
-            _write_xlsx(table.iloc[lo:hi], path)
-            paths.append(path)
-            continue
         text = text_all.iloc[lo:hi]
         layout = style.get("layout", "spec")
         if layout == "reversed":
@@ -162,29 +156,77 @@ def write_uploads(
             text = text.set_axis([c.upper() for c in text.columns], axis=1)
         path = folder / f"{period}.csv"
         text.to_csv(path, index=False, encoding=style.get("encoding", "utf-8"), lineterminator="\n")
-        paths.append(path)
-    return paths
+        written.append((hi - lo, ent, period, path))
+    return written
 
 
-def _write_xlsx(part: pd.DataFrame, path: Path) -> None:
-    """XLSX with real date cells and number cells (SPEC allows either)."""
+def xlsx_from_csv(path: Path, style: dict) -> Path:
+    """Replace a written CSV upload by the same rows as XLSX, with real date cells and number
+    cells (SPEC allows either); the text of the CSV is exact, so nothing changes in value."""
     from openpyxl import Workbook
 
+    text = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding=style.get("encoding", "utf-8")
+    )
+    text.columns = [c.lower() for c in text.columns]
     book = Workbook()
     sheet = book.active
     sheet.title = "flows"
     sheet.append(list(UPLOAD_COLUMNS))
-    for r in part.itertuples(index=False):
+    for r in text[list(UPLOAD_COLUMNS)].itertuples(index=False):
         values = []
-        for c in UPLOAD_COLUMNS:
-            v = getattr(r, c)
-            if c == "date":
-                v = date(v.year, v.month, v.day)
+        for c, v in zip(UPLOAD_COLUMNS, r, strict=True):
+            if v == "":
+                v = None
+            elif c == "date":
+                v = date.fromisoformat(v)
             elif c in ("mass_kg", "reo_pct"):
-                v = None if v != v else float(v)
+                v = float(v)
             values.append(v)
         sheet.append(values)
-    book.save(path)
+    target = path.with_suffix(".xlsx")
+    book.save(target)
+    path.unlink()
+    return target
+
+
+def compact(events: pd.DataFrame) -> pd.DataFrame:
+    """The oracle's columns of a month's events, text as categoricals (a tenth of the memory);
+    ``event_id`` and ``note`` are not read by any rule and are dropped."""
+    out = {}
+    for c in events.columns:
+        if c in ("event_id", "note"):
+            continue
+        col = events[c]
+        if col.dtype == object:  # categories always object (union_categoricals needs one dtype)
+            codes, uniques = pd.factorize(col.to_numpy(dtype=object))
+            col = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+        out[c] = col
+    return pd.DataFrame(out)
+
+
+def concat_months(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One event table from the months' tables, ``upload_id`` = the rank of (enterprise,
+    period) in sorted order (the order ``flowgraph load`` reads the files in)."""
+    if not tables:
+        return pd.DataFrame()
+    cats = [c for c in tables[0].columns if isinstance(tables[0][c].dtype, pd.CategoricalDtype)]
+    if cats:
+        from pandas.api.types import union_categoricals
+
+        columns = {}
+        for c in tables[0].columns:
+            if c in cats:
+                columns[c] = pd.Series(union_categoricals([t[c] for t in tables]))
+            else:
+                columns[c] = pd.Series(np.concatenate([t[c].to_numpy() for t in tables]))
+        frame = pd.DataFrame(columns)
+    else:
+        frame = pd.concat(tables, ignore_index=True)
+    keys = pd.MultiIndex.from_arrays([frame["enterprise_id"], frame["period"]])
+    codes, uniques = pd.factorize(keys, sort=True)
+    frame["upload_id"] = codes.astype(np.int64) + 1
+    return frame
 
 
 def write_answers(findings: pd.DataFrame, path: Path) -> None:
