@@ -31,3 +31,26 @@ def peak_rss_mb(children: bool = False) -> float:
 
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / 1024
+
+
+def store_file(scale: float, seed: int = 1) -> Path:
+    """Path to an embedded store holding ``synth_dir(scale, seed)`` (uploads and registry), loaded
+    once in a child process (so loading does not count towards the caller's peak memory)."""
+    data = synth_dir(scale, seed)
+    target = data / "store.db"
+    if not target.exists():
+        started = time.perf_counter()
+        partial = data / "store.db.partial"
+        partial.unlink(missing_ok=True)
+        code = (
+            "import sys; from pathlib import Path; "
+            "from flowgraph.ingest import load_files, load_registry; "
+            "from flowgraph.store.local import LocalStore; "
+            "data, db = Path(sys.argv[1]), Path(sys.argv[2]); store = LocalStore.open(db); "
+            "load_registry(store, data / 'registry'); load_files(store, [data / 'uploads']); "
+            "store.close()"
+        )
+        subprocess.run([sys.executable, "-c", code, str(data), str(partial)], check=True)
+        partial.rename(target)
+        print(f"loaded {target} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return target

@@ -67,8 +67,12 @@ class Store(Protocol):
     def save_registry(self, registry: Registry, source: str) -> RegistryResult:
         """Replace the current registry (old one kept in history); identical content is 'unchanged'."""
 
-    def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
-        """Current events (EVENT_COLUMNS), optionally one month or one year."""
+    def events(
+        self, period: str | None = None, year: int | None = None, *, encoded: bool = False
+    ) -> pd.DataFrame:
+        """Current events (EVENT_COLUMNS), optionally one month or one year; ``encoded``: the
+        text columns as pandas categoricals (readback.encode_text: the same values, a fraction
+        of the memory), as the analyses read them."""
 
     def carryover(self, year: int, fingerprint: str) -> pd.DataFrame | None:
         """The carry-over of ``year`` (analysis/carryover.py: the rows of other years its

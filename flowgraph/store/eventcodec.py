@@ -15,13 +15,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+from flowgraph.encoding import encode_text
 from flowgraph.model import EVENT_COLUMNS, TEXT_COLUMNS, empty_events
 from flowgraph.store.readback import conform_events
 
 FORMAT = "arrow-ipc-stream/lz4/v1"
 _STORED = [c for c in EVENT_COLUMNS if c != "upload_id"]  # upload_id is the row's key
+_TEXT = [c for c in _STORED if c in TEXT_COLUMNS or c == "period"]
 _SCHEMA = pa.schema(
     [
         (
@@ -86,12 +89,69 @@ def decode_columns(blob: bytes, columns: Sequence[str]) -> dict[str, list]:
     return {c: table.column(c).to_pylist() for c in columns}
 
 
-def decode_events(blobs: Sequence[bytes], upload_ids: Sequence[int]) -> pd.DataFrame:
-    """Concatenate uploads' events into one frame in the store schema (model.EVENT_COLUMNS)."""
+def decode_events(
+    blobs: Sequence[bytes], upload_ids: Sequence[int], *, encoded: bool = False
+) -> pd.DataFrame:
+    """Concatenate uploads' events into one frame in the store schema (model.EVENT_COLUMNS);
+    ``encoded``: the text columns as pandas categoricals (``_decode_encoded``)."""
     if not blobs:
-        return empty_events()
+        return encode_text(empty_events()) if encoded else empty_events()
+    if encoded:
+        return _decode_encoded(blobs, upload_ids)
     tables = [_table(blob) for blob in blobs]
     lengths = [t.num_rows for t in tables]
     frame = pa.concat_tables(tables).to_pandas(date_as_object=False)
     frame["upload_id"] = np.repeat(np.asarray(upload_ids, dtype="int64"), lengths)
     return conform_events(frame)
+
+
+def _decode_encoded(blobs: Sequence[bytes], upload_ids: Sequence[int]) -> pd.DataFrame:
+    """``decode_events`` with every text column a pandas categorical, never widened to one
+    Python string per row: each upload's column is dictionary-encoded on its own (small codes
+    and its distinct values), then the uploads' dictionaries are encoded once more against each
+    other, which gives the global categories in order of first appearance (what
+    ``pd.factorize`` of the whole column would give) and each upload's code translation."""
+    codes: dict[str, list[np.ndarray]] = {c: [] for c in _TEXT}
+    values: dict[str, list[pa.Array]] = {c: [] for c in _TEXT}
+    plain: dict[str, list[pa.ChunkedArray]] = {c: [] for c in _STORED if c not in _TEXT}
+    lengths = []
+    for blob in blobs:
+        table = _table(blob)
+        lengths.append(table.num_rows)
+        for column in _TEXT:
+            encoded = pc.dictionary_encode(table.column(column)).combine_chunks()
+            codes[column].append(encoded.indices.fill_null(-1).to_numpy())
+            values[column].append(encoded.dictionary)
+        for column in plain:
+            plain[column].append(table.column(column))
+        del table
+    frame = {}
+    for column in _STORED:
+        if column in values:
+            frame[column] = _categorical(codes.pop(column), values.pop(column))
+        else:
+            parts = plain.pop(column)
+            frame[column] = pa.chunked_array(parts).to_pandas(date_as_object=False)
+    out = pd.DataFrame(frame, copy=False)
+    out["upload_id"] = np.repeat(np.asarray(upload_ids, dtype="int64"), lengths)
+    pa.default_memory_pool().release_unused()  # the per-upload buffers, back to the system
+    return conform_events(out, encoded=True)
+
+
+def _categorical(codes: list[np.ndarray], dictionaries: list[pa.Array]) -> pd.Categorical:
+    """One categorical from per-upload (codes, dictionary) pairs (code -1: null)."""
+    sizes = np.fromiter((len(d) for d in dictionaries), dtype=np.int64, count=len(dictionaries))
+    merged = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+    translate = merged.indices.to_numpy()  # per-upload dictionary entry -> global code
+    out = np.empty(sum(len(c) for c in codes), dtype=np.int32)
+    at, start = 0, 0
+    for local, size in zip(codes, sizes.tolist(), strict=True):
+        part = out[at : at + len(local)]
+        if size:
+            part[:] = translate[start : start + size].take(np.maximum(local, 0))
+            part[local < 0] = -1
+        else:
+            part[:] = -1
+        at, start = at + len(local), start + size
+    categories = pd.Index(merged.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(out, categories=categories, validate=False)

@@ -303,8 +303,11 @@ class LocalStore(LocalRuns):
 
     # -- events ----------------------------------------------------------------------------
 
-    def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
-        """Current events in the EVENT_COLUMNS schema, ordered by upload then row."""
+    def events(
+        self, period: str | None = None, year: int | None = None, *, encoded: bool = False
+    ) -> pd.DataFrame:
+        """Current events in the EVENT_COLUMNS schema, ordered by upload then row (``encoded``:
+        text columns as categoricals, decoded without one Python string per row)."""
         clauses, params = ["u.superseded_by IS NULL"], []
         if period is not None:
             clauses.append("u.period = ?")
@@ -317,7 +320,7 @@ class LocalStore(LocalRuns):
             f"WHERE {' AND '.join(clauses)} ORDER BY u.upload_id",
             params,
         ).fetchall()
-        return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
+        return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows], encoded=encoded)
 
     # -- carry-overs of detection by year (analysis/years.py) -------------------------------
 

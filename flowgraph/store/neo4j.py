@@ -20,6 +20,7 @@ import pandas as pd
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
 from flowgraph.config import Neo4jAuth, neo4j_auth
+from flowgraph.encoding import concat_events, encode_text
 from flowgraph.errors import FlowgraphError, QueryRefused, StoreUnavailable
 from flowgraph.model import Registry, Upload
 from flowgraph.store import eventcodec, neo4j_runs
@@ -369,12 +370,16 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
 
     # -- events ----------------------------------------------------------------------------
 
-    def events(self, period: str | None = None, year: int | None = None) -> pd.DataFrame:
-        """Current events in the EVENT_COLUMNS schema, ordered by upload then row.
+    def events(
+        self, period: str | None = None, year: int | None = None, *, encoded: bool = False
+    ) -> pd.DataFrame:
+        """Current events in the EVENT_COLUMNS schema, ordered by upload then row (``encoded``:
+        text columns as categoricals).
 
         Rows stream from the server unsorted (so the server never holds the result) and are
         turned into typed frames ``events_chunk`` rows at a time, so the client never holds the
-        whole result as Python records (~10x the frame either).
+        whole result as Python records (~10x the frame either); ``encoded``, each chunk's text
+        columns become categoricals at once and the chunks' categories are united.
         """
         prefix = f"{year:04d}-" if year is not None else None
 
@@ -384,20 +389,25 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
             for record in result:
                 values.append(record.values())
                 if len(values) >= self.events_chunk:
-                    parts.append(event_frame(values, keys))
+                    parts.append(chunk(values, keys))
                     values = []
             if values:
-                parts.append(event_frame(values, keys))
+                parts.append(chunk(values, keys))
             return parts
+
+        def chunk(values: list, keys: list) -> pd.DataFrame:
+            frame = event_frame(values, keys)
+            return encode_text(frame) if encoded else frame
 
         parts = self._call(lambda: self._run_read(work))
         if not parts:
-            return conform_events(pd.DataFrame())
-        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            return conform_events(pd.DataFrame(), encoded=encoded)
+        frame = concat_events(parts) if encoded else pd.concat(parts, ignore_index=True)
         # Sorted here, not by the server: an ORDER BY makes the server hold the whole result
         # (a national year of 1.1 M events exhausted a 1 GB heap); (upload, row) is unique.
         order = np.lexsort((frame["source_row"].to_numpy(), frame["upload_id"].to_numpy()))
-        return frame.take(order).reset_index(drop=True)
+        frame = frame.take(order).reset_index(drop=True)
+        return encode_text(frame) if encoded else frame  # categories in the rows' order again
 
     # -- carry-overs of detection by year (analysis/years.py) -------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from flowgraph.encoding import encode_text
 from flowgraph.model import (
     DESIGNATION_COLUMNS,
     ENTERPRISE_COLUMNS,
@@ -49,8 +50,9 @@ def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
 
 
-def conform_events(frame: pd.DataFrame) -> pd.DataFrame:
-    """Events read from a store in the EVENT_COLUMNS schema (an empty read: ``empty_events``).
+def conform_events(frame: pd.DataFrame, *, encoded: bool = False) -> pd.DataFrame:
+    """Events read from a store in the EVENT_COLUMNS schema (an empty read: ``empty_events``);
+    ``encoded``: the text columns as categoricals (``encode_text``) instead of objects.
 
     >>> ev = conform_events(pd.DataFrame([{"event_id": "1", "event_type": "stock",
     ...     "date": "2024-03-31", "enterprise_id": "E1", "lot_id": "L1", "mass_kg": 0,
@@ -59,13 +61,15 @@ def conform_events(frame: pd.DataFrame) -> pd.DataFrame:
     (True, 'datetime64[ns]', True)
     """
     if frame.empty:
-        return empty_events()
+        return encode_text(empty_events()) if encoded else empty_events()
     frame = frame.reindex(columns=list(EVENT_COLUMNS))
     frame["date"] = _dates(frame["date"])
     frame["mass_kg"] = frame["mass_kg"].astype("float64")
     frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
     frame["upload_id"] = frame["upload_id"].astype("int64")
     frame["source_row"] = frame["source_row"].astype("int64")
+    if encoded:
+        return encode_text(frame)
     for column in TEXT_COLUMNS + ("period",):
         frame[column] = _none_for_missing(frame[column])
     return frame

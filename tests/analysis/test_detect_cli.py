@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from flowdata import clean_records, ev, registry, replace
 
 from flowgraph.cli.main import cli
+from flowgraph.encoding import encode_text
 from flowgraph.model import FINDING_COLUMNS, events_frame
 from flowgraph.store.local import LocalStore
 
@@ -23,8 +24,8 @@ class FakeStore:
         self._registry = reg
         self._runs = LocalStore.open(path)
 
-    def events(self, period=None, year=None):
-        return self._events
+    def events(self, period=None, year=None, encoded=False):
+        return encode_text(self._events) if encoded else self._events
 
     def registry(self):
         return self._registry

@@ -8,6 +8,7 @@ import flowgraph
 from flowgraph.analysis import detect
 from flowgraph.analysis.detectors import DETECTORS, run_detectors, select_detectors
 from flowgraph.analysis.findings import filter_findings, iter_jsonl, make_findings
+from flowgraph.encoding import encode_text
 from flowgraph.errors import UsageError
 from flowgraph.model import FINDING_COLUMNS, FINDING_TYPES, Registry, empty_events, events_frame
 
@@ -63,8 +64,8 @@ class _Store:
     def __init__(self, records, reg):
         self._ev, self._reg = events_frame(records), reg
 
-    def events(self, period=None, year=None):
-        return self._ev
+    def events(self, period=None, year=None, encoded=False):
+        return encode_text(self._ev) if encoded else self._ev
 
     def registry(self):
         return self._reg

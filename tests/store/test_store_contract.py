@@ -17,6 +17,7 @@ from flowgraph.errors import InputError
 from flowgraph.model import (
     EVENT_COLUMNS,
     FINDING_COLUMNS,
+    TEXT_COLUMNS,
     Upload,
     events_frame,
     registry_from_records,
@@ -102,6 +103,24 @@ def test_every_event_type_round_trips_in_upload_then_row_order(any_store):
     pd.testing.assert_frame_equal(any_store.events(period="2024-04"), april)
     pd.testing.assert_frame_equal(any_store.events(year=2024), expected)
     assert any_store.events(year=2023).empty
+
+
+def test_encoded_events_hold_the_same_values_as_categoricals(any_store):
+    # Issue #15: events(encoded=True) hands back the text columns dictionary-encoded (codes in
+    # order of first appearance, as pd.factorize of the column gives them), every value the
+    # plain read's; each filter too, and an empty read keeps the columns.
+    scenario.load(any_store)
+    for filters in ({}, {"period": "2024-04"}, {"year": 2024}):
+        plain, encoded = any_store.events(**filters), any_store.events(encoded=True, **filters)
+        for column in TEXT_COLUMNS + ("period",):
+            assert isinstance(encoded[column].dtype, pd.CategoricalDtype), column
+            codes, uniques = pd.factorize(plain[column].to_numpy(dtype=object))
+            assert encoded[column].cat.codes.tolist() == codes.tolist(), column
+            assert list(encoded[column].cat.categories) == list(uniques), column
+        widened = encoded.astype({c: object for c in TEXT_COLUMNS + ("period",)})
+        pd.testing.assert_frame_equal(widened.where(widened.notna(), None), plain)
+    empty = any_store.events(year=2023, encoded=True)
+    assert empty.empty and list(empty.columns) == list(EVENT_COLUMNS)
 
 
 def test_event_values_survive_exactly(any_store):
