@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -93,11 +93,11 @@ def decode_events(
     blobs: Sequence[bytes], upload_ids: Sequence[int], *, encoded: bool = False
 ) -> pd.DataFrame:
     """Concatenate uploads' events into one frame in the store schema (model.EVENT_COLUMNS);
-    ``encoded``: the text columns as pandas categoricals (``_decode_encoded``)."""
-    if not blobs:
-        return encode_text(empty_events()) if encoded else empty_events()
+    ``encoded``: the text columns as pandas categoricals (``decode_stream``)."""
     if encoded:
-        return _decode_encoded(blobs, upload_ids)
+        return decode_stream(zip(upload_ids, blobs, strict=True))
+    if not blobs:
+        return empty_events()
     tables = [_table(blob) for blob in blobs]
     lengths = [t.num_rows for t in tables]
     frame = pa.concat_tables(tables).to_pandas(date_as_object=False)
@@ -105,26 +105,44 @@ def decode_events(
     return conform_events(frame)
 
 
-def _decode_encoded(blobs: Sequence[bytes], upload_ids: Sequence[int]) -> pd.DataFrame:
-    """``decode_events`` with every text column a pandas categorical, never widened to one
-    Python string per row: each upload's column is dictionary-encoded on its own (small codes
-    and its distinct values), then the uploads' dictionaries are encoded once more against each
-    other, which gives the global categories in order of first appearance (what
-    ``pd.factorize`` of the whole column would give) and each upload's code translation."""
-    codes: dict[str, list[np.ndarray]] = {c: [] for c in _TEXT}
+def decode_stream(rows: Iterable[tuple[int, bytes]]) -> pd.DataFrame:
+    """(upload_id, bytes) of uploads, in order, as one event table whose text columns are
+    pandas categoricals, never widened to one Python string per row: each upload's column is
+    dictionary-encoded on its own (small codes and its distinct values), then the uploads'
+    dictionaries are encoded once more against each other, which gives the global categories
+    in order of first appearance (what ``pd.factorize`` of the whole column would give) and
+    each upload's code translation.
+
+    ``rows`` may be an iterator (a database cursor): each upload's bytes are dropped once
+    decoded. The per-upload pieces stay in Arrow's memory pool, which hands them back to the
+    system at the end; only the final columns are numpy arrays.
+
+    >>> from flowgraph.model import events_frame
+    >>> ev = events_frame([{"event_id": "1", "event_type": "stock", "date": "2024-03-31",
+    ...                     "enterprise_id": "E1", "lot_id": "L1", "mass_kg": 0.0}])
+    >>> back = decode_stream([(4, encode_events(ev)), (5, encode_events(ev))])
+    >>> back["lot_id"].cat.codes.tolist(), back["upload_id"].tolist()
+    ([0, 0], [4, 5])
+    """
+    upload_ids: list[int] = []
+    codes: dict[str, list[pa.Array]] = {c: [] for c in _TEXT}
     values: dict[str, list[pa.Array]] = {c: [] for c in _TEXT}
     plain: dict[str, list[pa.ChunkedArray]] = {c: [] for c in _STORED if c not in _TEXT}
     lengths = []
-    for blob in blobs:
+    for upload_id, blob in rows:
+        upload_ids.append(upload_id)
         table = _table(blob)
         lengths.append(table.num_rows)
         for column in _TEXT:
             encoded = pc.dictionary_encode(table.column(column)).combine_chunks()
-            codes[column].append(encoded.indices.fill_null(-1).to_numpy())
+            # an upload holds a few thousand rows: int16 codes (-1: null) halve the transient
+            codes[column].append(pc.cast(encoded.indices.fill_null(-1), pa.int16()))
             values[column].append(encoded.dictionary)
         for column in plain:
             plain[column].append(table.column(column))
-        del table
+        del table, blob
+    if not upload_ids:
+        return encode_text(empty_events())
     frame = {}
     for column in _STORED:
         if column in values:
@@ -132,20 +150,21 @@ def _decode_encoded(blobs: Sequence[bytes], upload_ids: Sequence[int]) -> pd.Dat
         else:
             parts = plain.pop(column)
             frame[column] = pa.chunked_array(parts).to_pandas(date_as_object=False)
+            del parts
     out = pd.DataFrame(frame, copy=False)
     out["upload_id"] = np.repeat(np.asarray(upload_ids, dtype="int64"), lengths)
-    pa.default_memory_pool().release_unused()  # the per-upload buffers, back to the system
+    pa.default_memory_pool().release_unused()  # the per-upload pieces, back to the system
     return conform_events(out, encoded=True)
 
 
-def _categorical(codes: list[np.ndarray], dictionaries: list[pa.Array]) -> pd.Categorical:
+def _categorical(codes: list[pa.Array], dictionaries: list[pa.Array]) -> pd.Categorical:
     """One categorical from per-upload (codes, dictionary) pairs (code -1: null)."""
-    sizes = np.fromiter((len(d) for d in dictionaries), dtype=np.int64, count=len(dictionaries))
     merged = pc.dictionary_encode(pa.concat_arrays(dictionaries))
     translate = merged.indices.to_numpy()  # per-upload dictionary entry -> global code
     out = np.empty(sum(len(c) for c in codes), dtype=np.int32)
     at, start = 0, 0
-    for local, size in zip(codes, sizes.tolist(), strict=True):
+    for part_codes, dictionary in zip(codes, dictionaries, strict=True):
+        local, size = part_codes.to_numpy(), len(dictionary)
         part = out[at : at + len(local)]
         if size:
             part[:] = translate[start : start + size].take(np.maximum(local, 0))

@@ -319,8 +319,11 @@ class LocalStore(LocalRuns):
             "SELECT u.upload_id, e.data FROM uploads u JOIN upload_events e USING (upload_id) "  # noqa: S608
             f"WHERE {' AND '.join(clauses)} ORDER BY u.upload_id",
             params,
-        ).fetchall()
-        return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows], encoded=encoded)
+        )
+        if encoded:  # one upload's bytes at a time, never all of them at once
+            return eventcodec.decode_stream(rows)
+        rows = rows.fetchall()
+        return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
 
     # -- carry-overs of detection by year (analysis/years.py) -------------------------------
 
