@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from flowgraph.encoding import concat_events, encode_text, is_encoded
 from flowgraph.model import CREATING_TYPES
 
 _SEP = "\x1f"  # joins key parts; never inside an identifier (control characters are refused)
@@ -181,9 +182,11 @@ def global_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
         from flowgraph.model import empty_events
 
         return empty_events()
-    events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    # categoricals stay categorical (their categories united), in the rows' order again
+    events = concat_events(frames) if len(frames) > 1 else frames[0]
     order = np.lexsort((events["source_row"].to_numpy(), events["upload_id"].to_numpy()))
-    return events.take(order).reset_index(drop=True)
+    events = events.take(order).reset_index(drop=True)
+    return encode_text(events) if any(is_encoded(events[c]) for c in events.columns) else events
 
 
 def carry_overs(

@@ -27,6 +27,7 @@ from flowgraph.analysis.carryover import carry_overs, global_order
 from flowgraph.analysis.derived import month_number
 from flowgraph.analysis.prepared import PreparedEvents
 from flowgraph.config import Tolerances
+from flowgraph.encoding import encode_text
 from flowgraph.errors import FlowgraphError
 from flowgraph.model import Registry, empty_findings
 
@@ -87,7 +88,7 @@ def year_carry_overs(store, targets: list[int], registry: Registry, uploads=None
             # keep only the one being read, so at most one year is held at a time
             if year not in cache:
                 cache.clear()
-                cache[year] = store.events(year=year)
+                cache[year] = store.events(year=year, encoded=True)
             return cache[year]
 
         computed = carry_overs(read, years, missing, lambda y: _declarations(registry, y))
@@ -108,7 +109,7 @@ def year_view(
     store, year: int, registry: Registry, carry: pd.DataFrame, months: pd.DataFrame
 ) -> PreparedEvents:
     """The prepared view of ``year``'s events with its carry-over, in the stores' order."""
-    events = global_order([carry, store.events(year=year)])
+    events = global_order([encode_text(carry), store.events(year=year, encoded=True)])
     return PreparedEvents(events, registry, upload_months=months)
 
 
