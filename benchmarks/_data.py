@@ -10,15 +10,17 @@ from pathlib import Path
 CACHE = Path(__file__).resolve().parent / ".cache"
 
 
-def synth_dir(scale: float, seed: int = 1) -> Path:
-    """Path to ``flowgraph synth`` output for (scale, seed), generated in a child process if missing
-    (so generation does not count towards the caller's peak memory)."""
-    target = CACHE / f"synth-scale{scale:g}-seed{seed}"
+def synth_dir(scale: float, seed: int = 1, years: int = 1) -> Path:
+    """Path to ``flowgraph synth`` output for (scale, seed, years), generated in a child process
+    if missing (so generation does not count towards the caller's peak memory)."""
+    suffix = f"-years{years}" if years > 1 else ""
+    target = CACHE / f"synth-scale{scale:g}-seed{seed}{suffix}"
     if not (target / "answers.jsonl").exists():
         started = time.perf_counter()
+        more = ["--years", str(years)] if years > 1 else []
         subprocess.run(
             [sys.executable, "-m", "flowgraph", "synth", str(target),
-             "--seed", str(seed), "--scale", f"{scale:g}"],
+             "--seed", str(seed), "--scale", f"{scale:g}", *more],
             check=True,
         )  # fmt: skip
         print(f"generated {target} in {time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -58,6 +58,14 @@ def fingerprint(uploads: pd.DataFrame, registry_version: int | None) -> str:
     return hashlib.sha256(f"{ids}|{registry_version}".encode()).hexdigest()
 
 
+def declaration_years(registry: Registry) -> set[int]:
+    """The years the customs register dates declarations in (none without a register)."""
+    customs = getattr(registry, "customs", None)
+    if customs is None or customs.empty:
+        return set()
+    return {int(y) for y in pd.to_datetime(customs["date"]).dt.year.dropna().unique()}
+
+
 def _declarations(registry: Registry, year: int) -> list[str]:
     customs = getattr(registry, "customs", None)
     if customs is None or customs.empty:
@@ -71,7 +79,7 @@ def year_carry_overs(store, targets: list[int], registry: Registry, uploads=None
     the store's cache where it holds one for the current fingerprint, else computed (and
     kept when the store can be written)."""
     uploads = store.uploads() if uploads is None else uploads
-    years = stored_years(uploads)
+    years = sorted(set(stored_years(uploads)) | set(targets))
     print_ = fingerprint(uploads, store.registry_version())
     out, missing = {}, []
     for t in targets:
@@ -131,10 +139,13 @@ def detect_years(
 
     registry = store.registry() if registry is None else registry
     uploads = store.uploads()
-    stored = stored_years(uploads)
+    # A year without uploads has findings only through a customs declaration dated in it
+    # (CUSTOMS_MASS_MISMATCH of a product only the declaration names): its partition is its
+    # carry-over alone.
+    known = sorted(set(stored_years(uploads)) | declaration_years(registry))
     if period is not None:
         years = [int(period[:4])]
-    targets = [y for y in (stored if years is None else years) if y in stored]
+    targets = [y for y in (known if years is None else years) if y in known]
     if not targets:
         return empty_findings()
     carries = year_carry_overs(store, targets, registry, uploads)

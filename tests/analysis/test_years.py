@@ -144,3 +144,49 @@ def test_carry_overs_are_kept_and_a_load_invalidates_them(tmp_path):
     assert rows(after) == rows(run_detectors(store.events(), store.registry()))
     assert _found(after, "UNTRACEABLE_EXPORT", shipment_id="XEX1").empty  # now documented
     store.close()
+
+
+def test_a_declaration_dated_in_a_year_without_uploads_keeps_its_finding(tmp_path):
+    """CUSTOMS_MASS_MISMATCH of a product only the declaration names is dated by the
+    declaration: December 2023, where nobody uploads; its rows (another product) are in 2025."""
+    store = LocalStore.open(tmp_path / "fg.db")
+    customs = pd.DataFrame(
+        {
+            "declaration_no": ["XD2"],
+            "direction": ["import"],
+            "enterprise_id": ["XS"],
+            "date": pd.to_datetime(["2023-12-20"]),
+            "product": ["CE_OXIDE"],
+            "mass_kg": [10.0],
+            "country": ["MM"],
+        }
+    )
+    base = with_boundary(Registry.empty())
+    registry = Registry(base.enterprises, base.designations, base.quotas, customs=customs)
+    load(store, boundary_uploads(), registry)
+    whole = run_detectors(store.events(), store.registry())
+    mismatch = _found(whole, "CUSTOMS_MASS_MISMATCH", document_ref="XD2")
+    assert sorted(mismatch["period"]) == ["2023-12", "2025-01"]
+    assert rows(detect(store)) == rows(whole)
+    assert rows(detect(store, year=2023)) == rows(filter_findings(whole, year=2023))
+    assert len(detect(store, year=2023)) == 1
+    store.close()
+
+
+def test_cli_detect_year_on_a_store_of_two_years(tmp_path):
+    from click.testing import CliRunner
+
+    from flowgraph.cli.main import cli
+
+    path = tmp_path / "fg.db"
+    store = LocalStore.open(path)
+    load(store, boundary_uploads(), with_boundary(Registry.empty()))
+    expected = filter_findings(run_detectors(store.events(), store.registry()), year=2025)
+    store.close()
+    out = CliRunner().invoke(
+        cli, ["--store", str(path), "detect", "--year", "2025", "--format", "csv"]
+    )
+    assert out.exit_code == 0, out.output
+    got = pd.read_csv(__import__("io").StringIO(out.stdout))
+    assert sorted(got["finding_id"]) == sorted(finding_ids(expected))
+    assert "UNKNOWN_LOT" not in set(got["type"]) and "DUPLICATE_LOT" in set(got["type"])
