@@ -130,7 +130,9 @@ def aggregate(
             minlength=len(c.ent_ids),
         )
         through = pd.Series((inflow + outflow)[used], index=holders.index)
-        holders = _fold_top(holders, through, int(top))
+        holders, members = _fold_top(holders, through, int(top))
+    else:
+        members = {}
     # Node ids: holder labels first, then fixed nodes.
     label_codes, labels = pd.factorize(holders["label"])
     ent_node = np.full(len(c.ent_ids) + 1, -1, dtype=np.int64)
@@ -200,19 +202,29 @@ def aggregate(
     out["_o2"] = out["target_stage"].map(order)
     out = out.sort_values(["_o1", "_o2", "reo_t", "source", "target"], ascending=[1, 1, 0, 1, 1])
     out["lots"] = out["lots"].astype("int64")
-    return out[list(FLOW_COLUMNS)].reset_index(drop=True)
+    out = out[list(FLOW_COLUMNS)].reset_index(drop=True)
+    # What each "other" node of --top holds, for the figure's label and hover (sankeylayout).
+    out.attrs = {"by": by, "members": members, "top": top}
+    return out
 
 
-def _fold_top(holders: pd.DataFrame, through: pd.Series, top: int) -> pd.DataFrame:
-    """Keep the ``top`` labels of each stage by REO through them; fold the rest into "other"."""
+def _fold_top(
+    holders: pd.DataFrame, through: pd.Series, top: int
+) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+    """Keep the ``top`` labels of each stage by REO through them; fold the rest into "other".
+    Also returns the members of each "other" node: {other: {label: t through it}}."""
     per_label = through.groupby([holders["stage"], holders["label"]]).sum().reset_index(name="t")
     per_label = per_label.sort_values(["stage", "t", "label"], ascending=[True, False, True])
     per_label["rank"] = per_label.groupby("stage").cumcount()
     keep = set(per_label.loc[per_label["rank"] < top, "label"])
+    members: dict[str, dict[str, float]] = {}
+    for row in per_label[per_label["rank"] >= top].itertuples(index=False):
+        # through = in + out (kg); a holder balances, so half of it passes through
+        members.setdefault(f"other {row.stage}", {})[row.label] = float(row.t) / 2000.0
     folded = holders.copy()
     mask = ~folded["label"].isin(keep)
     folded.loc[mask, "label"] = "other " + folded.loc[mask, "stage"]
-    return folded
+    return folded, members
 
 
 def _fold_exports(

@@ -24,22 +24,18 @@ from flowgraph.reports.flows import (
     LOSSES,
     UNLICENSED_SUFFIX,
     UNTRACEABLE_ORIGINS,
-    node_balance,
 )
-from flowgraph.reports.sankeylayout import (
-    RETURN_AFTER,
-    RETURN_BEFORE,
-    drawn_table,
-    fold_small,
-    node_x,
-)
+from flowgraph.reports.sankeyarrange import arrange, drawn_flows, fmt_t, link_parts, members_hover
+from flowgraph.reports.sankeylayout import RETURN_AFTER, RETURN_BEFORE
+from flowgraph.reports.sankeyplace import FONT_PX, MARGIN, PAD, SPACER_Y, THICKNESS
 from flowgraph.reports.words import node_label
 
 TRACEABLE_COLOUR = "rgba(31, 119, 180, 0.40)"
 UNTRACEABLE_COLOUR = "rgba(214, 39, 40, 0.65)"
 # Exports of a controlled product without a valid licence: the untraceable family, darker.
 UNLICENSED_COLOUR = "rgba(140, 20, 60, 0.75)"
-_MIN_T = 1e-9  # a band thinner than a microgram is float noise, not drawn
+_CLEAR = "rgba(0,0,0,0)"
+__all__ = ["drawn_flows", "link_parts", "sankey_figure", "sankey_html", "write_sankey_html"]
 _NODE_COLOURS = {
     "origin": "#2ca02c",
     "mine": "#8c564b",
@@ -47,70 +43,6 @@ _NODE_COLOURS = {
     "processor / trader": "#17becf",
     "sink": "#7f7f7f",
 }
-
-
-def link_parts(table: pd.DataFrame) -> pd.DataFrame:
-    """The links the Sankey draws: one per (flow, band) with a non-zero value.
-
-    Columns: source, target, band ("traceable" | "untraceable"), value_t, reo_t, lots.
-
-    >>> t = pd.DataFrame({"source": ["a"], "target": ["b"], "reo_t": [1.0], "traceable_t": [0.75],
-    ...                   "untraceable_t": [0.25], "lots": [3]})
-    >>> link_parts(t)[["band", "value_t"]].values.tolist()
-    [['traceable', 0.75], ['untraceable', 0.25]]
-    """
-    parts = []
-    for band in ("traceable", "untraceable"):
-        part = table[["source", "target", "reo_t", "lots"]].copy()
-        part["band"] = band
-        part["value_t"] = table[f"{band}_t"].astype("float64")
-        part["_flow"] = np.arange(len(table))
-        parts.append(part[part["value_t"] > _MIN_T])
-    out = pd.concat(parts, ignore_index=True).sort_values(["_flow", "band"], kind="stable")
-    return out[["source", "target", "band", "value_t", "reo_t", "lots"]].reset_index(drop=True)
-
-
-def drawn_flows(table: pd.DataFrame) -> pd.DataFrame:
-    """The flows the figure draws: small nodes folded, backward flows re-routed through
-    labelled return nodes (sankeylayout.py); the page's tables use ``table`` itself."""
-    return drawn_table(fold_small(table))
-
-
-def _nodes(drawn: pd.DataFrame) -> pd.DataFrame:
-    bal = node_balance(drawn)
-    bal["_x"] = [node_x(s) for s in bal["stage"]]
-    bal["_v"] = np.maximum(bal["in_t"], bal["out_t"])
-    return bal.sort_values(["_x", "_v"], ascending=[True, False], kind="stable")
-
-
-_PAD_PX = 14
-_LABEL_PX = 13  # a node thinner than its label still gets the label's height
-_MARGIN_PX = (20, 40)  # top, bottom
-
-
-def _positions(nodes: pd.DataFrame, height: int) -> tuple[list[float], list[float]]:
-    """Node centres (x, y in [0, 1]): one column per stage (and per return column), nodes
-    stacked largest first, each given at least a label's height so labels do not overlap.
-
-    d3's automatic layout scatters the stages once flows run backwards, which hides the stage
-    order the picture is about; so the columns are fixed here.
-    """
-    usable = height - sum(_MARGIN_PX)
-    columns = nodes.groupby("_x")["_v"].agg(["sum", "size"])
-    room = usable - columns["size"] * (_PAD_PX + _LABEL_PX)
-    scale = max((room / columns["sum"]).min(), 1e-9)
-    ys = []
-    filled: dict[float, float] = {}
-    for x, value, stage in zip(nodes["_x"], nodes["_v"], nodes["stage"], strict=True):
-        top = filled.get(x, 0.0)
-        h = max(value * scale, _LABEL_PX)
-        centre = top + h / 2
-        if stage.startswith((RETURN_AFTER, RETURN_BEFORE)):
-            # The way back runs along the bottom, clear of the labels of the columns beside.
-            centre = usable - centre
-        ys.append(min(max(centre / usable, 0.001), 0.999))
-        filled[x] = top + h + _PAD_PX
-    return nodes["_x"].tolist(), ys
 
 
 def _node_colour(name: str, stage: str) -> str:
@@ -127,8 +59,7 @@ def _node_colour(name: str, stage: str) -> str:
     return _NODE_COLOURS.get(stage, "#7f7f7f")
 
 
-def _fmt_t(value: float) -> str:
-    return f"{value:,.3f} t" if abs(value) < 100 else f"{value:,.0f} t"
+_fmt_t = fmt_t
 
 
 def sankey_figure(
@@ -137,24 +68,34 @@ def sankey_figure(
     """The Sankey of a flow table: nodes ordered by stage, two bands per flow.
 
     ``title`` is escaped here; pass plain text. ``lang``: en or zh-CN (node names, hovers).
+    Labels are wrapped and may be shortened (the hover has the full name); ``layout.meta``
+    gives each node's name by index (HTML-escaped) and the index of the off-screen spacer
+    link that sets plotly's scale (sankeyplace.py; its two nodes have empty labels), None
+    when not needed.
 
     >>> t = pd.DataFrame({"source": ["import"], "target": ["closing stock"],
     ...     "source_stage": ["origin"], "target_stage": ["sink"], "reo_t": [2.0],
     ...     "traceable_t": [2.0], "untraceable_t": [0.0], "lots": [1]})
-    >>> len(sankey_figure(t).data[0].link.value)
-    1
+    >>> figure = sankey_figure(t)
+    >>> figure.layout.meta["nodes"], figure.layout.meta["spacer_link"]
+    (['import', 'closing stock'], 1)
     """
-    drawn = drawn_flows(table)
-    nodes = _nodes(drawn)
-    names = list(nodes.index)
-    index = {name: i for i, name in enumerate(names)}
-    out_total = nodes["out_t"]
-    links = link_parts(drawn)
     _ = translator(lang)
-    esc = {name: html.escape(node_label(str(name), _)) for name in names}
-    per_column = int(nodes.groupby("_x").size().max())
-    height = max(600, (_PAD_PX + _LABEL_PX + 6) * per_column + sum(_MARGIN_PX))
-    xs, ys = _positions(nodes, height)
+    if table.empty:
+        return go.Figure(
+            layout=dict(
+                title=dict(text=html.escape(title)),
+                annotations=[dict(text=html.escape(_("No flows in this selection.")),
+                                  showarrow=False, font=dict(size=16))],
+                xaxis=dict(visible=False), yaxis=dict(visible=False),
+            )
+        )  # fmt: skip
+    arranged = arrange(table, lang)
+    nodes, links, at, members = arranged.nodes, arranged.links, arranged.at, arranged.members
+    names = list(nodes.index)
+    out_total = nodes["out_t"]
+    esc = {name: html.escape(text) for name, text in zip(names, nodes["text"], strict=True)}
+    labels = ["<br>".join(html.escape(line) for line in lines) for lines in arranged.graph.lines]
 
     link_hover = []
     for row in links.itertuples(index=False):
@@ -179,46 +120,81 @@ def sankey_figure(
         + _("in: {inflow} · out: {outflow} REO").format(
             inflow=_fmt_t(row.in_t), outflow=_fmt_t(row.out_t)
         )
+        + (members_hover(members[name], _) if name in members else "")
         for name, row in nodes.iterrows()
     ]
+    colours = [
+        UNTRACEABLE_COLOUR
+        if b == "untraceable"
+        else UNLICENSED_COLOUR
+        if t.endswith(UNLICENSED_SUFFIX)
+        else TRACEABLE_COLOUR
+        for b, t in zip(links["band"], links["target"], strict=True)
+    ]
+    src, dst = links["src"].tolist(), links["dst"].tolist()
+    values = links["value_t"].round(9).tolist()
+    # Links go in sorted by where they leave and arrive, and plotly keeps that order at every
+    # node (link.sort "input"), so bands stack at a node as the placement counted them.
+    order = np.lexsort((np.arange(len(src)), at.cy[dst], at.cy[src])).tolist() if src else []
+    src, dst, values, colours, link_hover = (
+        [seq[i] for i in order] for seq in (src, dst, values, colours, link_hover)
+    )
+    xs = (at.cx / at.plot_w).tolist()
+    ys = (at.cy / at.plot_h).tolist()
+    node_colours = [_node_colour(n, s) for n, s in zip(names, nodes["stage"], strict=True)]
+    if at.spacer_t > 0:
+        # Below the plot and transparent (see sankeyplace): it only sets d3's scale.
+        first, last = len(names), len(names) + 1
+        labels += ["", ""]
+        xs += [float(at.cx.min() / at.plot_w), float(at.cx.max() / at.plot_w)]
+        ys += [SPACER_Y, SPACER_Y]
+        node_colours += [_CLEAR, _CLEAR]
+        node_hover += ["", ""]
+        src.append(first)
+        dst.append(last)
+        values.append(round(at.spacer_t, 9))
+        colours.append(_CLEAR)
+        link_hover.append("")
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
             valueformat=",.3f",
             valuesuffix=" t",
             node=dict(
-                label=[esc[n] for n in names],
+                label=labels,
                 x=xs,
                 y=ys,
-                color=[_node_colour(n, s) for n, s in zip(names, nodes["stage"], strict=True)],
+                color=node_colours,
                 customdata=node_hover,
                 hovertemplate="%{customdata}<extra></extra>",
-                pad=14,
-                thickness=16,
+                pad=PAD,
+                thickness=THICKNESS,
                 line=dict(width=0.5, color="#444"),
             ),
             link=dict(
-                source=[index[s] for s in links["source"]],
-                target=[index[t] for t in links["target"]],
-                value=links["value_t"].round(9).tolist(),
-                color=[
-                    UNTRACEABLE_COLOUR
-                    if b == "untraceable"
-                    else UNLICENSED_COLOUR
-                    if t.endswith(UNLICENSED_SUFFIX)
-                    else TRACEABLE_COLOUR
-                    for b, t in zip(links["band"], links["target"], strict=True)
-                ],
+                source=src,
+                target=dst,
+                value=values,
+                color=colours,
                 customdata=link_hover,
                 hovertemplate="%{customdata}<extra></extra>",
+                sort="input",
             ),
         )
     )
     figure.update_layout(
         title=dict(text=html.escape(title)),
-        font=dict(size=12),
-        height=height,
-        margin=dict(l=20, r=20, t=_MARGIN_PX[0], b=_MARGIN_PX[1]),
+        font=dict(size=FONT_PX),
+        width=at.width,
+        height=at.height,
+        autosize=False,
+        margin=dict(MARGIN),
+        # For programs reading the figure: node names by index (labels are wrapped and
+        # translated) and the spacer link's index (None when there is none).
+        meta={
+            "nodes": [html.escape(n) for n in names],
+            "spacer_link": len(src) - 1 if at.spacer_t > 0 else None,
+        },
     )
     return figure
 

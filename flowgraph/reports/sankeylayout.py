@@ -7,8 +7,13 @@ The flow table itself (flows.flow_table) is not changed; this is the picture's v
   under ``SMALL_SHARE`` (1 %) of the REO entering is drawn inside "other <stage>" (holders),
   "other origins" or "other ends", when at least two nodes of that kind are that small.
   Untraceable origins and unlicensed exports are never folded: they are what the page is for.
+  A stage column also keeps at most ``COLUMN_CAP`` (12) holders, the largest by REO through
+  them, or the ``top`` that ``flow_table(top=N)`` was given (``--top N``); the rest fold.
   Folding holders keeps them balanced (a sum of balanced nodes balances); flows between two
-  folded holders become internal and are not drawn.
+  folded holders become internal and are not drawn. The members of every "other" node (and
+  the tonnes through each) are kept in ``table.attrs["members"]`` (with those ``flow_table(top=N)``
+  folded already), so the figure can say "other processor / trader (12 enterprises)" and list
+  them in the hover.
 - **Backward flows are re-routed.** The columns run origin -> mine -> smelter-separator ->
   processor / trader -> ends. A flow whose target stage is not to the right of its source
   stage (trader -> smelter-separator, smelter-separator -> mine returns, trader -> processor)
@@ -32,6 +37,7 @@ import pandas as pd
 from flowgraph.reports.flownodes import STAGES, UNLICENSED_SUFFIX, UNTRACEABLE_ORIGINS
 
 SMALL_SHARE = 0.01
+COLUMN_CAP = 12  # holders drawn per stage column without --top
 RETURNS_TO = "returns to "
 RETURNS_FROM = "returns from "
 OTHER_ORIGINS = "other origins"
@@ -79,11 +85,29 @@ def fold_small(table: pd.DataFrame, share: float = SMALL_SHARE) -> pd.DataFrame:
         UNLICENSED_SUFFIX
     )
     small &= ~protected
+    # At most ``top`` holders per stage (flow_table's --top, else COLUMN_CAP): the rest of a
+    # stage folds too, so a column of 25 traders does not become a wall of thin links.
+    cap = int(table.attrs.get("top") or COLUMN_CAP)
+    holder = ~stage.isin(["origin", "sink"]) & ~stage.index.str.startswith("other ")
+    rank = (
+        through.reindex(stage.index)[holder]
+        .groupby(stage[holder])
+        .rank(ascending=False, method="first")
+    )
+    small |= (rank > cap).reindex(stage.index, fill_value=False)
     new = {n: _fold_name(n, s) for n, s in stage[small].items()}
     counts = pd.Series(new).value_counts()
     new = {n: g for n, g in new.items() if counts[g] >= 2}  # folding one node hides nothing
     if not new:
         return table
+    members = {k: dict(v) for k, v in table.attrs.get("members", {}).items()}
+    for name, group in new.items():
+        inner = members.pop(name, None) if name != group else members.get(name)
+        into = members.setdefault(group, {})
+        if inner is not None:
+            into.update(inner)
+        elif name != group:
+            into[name] = float(through[name])
     out = table.copy()
     out["source"] = out["source"].replace(new)
     out["target"] = out["target"].replace(new)
@@ -91,7 +115,9 @@ def fold_small(table: pd.DataFrame, share: float = SMALL_SHARE) -> pd.DataFrame:
     keys = ["source", "target", "source_stage", "target_stage"]
     out = out.groupby(keys, sort=False, as_index=False)[_SUM].sum()
     out["stage"] = out["source_stage"] + " -> " + out["target_stage"]
-    return out[list(table.columns)].reset_index(drop=True)
+    out = out[list(table.columns)].reset_index(drop=True)
+    out.attrs = {**table.attrs, "members": members}
+    return out
 
 
 def is_backward(source_stage: pd.Series, target_stage: pd.Series) -> pd.Series:
@@ -105,6 +131,7 @@ def drawn_table(table: pd.DataFrame) -> pd.DataFrame:
     back = is_backward(table["source_stage"], table["target_stage"])
     if not back.any():
         return table.reset_index(drop=True)
+    attrs = dict(table.attrs)
     b = table[back]
     sources_of = b.groupby("target_stage")["source_stage"].nunique()
     exit_name = RETURNS_TO + b["target_stage"]
@@ -118,7 +145,9 @@ def drawn_table(table: pd.DataFrame) -> pd.DataFrame:
     parts = [part.groupby(keys, sort=False, as_index=False)[_SUM].sum() for part in (leave, enter)]
     out = pd.concat([table[~back], *parts], ignore_index=True)
     out["stage"] = out["source_stage"] + " -> " + out["target_stage"]
-    return out[list(table.columns)]
+    out = out[list(table.columns)]
+    out.attrs = attrs
+    return out
 
 
 def node_x(stage: str) -> float:

@@ -61,8 +61,12 @@ def test_sankey_separates_licensed_and_unlicensed_controlled_exports():
     assert (holders["in_t"] - holders["out_t"]).abs().max() < 1e-9
     figure = sankey_figure(table)
     sankey = figure.data[0]
-    labels = list(sankey.node.label)
-    colours = {labels[t]: c for t, c in zip(sankey.link.target, sankey.link.color, strict=True)}
+    labels = list(figure.layout.meta["nodes"])  # names by index (labels are wrapped)
+    colours = {
+        labels[t]: c
+        for t, c in zip(sankey.link.target, sankey.link.color, strict=True)
+        if t < len(labels)  # not the spacer
+    }
     assert colours[UNLICENSED] == UNLICENSED_COLOUR
     assert colours[LICENSED] != UNLICENSED_COLOUR
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import Input, Output, dcc, html
 
 from flowgraph.web import ui
-from flowgraph.web.words import N_, flow_node_label
+from flowgraph.web.words import N_
 
 FAMILIES = (N_("mineral"), N_("compound"), N_("metal"), N_("downstream"))
 BY = ("role", "enterprise", "province")
@@ -93,10 +93,9 @@ def flow_figure(wb, lang: str, year, period, province, family, by):
     except FlowgraphError as e:
         return {}, str(e)
     window = window_label(period or None, int(year) if year and not period else None)
-    figure = sankey_figure(table, title=_("Rare-earth flows, {window}").format(window=window))
-    if figure.data:
-        sankey = figure.data[0]
-        sankey.node.label = [flow_node_label(str(n), _) for n in sankey.node.label]
+    # The figure translates its node names itself (its labels are wrapped to fit).
+    title = _("Rare-earth flows, {window}").format(window=window)
+    figure = sankey_figure(table, title=title, lang=lang)
     origin = table[table["source_stage"] == "origin"]
     summary = _("{total} t REO entered the chain, {bad} t of it untraceable.").format(
         total=f"{origin['reo_t'].sum():,.1f}", bad=f"{origin['untraceable_t'].sum():,.1f}"
