@@ -31,6 +31,7 @@ from flowgraph.store.decision import StoredUpload, decide_registry, decide_save
 from flowgraph.store.idkeys import EnterpriseKeys
 from flowgraph.store.local_runs import RUNS_SCHEMA, LocalRuns, migrate_runs
 from flowgraph.store.readback import conform_uploads, registry_frames
+from flowgraph.store.readback import in_upload_order as _in_order
 
 # 1: the latest detection run only (finding_runs / findings); 2: every run and the review log
 # (local_runs.py), opening a version-1 file migrates it.
@@ -344,10 +345,11 @@ class LocalStore(LocalRuns):
         return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
 
     def save_carryover(self, year: int, fingerprint: str, events: pd.DataFrame) -> None:
-        """Keep ``events`` as ``year``'s carry-over under ``fingerprint`` (replacing any)."""
+        """Keep ``events`` as ``year``'s carry-over under ``fingerprint`` (replacing any); it
+        reads back in upload then row order."""
         blobs = [
             (year, fingerprint, int(upload), eventcodec.encode_events(part))
-            for upload, part in events.groupby("upload_id", sort=True)
+            for upload, part in _in_order(events).groupby("upload_id", sort=True)
         ] or [(year, fingerprint, 0, b"")]  # upload 0: an empty carry-over, known to be empty
         self._begin_write()
         try:

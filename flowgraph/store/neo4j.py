@@ -42,6 +42,7 @@ from flowgraph.store.readback import (
     conform_uploads,
     registry_frames,
 )
+from flowgraph.store.readback import in_upload_order as _in_order
 
 # Concurrent writer lanes for `load` (FLOWGRAPH_WRITERS overrides, see config.Environment): two measured ~1.3-1.5x one on
 # a 2-core machine, where the server's transaction thread is the bottleneck.
@@ -428,10 +429,11 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
         )
 
     def save_carryover(self, year: int, fingerprint: str, events: pd.DataFrame) -> None:
-        """Keep ``events`` as ``year``'s carry-over under ``fingerprint`` (replacing any)."""
+        """Keep ``events`` as ``year``'s carry-over under ``fingerprint`` (replacing any); it
+        reads back in upload then row order."""
         rows = [
             {"upload_id": int(upload), "data": eventcodec.encode_events(part)}
-            for upload, part in events.groupby("upload_id", sort=True)
+            for upload, part in _in_order(events).groupby("upload_id", sort=True)
         ] or [{"upload_id": 0, "data": b""}]
 
         def work(tx: neo4j.ManagedTransaction) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flowgraph.encoding import encode_text
@@ -161,3 +162,9 @@ def conform_reviews(frame: pd.DataFrame) -> pd.DataFrame:
 
     frame = frame.reindex(columns=list(REVIEW_COLUMNS))
     return frame.astype(object).where(frame.notna(), None)
+
+
+def in_upload_order(events: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order both stores read events back: by upload, then spreadsheet row."""
+    order = np.lexsort((events["source_row"].to_numpy(), events["upload_id"].to_numpy()))
+    return events.take(order)

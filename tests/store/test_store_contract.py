@@ -295,3 +295,23 @@ def test_findings_of_every_run_kept(any_store):
     back = any_store.findings()
     assert back["lot_id"].tolist() == ["L10"] and back["reo_kg"].tolist() == [12.5]
     assert any_store.run_findings(1)["lot_id"].tolist() == ["L9"]  # history not rewritten
+
+
+def test_carry_overs_are_kept_per_year_under_their_fingerprint(any_store):
+    """The cache of detection by year (analysis/years.py): rows of several uploads round-trip
+    in upload then row order, another fingerprint reads nothing, a save replaces the year's,
+    an empty carry-over is kept as empty (not as "none kept")."""
+    for upload in (make_upload("2024-11"), make_upload("2024-12", sha="b" * 64, ids=("e3",))):
+        any_store.save_upload(upload)
+    events = any_store.events()
+    assert any_store.carryover(2025, "fp1") is None
+    any_store.save_carryover(2025, "fp1", events.iloc[::-1])
+    back = any_store.carryover(2025, "fp1")
+    pd.testing.assert_frame_equal(back[list(EVENT_COLUMNS)], events[list(EVENT_COLUMNS)])
+    assert any_store.carryover(2025, "fp2") is None and any_store.carryover(2024, "fp1") is None
+    any_store.save_carryover(2025, "fp2", events.iloc[:1])
+    assert any_store.carryover(2025, "fp1") is None
+    assert any_store.carryover(2025, "fp2")["event_id"].tolist() == [events["event_id"].iloc[0]]
+    any_store.save_carryover(2026, "fp2", events.iloc[0:0])
+    kept = any_store.carryover(2026, "fp2")
+    assert kept is not None and kept.empty and list(kept.columns) == list(events.columns)
