@@ -12,8 +12,8 @@ from dash import Input, Output, dcc, html
 
 from flowgraph.errors import FlowgraphError
 from flowgraph.i18n import negotiate, translator
-from flowgraph.web import security
-from flowgraph.web.config import ServeConfig
+from flowgraph.web import scripts, security
+from flowgraph.web.config import LOCAL_HOSTS, ServeConfig
 from flowgraph.web.data import Workbench
 
 
@@ -129,19 +129,31 @@ def render(wb: Workbench, config: ServeConfig, pathname: str | None, search: str
     return [header(page), html.Main(body)]
 
 
+class WorkbenchDash(dash.Dash):
+    """Dash with the page's script preloads in its HTML (see flowgraph.web.scripts)."""
+
+    def interpolate_index(self, **kwargs) -> str:
+        path = flask.request.path if flask.has_request_context() else "/"
+        prefix = self.config.requests_pathname_prefix
+        kwargs["metas"] = kwargs.get("metas", "") + scripts.preload_tags(path, prefix)
+        return super().interpolate_index(**kwargs)
+
+
 def build_app(store, config: ServeConfig) -> dash.Dash:
     wb = Workbench(store, config.settings)
-    app = dash.Dash(
+    app = WorkbenchDash(
         __name__,
         title="flowgraph",
         assets_folder=str(Path(__file__).parent / "assets"),
         serve_locally=True,
         suppress_callback_exceptions=True,
         update_title=None,
+        compress=config.host not in LOCAL_HOSTS,  # over a network; on loopback only a cost
     )
     app.scripts.config.serve_locally = True
     app.css.config.serve_locally = True
     security.install(app.server, config)
+    scripts.install(app.server, app.config.requests_pathname_prefix)
     app.server.config["FLOWGRAPH_LANG"] = config.lang
     app.layout = html.Div([dcc.Location(id="url", refresh="callback-nav"), html.Div(id="shell")])
 

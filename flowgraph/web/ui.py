@@ -165,6 +165,19 @@ def dropdown_labels() -> dict[str, str]:
     }  # fmt: skip
 
 
+def chart_config(lang: str) -> dict:
+    """A Plotly chart's config: no Plotly logo, no "Share chart" button (it uploads the
+    chart to Plotly's cloud: a regulator's data stays on its network), the toolbar and dates in
+    the page's language (the zh-CN locale is part of the workbench's plotly.js, see
+    flowgraph.web.scripts).
+
+    >>> chart_config("zh-CN")["locale"], chart_config("en")["showSendToCloud"]
+    ('zh-CN', False)
+    """
+    return {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False,
+            "locale": lang}  # fmt: skip
+
+
 GRAPH_STYLE = [
     {"selector": "node", "style": {"label": "data(label)", "font-size": "10px",
                                    "text-wrap": "wrap", "text-max-width": "120px",

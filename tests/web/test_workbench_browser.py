@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -98,10 +99,12 @@ def test_enterprise_flows_and_search_pages(site):
     no_alert(drv)
     drv.get(f"{base}/enterprise/S1")
     wait_for(drv, "#ent-partners canvas")
-    wait_for(drv, ".js-plotly-plot")
+    wait_for(drv, "#ent-balance .main-svg")
+    assert_charts_drawn_by_the_workbench_plotly(drv)
     shot(drv, folder, "enterprise")
     drv.get(f"{base}/flows")
     wait_for(drv, "#flows-sankey .sankey")
+    assert_charts_drawn_by_the_workbench_plotly(drv)
     assert "t REO entered the chain" in drv.find_element("css selector", "#flows-summary").text
     shot(drv, folder, "flows")
     drv.get(f"{base}/search?q=sh")
@@ -111,6 +114,20 @@ def test_enterprise_flows_and_search_pages(site):
     drv.get(f"{base}/search?q=mine one")
     wait_for(drv, "main section a", text="M1")
     shot(drv, folder, "search")
+
+
+def assert_charts_drawn_by_the_workbench_plotly(drv) -> None:
+    """Every chart's traces are of a type the workbench's plotly.js build has (an unknown
+    type is silently not drawn), and no chart offers "Share chart" (an upload to Plotly's
+    cloud)."""
+    known = drv.execute_script("return Object.keys(Plotly.PlotSchema.get().traces)")
+    assert sorted(known) == ["bar", "sankey", "scatter"]  # the build, not the full plotly.js
+    drawn = drv.execute_script(
+        "return [...document.querySelectorAll('.js-plotly-plot')]"
+        ".flatMap(g => g._fullData.map(t => [t.type, t.visible]))"
+    )
+    assert drawn and all(kind in known and visible for kind, visible in drawn), drawn
+    assert not drv.find_elements("css selector", ".modebar-btn[data-title^='Share']")
 
 
 def test_pages_request_nothing_outside_127_0_0_1(site):
@@ -140,6 +157,15 @@ def test_pages_in_chinese_from_the_browser_language(site):
             time.sleep(0.5)
             text = drv.find_element("css selector", "body").text
             assert english_left(text, zh) == [], path
+            # plotly.js's own words (toolbar tooltips) from its zh-CN locale
+            titles = drv.execute_script(
+                "return [...document.querySelectorAll('.modebar-btn')]"
+                ".map(b => b.getAttribute('data-title'))"
+            )
+            english = [t for t in titles if re.search("[A-Za-z]{3}", t.replace("PNG", ""))]
+            assert english == [], path
+            if path.startswith("/enterprise"):
+                assert "自动缩放" in titles  # Autoscale
         assert "全国流向" in text
         shot(drv, folder, "lot-zh")
 

@@ -25,7 +25,8 @@ def _balance_figure(balance: pd.DataFrame, _) -> go.Figure:
                     name=_("declared stock"), mode="markers",
                     marker={"symbol": "x", "size": 9, "color": "#d62728"})  # fmt: skip
     fig.update_layout(barmode="relative", height=360, margin={"l": 50, "r": 10, "t": 10, "b": 40},
-                      yaxis_title=_("t REO (out is negative)"), legend={"orientation": "h"})  # fmt: skip
+                      yaxis_title=_("t REO (out is negative)"), legend={"orientation": "h"},
+                      xaxis={"type": "category"})  # fmt: skip
     return fig
 
 
@@ -37,7 +38,8 @@ def _quota_figure(burn: pd.DataFrame, _) -> go.Figure:
         fig.add_scatter(x=part["period"], y=part["quota_t"], mode="lines",
                         line={"dash": "dash"}, name=_("{activity}: quota").format(activity=_(activity)))  # fmt: skip
     fig.update_layout(height=300, margin={"l": 50, "r": 10, "t": 10, "b": 40},
-                      yaxis_title=_("t REO"), legend={"orientation": "h"})  # fmt: skip
+                      yaxis_title=_("t REO"), legend={"orientation": "h"},
+                      xaxis={"type": "category"})  # fmt: skip
     return fig
 
 
@@ -103,7 +105,7 @@ def layout(page, args, query):
     uploads = page.wb.store.uploads(include_history=True)
     uploads = uploads[uploads["enterprise_id"] == eid].sort_values(["period", "revision"])
     quota_part = (
-        dcc.Graph(figure=_quota_figure(burn, _), config={"displaylogo": False})
+        dcc.Graph(figure=_quota_figure(burn, _), config=ui.chart_config(page.lang))
         if burn is not None and not burn.empty
         else html.P(_("No quota use recorded for {year}.").format(year=year), className="note")
     )
@@ -163,7 +165,7 @@ def layout(page, args, query):
                 dcc.Graph(
                     id="ent-balance",
                     figure=_balance_figure(balance, _),
-                    config={"displaylogo": False},
+                    config=ui.chart_config(page.lang),
                 ),
                 note=_(
                     "Created (extracted, imported), received and produced are inflows; "

@@ -62,7 +62,7 @@ def layout(page, args, query):
             ),
             ui.section(
                 _("REO flows (tonnes)"),
-                dcc.Loading(dcc.Graph(id="flows-sankey", config={"displaylogo": False})),
+                dcc.Loading(dcc.Graph(id="flows-sankey", config=ui.chart_config(page.lang))),
                 html.P(id="flows-summary", className="note"),
                 note=_(
                     "Origin (designated mine, import, untraceable) -> mines -> "
