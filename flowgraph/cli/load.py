@@ -8,7 +8,7 @@ import click
 
 from flowgraph.cli.context import AppContext, pass_app
 from flowgraph.cli.texttable import frame_table
-from flowgraph.errors import LoadStopped
+from flowgraph.errors import LoadStopped, UsageError
 from flowgraph.ingest import LoadSummary, load_files
 from flowgraph.spreadsheet import frame_to_csv
 
@@ -16,8 +16,21 @@ from flowgraph.spreadsheet import frame_to_csv
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="First load into an EMPTY Neo4j database through the offline importer (the same graph; "
+    "the local server of --neo4j-home is stopped and started again). See neo4j-import.",
+)
+@click.option(
+    "--neo4j-home",
+    type=click.Path(file_okay=False, path_type=str),
+    help="With --bulk: the server's home (for scripts/neo4j-local: its NEO4J_DATA_DIR).",
+)
 @pass_app
-def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
+def load(
+    app: AppContext, paths: tuple[str, ...], quiet: bool, bulk: bool, neo4j_home: str | None
+) -> None:
     """Load monthly upload files and folders (recursive *.csv, *.xlsx).
 
     Each file is stored whole or not at all. A newer upload for the same enterprise and
@@ -27,9 +40,13 @@ def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
     \b
     Example:
       flowgraph load uploads/2024-03/ extra/E017-2024-03.xlsx
+      flowgraph --store bolt://127.0.0.1:7687 load --bulk --neo4j-home .neo4j/data history/
     """
     from loaders import find_upload_files
 
+    if bulk or neo4j_home:
+        _bulk(app, paths, quiet, bulk, neo4j_home)
+        return
     store = app.store(create=True)
     files = find_upload_files(paths)
     show_bar = sys.stderr.isatty() and not quiet and len(files) > 1
@@ -46,6 +63,37 @@ def load(app: AppContext, paths: tuple[str, ...], quiet: bool) -> None:
         click.echo(_stop_line(e), err=True)
         click.get_current_context().exit(e.exit_code)
     _print_summary(summary, quiet)
+    if summary.rejected:
+        click.get_current_context().exit(2)
+
+
+def _bulk(
+    app: AppContext, paths: tuple[str, ...], quiet: bool, bulk: bool, neo4j_home: str | None
+) -> None:
+    from flowgraph.store import is_neo4j_uri
+
+    if not bulk:
+        raise UsageError("--neo4j-home goes with --bulk")
+    if not neo4j_home:
+        raise UsageError("--bulk needs --neo4j-home HOME: the folder of the server's database")
+    uri = app.store_uri
+    if not is_neo4j_uri(uri):
+        raise UsageError(
+            f"--bulk writes a Neo4j database: give the server with --store bolt://HOST:PORT "
+            f"(the store is {uri})"
+        )
+    from flowgraph.neo4jimport.online import bulk_load
+
+    result = bulk_load(paths, uri=uri, neo4j_home=neo4j_home)
+    summary = result.summary
+    _print_summary(summary, quiet)
+    steps = ", ".join(f"{name} {s:.1f} s" for name, s in result.seconds.items())
+    if result.nodes:
+        ready = "ready" if "start" in result.seconds else "start the server to use it"
+        click.echo(
+            f"bulk import: {result.nodes:,} nodes, {result.relationships:,} relationships; "
+            f"{ready} ({steps})"
+        )
     if summary.rejected:
         click.get_current_context().exit(2)
 

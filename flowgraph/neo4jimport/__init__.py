@@ -31,12 +31,13 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from flowgraph.config import Environment, child_environment
 from flowgraph.errors import UsageError
 from flowgraph.ingest import LoadSummary, load_files
-from flowgraph.neo4jimport.tables import Table, graph_tables
+from flowgraph.neo4jimport.tables import Table, graph_tables, numbered
 from flowgraph.store import eventcodec
 from flowgraph.store.local import LocalStore
 
@@ -87,8 +88,20 @@ def _id_lists(events: pd.DataFrame) -> dict[int, tuple[list[str], list[str]]]:
     return out
 
 
-def write_tables(tables: dict[str, Table], directory: Path) -> list[tuple[str, str, Path]]:
-    """Each non-empty table as ``directory/NAME.csv``; returns (kind, label or type, path)."""
+@dataclass(frozen=True)
+class CsvFile:
+    """One written table: ``kind`` nodes | relationships, its label or type, its path, and
+    whether a value in it spans lines (the importer then parses that file, and only that one,
+    in its slower multi-line mode)."""
+
+    kind: str
+    label: str
+    path: Path
+    multiline: bool = False
+
+
+def write_tables(tables: dict[str, Table], directory: Path) -> list[CsvFile]:
+    """Each non-empty table as ``directory/NAME.csv``."""
     written = []
     for name, (kind, label, frame) in tables.items():
         if frame.empty:
@@ -98,27 +111,36 @@ def write_tables(tables: dict[str, Table], directory: Path) -> list[tuple[str, s
         # fields, which the importer stores as absent properties, as the Bolt path does.
         table = pa.Table.from_pandas(frame, preserve_index=False)
         pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
-        written.append((kind, label, path))
+        written.append(CsvFile(kind, label, path, _spans_lines(table)))
     return written
 
 
-def admin_arguments(
-    files: list[tuple[str, str, Path]], database: str, overwrite: bool, report: Path
-) -> list:
+def _spans_lines(table: pa.Table) -> bool:
+    """Whether a text value holds a line break (a note may; ids and codes never do)."""
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if pc.any(pc.match_substring_regex(column, "[\\r\\n]")).as_py():
+                return True
+    return False
+
+
+def admin_arguments(files: list[CsvFile], database: str, overwrite: bool, report: Path) -> list:
     """neo4j-admin arguments importing ``files`` into ``database`` (its report to ``report``).
 
-    >>> admin_arguments([("nodes", "Lot", Path("lots.csv"))], "neo4j", False, Path("r"))[:4]
+    >>> admin_arguments([CsvFile("nodes", "Lot", Path("lots.csv"))], "neo4j", False, Path("r"))[:4]
     ['database', 'import', 'full', '--nodes=Lot=lots.csv']
     """
     args = ["database", "import", "full"]
-    args += [f"--{kind}={label}={path}" for kind, label, path in files]
+    args += [f"--{f.kind}={f.label}={f.path}" for f in files]
     args.append(f"--report-file={report}")
-    # Ids, notes and file names may hold ';' or ','; notes may span lines (quoted in the CSV).
-    args += [
-        "--array-delimiter=U+001F",
-        "--multiline-fields=true",
-        "--skip-bad-relationships=false",
-    ]
+    # Nodes carry their record id (tables.numbered): no string id mapping. Ids, notes and file
+    # names may hold ';' or ','.
+    args += ["--id-type=actual", "--array-delimiter=U+001F", "--skip-bad-relationships=false"]
+    spanning = [str(f.path) for f in files if f.multiline]
+    if spanning:
+        # Multi-line parsing only where a value needs it: for every file it doubled the
+        # importer's relationship phase at scale 100.
+        args += ["--multiline-fields-format=v2", f"--multiline-fields={','.join(spanning)}"]
     if overwrite:
         args.append("--overwrite-destination")
     return [*args, database]
@@ -170,7 +192,7 @@ def bulk_import(
         if uploads.empty:
             return result
         ids = _id_lists(pd.concat([current, history], ignore_index=True))
-        tables = graph_tables(uploads, current, history, ids)
+        tables = numbered(graph_tables(uploads, current, history, ids))
         files = write_tables(tables, scratch)
         result.nodes = sum(len(f) for k, _, f in tables.values() if k == "nodes")
         result.relationships = sum(len(f) for k, _, f in tables.values() if k != "nodes")

@@ -1,9 +1,10 @@
-"""``flowgraph neo4j-import``: the offline importer's graph equals the one ``flowgraph load``
-builds file by file (issue #15).
+"""``flowgraph load --bulk`` / ``flowgraph neo4j-import``: the offline importer's graph equals
+the one ``flowgraph load`` builds file by file (issue #15).
 
 A server of the module's own (scripts/neo4j-local, free port, tmp data folder, as the crash
-test): synth files plus a revision of one month and a rejected file are bulk-imported while
-the server is down; then, with the server up, the store holds the same events, upload history
+test), started empty: synth files plus a revision of one month (with a note over two lines)
+and a rejected file are bulk-imported by ``load --bulk``, which stops the server for the
+importer and starts it again; then, with the server up, the store holds the same events, upload history
 and findings as the embedded store loaded file by file, and the graph itself - every label and
 relationship count, the Lot, Batch, Shipment, Upload and history nodes, every link - equals
 the one ``load_files`` writes over Bolt into the same (wiped) database, after a later ``load``
@@ -65,7 +66,11 @@ def data(tmp_path_factory):
     # A month revised: every other row dropped (a batch, a shipment lose their rows).
     month = next(f for f in files if "ship" in f.read_text(encoding="utf-8"))
     header, rows = _rows(month)
-    _write(root / "later" / "revision.csv", header, rows[::2])
+    revised = [dict(r) for r in rows[::2]]
+    # A note over two lines with both separators: the importer must read that file (and only
+    # that one) in its multi-line mode and keep the value whole.
+    revised[0]["note"] = "weighed twice\nsecond scale, 3 kg less; kept"
+    _write(root / "later" / "revision.csv", header, revised)
     bad = [dict(r) for r in rows]
     bad[0]["mass_kg"] = "-5"
     _write(root / "later" / "rejected.csv", header, bad)
@@ -74,22 +79,29 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, data):
-    """A server whose database was written by `flowgraph neo4j-import` before its first start."""
+    """An installed, empty server (scripts/neo4j-local) into which `flowgraph load --bulk`
+    imports: it checks the database is empty, stops the server, runs the offline importer
+    (`neo4j-import`'s code) and starts the server again with its constraints and indexes."""
     if shutil.which("java") is None or not (SCRIPTS / "target" / "lib").is_dir():
         message = "cannot run neo4j-admin: needs Java 17+ and the built scripts/neo4j-local jars"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     home = tmp_path_factory.mktemp("bulk-neo4j")
-    result = CliRunner().invoke(
-        cli, ["neo4j-import", *map(str, data[1]), "--neo4j-home", str(home), "-q"]
-    )
-    assert result.exit_code == 2, result.output  # the rejected file, named
-    assert "rejected.csv:2:mass_kg" in result.output
-    assert "relationships" in result.output
     own = OwnServer(_free_port(), home, PASSWORD)
     try:
         own.start()
+        first = own.pid()
+        result = CliRunner().invoke(
+            cli,
+            ["--store", own.uri, "load", "--bulk", "--neo4j-home", str(home), "-q",
+             *map(str, data[1])],
+            env={"NEO4J_PASSWORD": PASSWORD},
+        )  # fmt: skip
+        assert result.exit_code == 2, result.output  # the rejected file, named
+        assert "rejected.csv:2:mass_kg" in result.output
+        assert "relationships; ready (stop" in result.output
+        assert own.pid() != first  # stopped for the importer, started again
         yield own
     finally:
         own.stop()
@@ -123,6 +135,13 @@ def local(tmp_path_factory, data):
 def test_imported_store_equals_one_loaded_file_by_file(store, local, data):
     load_registry(store, data[0])
     pd.testing.assert_frame_equal(store.events(), local.events())
+    # The two-line note (its file is superseded: a history node holds it), whole.
+    with store.driver.session(database=store.database) as session:
+        notes = session.run(
+            "MATCH (:Upload)-[:RECORDED]->(e:Event) WHERE e.note CONTAINS $nl RETURN e.note",
+            nl="\n",
+        ).value()
+    assert notes == ["weighed twice\nsecond scale, 3 kg less; kept"]
     history = ["upload_id", "enterprise_id", "period", "revision", "file_name", "sha256",
                "superseded_by", "events", "current"]  # fmt: skip
     got, expected = store.uploads(include_history=True), local.uploads(include_history=True)
@@ -210,3 +229,17 @@ def test_the_graph_equals_the_one_load_writes(store, data, tmp_path):
     }  # fmt: skip
     assert not differ
     assert len(imported["history"]) > 0 and len(imported["links"]) > 0
+
+
+def test_load_bulk_refuses_a_database_that_holds_data(store, server, data):
+    """The near miss of `load --bulk`: the imported database is not empty any more."""
+    pid = server.pid()
+    result = CliRunner().invoke(
+        cli,
+        ["--store", server.uri, "load", "--bulk", "--neo4j-home", str(server.data),
+         str(data[1][1])],
+        env={"NEO4J_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "empty database only" in result.output and "without --bulk" in result.output
+    assert server.pid() == pid  # left running, untouched

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from flowgraph.cli.main import cli
 from flowgraph.model import events_frame
-from flowgraph.neo4jimport.tables import graph_tables, lot_nodes
+from flowgraph.neo4jimport import admin_arguments, write_tables
+from flowgraph.neo4jimport.tables import graph_tables, lot_nodes, numbered
 
 
 def _ev(upload_id, row, etype, lot, **extra) -> dict:
@@ -89,3 +90,63 @@ def test_neo4j_import_refuses_an_existing_database_and_a_missing_home(tmp_path):
     assert taken.exit_code == 2
     assert "already exists" in taken.output and "--overwrite" in taken.output
     assert (database / "neostore").exists()
+
+
+def test_numbered_tables_end_relationships_at_their_nodes_record_ids():
+    lots = pd.DataFrame({"id:ID(Lot)": ["L1", "L2"], "product": ["A", "B"]})
+    uploads = pd.DataFrame({":ID(Upload)": ["7"], "upload_id:long": [7]})
+    rel = pd.DataFrame({":START_ID(Upload)": ["7", "7"], ":END_ID(Lot)": ["L2", "L1"], "w": [1, 2]})
+    out = numbered(
+        {"lots": ("nodes", "Lot", lots), "uploads": ("nodes", "Upload", uploads),
+         "r": ("relationships", "R", rel)}
+    )  # fmt: skip
+    assert out["lots"][2].columns.tolist() == [":ID", "id", "product"]
+    assert out["uploads"][2].values.tolist() == [[2, 7]]  # record ids run on over the tables
+    assert out["r"][2].values.tolist() == [[2, 1, 1], [2, 0, 2]]
+    assert out["r"][2].columns.tolist() == [":START_ID", ":END_ID", "w"]
+
+
+def test_only_a_file_with_a_value_over_lines_is_read_in_multiline_mode(tmp_path):
+    notes = pd.DataFrame({":START_ID": [0, 1], ":END_ID": [1, 0], "note": ["one\ntwo", None]})
+    plain = pd.DataFrame({":ID": [0, 1], "id": ["a;b", "c,d"]})
+    files = write_tables(
+        {"plain": ("nodes", "Lot", plain), "notes": ("relationships", "R", notes),
+         "empty": ("nodes", "Batch", plain.iloc[:0])},
+        tmp_path,
+    )  # fmt: skip
+    assert [(f.path.name, f.multiline) for f in files] == [
+        ("plain.csv", False),
+        ("notes.csv", True),
+    ]
+    args = admin_arguments(files, "neo4j", False, tmp_path / "report")
+    assert f"--multiline-fields={tmp_path / 'notes.csv'}" in args
+    plain_only = admin_arguments(files[:1], "neo4j", False, tmp_path / "report")
+    assert not any(a.startswith("--multiline") for a in plain_only)
+
+
+def test_load_bulk_refuses_without_a_home_or_a_neo4j_store(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "fg.db")
+    no_home = runner.invoke(cli, ["--store", "bolt://127.0.0.1:1", "load", "--bulk", str(tmp_path)])
+    assert no_home.exit_code == 2 and "--bulk needs --neo4j-home" in no_home.output
+    embedded = runner.invoke(
+        cli, ["--store", store, "load", "--bulk", "--neo4j-home", str(tmp_path), str(tmp_path)]
+    )
+    assert embedded.exit_code == 2 and "--bulk writes a Neo4j database" in embedded.output
+    alone = runner.invoke(cli, ["--store", store, "load", "--neo4j-home", str(tmp_path), "x"])
+    assert alone.exit_code == 2 and "--neo4j-home goes with --bulk" in alone.output
+    assert not (tmp_path / "fg.db").exists()
+
+
+def test_load_bulk_refuses_a_stopped_servers_existing_database(tmp_path):
+    """Whether it is empty cannot be seen without the server: nothing is touched."""
+    database = tmp_path / "home" / "data" / "databases" / "neo4j"
+    database.mkdir(parents=True)
+    (database / "neostore").write_text("")
+    result = CliRunner().invoke(
+        cli,
+        ["--store", "bolt://127.0.0.1:1", "load", "--bulk", "--neo4j-home",
+         str(tmp_path / "home"), str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "cannot be checked" in result.output
+    assert "--overwrite" in result.output and (database / "neostore").exists()
