@@ -91,8 +91,13 @@ class RegisterBook:
     def month(self, m: int, table: pd.DataFrame, busy: set[str]) -> None:
         """Register what month ``m`` (0-based over the years) of ``table`` declares; set its
         exports' ``licence_no``; run the year's licence stories when due."""
-        product = table["lot_id"].map(self.product_of).fillna(table["product"])
         exports = (table["event_type"] == "export").to_numpy()
+        # The lot's product only where a rule reads it (imports and exports): a few rows.
+        trade = exports | (table["event_type"] == "import").to_numpy()
+        of = self.product_of
+        product = table["product"].copy()
+        pairs = zip(table["lot_id"][trade], product[trade], strict=True)
+        product[trade] = [of.get(lot, p) for lot, p in pairs]
         controlled = product.isin(CONTROLLED).to_numpy()
         if self.control_date is None and m % 12 == 3 and m < 12:
             april = exports & controlled & (table["date"] >= pd.Timestamp(f"{self.year}-04-02"))

@@ -134,8 +134,9 @@ class Sim:
         if m10 > held[0] or m10 <= 0:
             raise AssertionError(f"ledger: {ent} takes {m10} of {lot}, holds {held[0]}")
         held[0] -= m10
-        if held[0] == 0:
+        if held[0] == 0:  # emptied: forget it (only held lots are ever returned to a sender)
             del self.hold[ent][lot]
+            self.came_from.pop((ent, lot), None)
 
     def eligible(self, ent: str, day: int, products: frozenset | set | None = None) -> list:
         """[(lot, held)] available at ``day`` (oldest first), optionally of given products."""
