@@ -39,8 +39,10 @@ REGISTRY_TYPES = ("UNDESIGNATED_EXTRACTION", "UNDESIGNATED_SMELTING", "QUOTA_EXC
 @dataclass
 class CheckReport:
     """What ``check_files`` found: the load-style summary (problems = rejected files), the
-    own-file findings (SPEC §5 columns, plus ``file`` and ``typical_grade``: a batch measured
-    with its inputs' typical REO grade, see ``_batches_of_unknown_grade``), and the quota
+    own-file findings (SPEC §5 columns, plus ``file``, ``typical_grade``: a batch measured
+    with an input at its product's typical REO grade, and ``assumed_inputs``: which, see
+    ``_assumed_inputs``; grades the enterprise's own rows state are used, see ``own_grades``),
+    and the quota
     burn-down of the enterprises checked (empty without a registry)."""
 
     summary: LoadSummary
@@ -101,12 +103,17 @@ def check_files(
         report.findings = _with_file(run_detectors(events, Registry.empty()), uploads)
         return report
     reg = registry if registry is not None else Registry.empty()
+    events = own_grades(events)
     view = prepared(events, reg)
     types = OWN_TYPES + (REGISTRY_TYPES if registry is not None else ())
     found = run_detectors(view, reg, tolerances, types=types)
     band = found["type"].isin(["TRANSFORM_GAIN", "TRANSFORM_LOSS"]).to_numpy()
-    keys = pd.MultiIndex.from_arrays([found["enterprise_id"], found["batch_id"]])
-    found = found.assign(typical_grade=band & keys.isin(_batches_of_unknown_grade(events)))
+    assumed = _assumed_inputs(events)
+    keys = list(zip(found["enterprise_id"], found["batch_id"], strict=True))
+    found = found.assign(
+        typical_grade=band & pd.Series([k in assumed for k in keys], index=found.index, dtype=bool),
+        assumed_inputs=[assumed.get(k) if b else None for k, b in zip(keys, band, strict=True)],
+    )
     report.findings = _with_file(found, uploads)
     if registry is not None:
         table = quota_burndown(view)
@@ -114,16 +121,64 @@ def check_files(
     return report
 
 
-def _batches_of_unknown_grade(events: pd.DataFrame) -> pd.MultiIndex:
-    """Batches (enterprise_id, batch_id) consuming a lot whose REO grade these files do not
-    give: not created in them and no ``reo_pct`` on the consume row. The recovery band of such
-    a batch rests on the product's typical grade, not the lot's (its creator's upload has it):
-    its finding says so (``typical_grade``)."""
+def own_grades(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with the REO grade of lots these files did not create filled in from the
+    enterprise's own rows of the lot that state it (its receive rows first, then any other),
+    on the rows that do not state one.
+
+    ``detect`` values every row of a lot at the grade of the event that created it (SPEC §1),
+    which is in the supplier's upload; an enterprise checking its files alone has only what it
+    wrote itself. Without this a consume row of a received lot fell back to the product's
+    typical grade, so ordinary batches showed gains of 106-108 % that detect would not find.
+
+    >>> from flowgraph.model import events_frame
+    >>> ev = events_frame([
+    ...     {"event_type": "receive", "date": "2024-03-01", "enterprise_id": "S", "lot_id": "L",
+    ...      "product": "BAST_CONC", "mass_kg": 100, "reo_pct": 62, "counterparty_id": "M",
+    ...      "shipment_id": "S1"},
+    ...     {"event_type": "consume", "date": "2024-03-02", "enterprise_id": "S", "lot_id": "L",
+    ...      "product": "BAST_CONC", "mass_kg": 100, "batch_id": "B"}])
+    >>> own_grades(ev)["reo_pct"].tolist()
+    [62.0, 62.0]
+    """
+    created = events.loc[events["event_type"].isin(["extract", "import", "produce"]), "lot_id"]
+    foreign = ~events["lot_id"].isin(created)
+    stated = foreign & events["reo_pct"].notna()
+    if not stated.any():
+        return events
+    rows = events[stated].assign(_first=(events.loc[stated, "event_type"] != "receive"))
+    rows = rows.sort_values(["_first", "date"], kind="stable")
+    grade = rows.drop_duplicates(["enterprise_id", "lot_id"]).set_index(
+        ["enterprise_id", "lot_id"]
+    )["reo_pct"]
+    missing = foreign & events["reo_pct"].isna()
+    keys = pd.MultiIndex.from_frame(events.loc[missing, ["enterprise_id", "lot_id"]])
+    fill = grade.reindex(keys).to_numpy()
+    out = events.copy()
+    out.loc[missing, "reo_pct"] = fill
+    return out
+
+
+def _assumed_inputs(events: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Per batch (enterprise_id, batch_id) consuming lots whose REO grade these files do not
+    give (not created in them, no ``reo_pct`` on any of the enterprise's rows of the lot): the
+    lots and the typical grade their product was valued at, e.g. "L7 (BAST_CONC, typical 50%)".
+    The recovery band of such a batch rests on an assumed value: its finding says which."""
+    from flowgraph.model import PRODUCTS
+
     created = events.loc[events["event_type"].isin(["extract", "import", "produce"]), "lot_id"]
     consume = events[events["event_type"] == "consume"]
     unknown = consume[~consume["lot_id"].isin(created) & consume["reo_pct"].isna()]
-    pairs = unknown[["enterprise_id", "batch_id"]].drop_duplicates()
-    return pd.MultiIndex.from_frame(pairs)
+    out: dict[tuple[str, str], str] = {}
+    for (ent, batch), rows in unknown.groupby(["enterprise_id", "batch_id"], sort=False):
+        lots = rows.drop_duplicates("lot_id")
+        parts = []
+        for lot, product in zip(lots["lot_id"], lots["product"], strict=True):
+            typical = PRODUCTS[product].typical_reo_pct if product in PRODUCTS else None
+            grade = f"typical {typical:g}%" if typical is not None else "no typical grade"
+            parts.append(f"{lot} ({product}, {grade})")
+        out[(ent, batch)] = ", ".join(parts)
+    return out
 
 
 def _with_file(findings: pd.DataFrame, uploads: pd.DataFrame) -> pd.DataFrame:

@@ -73,11 +73,12 @@ def finding_lines(findings: pd.DataFrame) -> list[str]:
             if k not in ("period", "enterprise_id") and row.get(k) is not None
         )
         where = row.get("file") or f"{row['enterprise_id']} {row['period']}"
-        caveat = (
-            " (inputs at their product's typical REO grade: their own is in the suppliers' uploads)"
-            if row.get("typical_grade")
-            else ""
-        )
+        caveat = ""
+        if row.get("typical_grade"):
+            caveat = (
+                f" (assumed: input {row.get('assumed_inputs')}; the lot's own grade is in the "
+                "supplier's upload: give reo_pct on your receive rows to check with it)"
+            )
         lines.append(f"{where}: {row['type']} {key}: {row['detail']}{caveat}")
     return lines
 

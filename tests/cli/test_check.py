@@ -159,3 +159,43 @@ def test_check_ok_line_counts_in_words(run):
     result = run("one.csv")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "ok: 1 file, 1 event"
+
+
+# A smelter whose ore comes from a mine (the lot is created in the mine's upload): the grade it
+# was told is on its receive row. SPEC §5's band: produced within consumed x 0.85 .. x 1.005.
+def _received_batch(grade: str, produced_kg: float, batch: str = "B7") -> tuple[str, ...]:
+    return (
+        f"30,receive,2024-05-02,S1,ORE7,BAST_CONC,1000,{grade},,M1,SH7,",
+        f"31,consume,2024-05-03,S1,ORE7,BAST_CONC,1000,,,,,{batch}",
+        f"32,produce,2024-05-04,S1,OX7,ND_OXIDE,{produced_kg},99,,,,{batch}",
+        f"33,stock,2024-05-31,S1,OX7,ND_OXIDE,{produced_kg},,,,,",
+    )
+
+
+def test_check_values_received_lots_at_the_grade_on_the_receive_row(run):
+    # 720 kg REO in (1000 kg at 72 %), 90 % recovered: 648 kg REO = 654.55 kg oxide at 99 %.
+    # At BAST_CONC's typical 60 % the same batch would yield 108 %: the spurious gain.
+    write("up/2024-05.csv", *_received_batch("72", 654.55))
+    result = run("up")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["ok: 1 file, 4 events"]
+
+
+def test_check_batch_just_outside_the_band_warns_and_just_inside_does_not(run):
+    # 720 kg REO in; 100.6 % out (724.32 kg REO = 731.64 kg oxide) is a gain, 100.4 % is not
+    write("up/2024-05.csv", *_received_batch("72", 731.64))
+    out = run("up").output
+    assert "TRANSFORM_GAIN batch B7" in out and "100.6%" in out
+    assert "assumed" not in out  # the grade was on the receive row
+    write("up/2024-05.csv", *_received_batch("72", 730.18))
+    assert run("up").output.splitlines() == ["ok: 1 file, 4 events"]
+
+
+def test_check_says_which_input_grade_it_had_to_assume(run):
+    # no grade on the receive row: ORE7 is valued at BAST_CONC's typical 60 % (600 kg REO), and
+    # 654.55 kg oxide (648 kg REO) is then a 108 % gain, on an assumed value, and it says so
+    write("up/2024-05.csv", *_received_batch("", 654.55))
+    out = run("up").output
+    assert "TRANSFORM_GAIN batch B7" in out and "108.0%" in out
+    assert "assumed: input ORE7 (BAST_CONC, typical 60%)" in out
+    assert "reo_pct on your receive rows" in out
