@@ -35,7 +35,8 @@ def batch_balance(events: pd.DataFrame) -> pd.DataFrame:
     [50.0, 47.5]
     """
     ev = prepare(events)
-    rows = ev[ev["event_type"].isin(("consume", "produce")) & ev["batch_id"].notna()]
+    mask = ev["event_type"].isin(("consume", "produce")) & ev["batch_id"].notna()
+    rows = ev.loc[mask, ["event_type", "enterprise_id", "batch_id", REO, MONTH]]
     consumed = rows[REO].where(rows["event_type"] == "consume", 0.0)
     produced = rows[REO].where(rows["event_type"] == "produce", 0.0)
     frame = pd.DataFrame(
@@ -100,18 +101,33 @@ def _monthly_flows(ev: pd.DataFrame) -> pd.DataFrame:
     is_in = etype.isin(_INFLOW).to_numpy()[mask]
     mass = ev["mass_kg"].to_numpy()[mask]
     reo = ev[REO].to_numpy()[mask]
+    ent = ev["enterprise_id"].cat.codes.to_numpy()[mask].astype(np.int64) + 1  # null -> 0
+    lot = ev["lot_id"].cat.codes.to_numpy()[mask].astype(np.int64) + 1
+    month = ev[MONTH].to_numpy()[mask].astype(np.int64)
+    # One int64 key per (enterprise, lot, month): pandas then groups one column instead of
+    # three (a fraction of the memory), with the same groups in the same order of first
+    # appearance and the same rows summed in the same order, so the same sums to the bit.
+    low = int(month.min()) if len(month) else 0
+    span = int(month.max()) - low + 1 if len(month) else 1
+    lots = len(ev["lot_id"].cat.categories) + 1
+    key = (ent * lots + lot) * span + (month - low)
+    del ent, lot, month
     frame = pd.DataFrame(
         {
-            "ent": code_of(ev, "enterprise_id")[mask],
-            "lot": code_of(ev, "lot_id")[mask],
-            MONTH: ev[MONTH].to_numpy()[mask],
+            "key": key,
             "mass_in": np.where(is_in, mass, 0.0),
             "mass_out": np.where(is_in, 0.0, mass),
             "reo_in": np.where(is_in, reo, 0.0),
             "reo_out": np.where(is_in, 0.0, reo),
         }
     )
-    return frame.groupby(["ent", "lot", MONTH], sort=False).sum().reset_index()
+    del key, mass, reo, is_in
+    sums = frame.groupby("key", sort=False).sum()
+    del frame
+    key = sums.index.to_numpy()
+    pair = key // span
+    out = {"ent": pair // lots - 1, "lot": pair % lots - 1, MONTH: key % span + low}
+    return pd.DataFrame({**out, **{c: sums[c].to_numpy() for c in sums.columns}})
 
 
 def _label(ev: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

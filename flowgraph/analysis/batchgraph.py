@@ -19,6 +19,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from flowgraph.encoding import factorize
+
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Concatenation of arange(s, e) for each pair, vectorised."""
@@ -105,8 +107,8 @@ def _structure(
     events: pd.DataFrame, factorized: tuple[np.ndarray, pd.Index] | None = None
 ) -> BatchStructure:
     if factorized is None:
-        lot_code, lots = pd.factorize(events["lot_id"].to_numpy(dtype=object))
-        factorized = lot_code.astype(np.int64), pd.Index(lots, dtype=object)
+        lot_code, lots = factorize(events["lot_id"])
+        factorized = lot_code, pd.Index(lots, dtype=object)
     lot_code, lots = factorized
     etype = events["event_type"].to_numpy()
     has_batch = events["batch_id"].notna().to_numpy()
@@ -114,10 +116,11 @@ def _structure(
     prod = np.flatnonzero((etype == "produce") & has_batch & (lot_code >= 0))
     # A batch is (enterprise_id, batch_id): batch ids are only unique within an enterprise.
     rows = np.concatenate([cons, prod])
+    # only the batch rows are widened to objects (the columns may be categoricals)
     ent_code, ents = pd.factorize(
-        events["enterprise_id"].to_numpy(dtype=object)[rows], use_na_sentinel=False
+        events["enterprise_id"].iloc[rows].to_numpy(dtype=object), use_na_sentinel=False
     )
-    id_code, ids = pd.factorize(events["batch_id"].to_numpy(dtype=object)[rows])
+    id_code, ids = pd.factorize(events["batch_id"].iloc[rows].to_numpy(dtype=object))
     pair = ent_code.astype(np.int64) * max(len(ids), 1) + id_code
     codes, first = pd.factorize(pair)  # batch codes in order of first appearance
     batches = pd.Index(ids.take(first % max(len(ids), 1)), dtype=object)

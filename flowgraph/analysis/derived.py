@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flowgraph.encoding import factorize
+
 # Derived columns (prefixed so they never collide with SPEC columns).
 REO = "_reo"  # REO kg of the row (SPEC §1: the lot's reo_pct, a creating row its own)
 PCT = "_pct"  # the REO % used for the row
@@ -42,9 +44,23 @@ def period_text(months: pd.Series) -> pd.Series:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for null) and the distinct values, in order of first appearance."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    """Integer codes (-1 for null) and the distinct values, in order of first appearance
+    (from a categorical's codes, without an object per row)."""
+    return factorize(values)
+
+
+def _shared_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of ``a`` and of ``b`` against one list of values: ``_codes`` of ``a`` then ``b``
+    one after the other (``a``'s values first, then those only ``b`` has, each in order of
+    first appearance), computed on the two columns' own codes."""
+    a_codes, a_values = _codes(a)
+    b_codes, b_values = _codes(b)
+    at = pd.Index(a_values, dtype=object).get_indexer(b_values)
+    new = at < 0
+    at[new] = len(a_values) + np.arange(int(new.sum()))
+    remap = np.append(at, -1)  # b's code -1 (null) stays -1
+    values = np.concatenate([a_values, b_values[new]])
+    return a_codes, remap[b_codes], values
 
 
 def prepare(events) -> pd.DataFrame:
@@ -74,19 +90,25 @@ def with_derived_columns(view) -> pd.DataFrame:
     # and without consolidating a million-row block of text columns.
     ev = events.copy(deep=False)
     n = len(ev)
-    ev[PCT] = view.row_pct
-    ev[REO] = view.row_reo
-    ev[LOT_PRODUCT] = pd.Series(view.row_lot_product, index=ev.index, dtype=object)
-    ev[MINERAL] = view.row_mineral if n else np.zeros(0, dtype=bool)
-    ev[MONTH] = view.month
+
+    # The view's arrays become the columns as they are (pandas would copy a bare array; the
+    # view never writes to them once computed, and copy-on-write guards the table's side).
+    def column(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, index=ev.index, copy=False)
+
+    ev[PCT] = column(view.row_pct)
+    ev[REO] = column(view.row_reo)
+    ev[LOT_PRODUCT] = column(np.asarray(view.row_lot_product, dtype=object))
+    ev[MINERAL] = column(view.row_mineral if n else np.zeros(0, dtype=bool))
+    ev[MONTH] = column(view.month)
     # Identifier columns become categoricals: every groupby, merge and comparison of the
     # detectors then works on integer codes (several times faster on a million events).
     # Enterprise and counterparty share one category list so shipments join code to code.
     ev["lot_id"] = pd.Categorical.from_codes(view.lot_code, categories=view.lots)
-    both, parties = _codes(pd.concat([ev["enterprise_id"], ev["counterparty_id"]]))
+    ent, party, parties = _shared_codes(ev["enterprise_id"], ev["counterparty_id"])
     party_index = pd.Index(parties, dtype=object)
-    ev["enterprise_id"] = pd.Categorical.from_codes(both[:n], categories=party_index)
-    ev["counterparty_id"] = pd.Categorical.from_codes(both[n:], categories=party_index)
+    ev["enterprise_id"] = pd.Categorical.from_codes(ent, categories=party_index)
+    ev["counterparty_id"] = pd.Categorical.from_codes(party, categories=party_index)
     for column in ("event_type", "shipment_id", "batch_id"):
         codes, uniques = _codes(ev[column])
         ev[column] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))

@@ -122,7 +122,8 @@ def detect_undesignated_supply(
     """
     view = prepared(events, registry)
     registry, ev = view.registry, view.table
-    rec = ev[(ev["event_type"] == "receive") & ev["shipment_id"].notna()]
+    wanted = ["enterprise_id", "shipment_id", "counterparty_id", "lot_id", MINERAL, REO, MONTH]
+    rec = ev.loc[(ev["event_type"] == "receive") & ev["shipment_id"].notna(), wanted]
     if rec.empty:
         return empty_findings()
     known = (

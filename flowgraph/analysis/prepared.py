@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from flowgraph.encoding import factorize
 from flowgraph.errors import UsageError
 from flowgraph.model import CREATING_TYPES, MINERAL_PRODUCTS, PRODUCTS, Registry
 
@@ -54,6 +55,11 @@ FAMILY = {code: p.family for code, p in PRODUCTS.items()}
 
 
 VALID_ORIGINS = ("mine", "import")
+
+
+def _objects(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """``values.to_numpy(dtype=object)[rows]``, widening only the rows taken."""
+    return values.iloc[rows].to_numpy(dtype=object)
 
 
 def _filled(values: pd.Series) -> np.ndarray:
@@ -118,8 +124,8 @@ class PreparedEvents:
     # -- codes and order ------------------------------------------------------------------
     @cached_property
     def _lot_factorized(self) -> tuple[np.ndarray, pd.Index]:
-        codes, lots = pd.factorize(self.events["lot_id"].to_numpy(dtype=object))
-        return codes.astype(np.int64), pd.Index(lots, dtype=object)
+        codes, lots = factorize(self.events["lot_id"])  # a categorical's codes, re-coded
+        return codes, pd.Index(lots, dtype=object)
 
     @property
     def lot_code(self) -> np.ndarray:
@@ -295,7 +301,7 @@ class PreparedEvents:
                 pd.DataFrame(
                     {
                         "row": rows,
-                        "enterprise_id": self.events["enterprise_id"].to_numpy(dtype=object)[rows],
+                        "enterprise_id": _objects(self.events["enterprise_id"], rows),
                         "activity": activity,
                         "date": self.events["date"].to_numpy()[rows],
                         "month": self.month[rows],
@@ -373,7 +379,7 @@ class PreparedEvents:
             "enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no",
             "country", "date", "upload_id", "source_row", "mass_kg",
         ]  # fmt: skip
-        out = self.events.iloc[rows][columns].reset_index(drop=True)
+        out = self.events[columns].iloc[rows].reset_index(drop=True)
         for column in ("enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no"):
             values = out[column].astype(object)
             out[column] = values.where(values.notna(), None)

@@ -25,7 +25,9 @@ def detect_unknown_lot(
     """
     ev = prepare(events)
     created = ev.loc[ev["event_type"].isin(CREATING_TYPES), "lot_id"].unique()
-    used = ev[ev["event_type"].isin(_USE_TYPES) & ~ev["lot_id"].isin(created)]
+    # only the columns read below: a row subset of the whole table copies every column
+    wanted = ["lot_id", "enterprise_id", "event_type", "period", REO, *_ORDER]
+    used = ev.loc[ev["event_type"].isin(_USE_TYPES) & ~ev["lot_id"].isin(created), wanted]
     if used.empty:
         return empty_findings()
     is_in = used["event_type"] == "receive"
@@ -67,7 +69,8 @@ def detect_duplicate_lot(
     Period and enterprise: the second creation's; reo_kg: REO of every creation after the first.
     """
     ev = prepare(events)
-    created = ev[ev["event_type"].isin(CREATING_TYPES)]
+    wanted = ["lot_id", "enterprise_id", "event_type", "period", REO, *_ORDER]
+    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), wanted]
     counts = created["lot_id"].value_counts()
     dup = created[created["lot_id"].isin(counts.index[counts > 1])]
     if dup.empty:
@@ -105,9 +108,10 @@ def detect_time_inversion(
     has nothing to invert (LOT_OVERDRAWN / UNKNOWN_LOT speak for it)."""
     ev = prepare(events)
     keys = ["enterprise_id", "lot_id"]
-    inflow = ev[ev["event_type"].isin(CREATING_TYPES | {"receive"})]
+    inflow = ev.loc[ev["event_type"].isin(CREATING_TYPES | {"receive"}), [*keys, "date"]]
     first_in = inflow.groupby(keys, sort=False)["date"].min().rename("first_in")
-    out_rows = ev[ev["event_type"].isin(OUTFLOW_TYPES)]
+    del inflow
+    out_rows = ev.loc[ev["event_type"].isin(OUTFLOW_TYPES), [*keys, "date", REO, MONTH]]
     out_rows = out_rows.join(first_in, on=keys, how="inner")
     early = out_rows[out_rows["date"] < out_rows["first_in"]]
     if early.empty:
