@@ -61,7 +61,10 @@ def report() -> None:
     "--by", type=click.Choice(_BY), default="role", show_default=True, help="What a node is."
 )
 @click.option(
-    "--top", type=click.IntRange(min=1), help="Keep the N largest nodes per stage; fold the rest."
+    "--top",
+    type=click.IntRange(min=1),
+    help="Keep the N largest nodes per stage and fold the rest into 'other (K enterprises)' "
+    "(without it the picture draws at most 12 per stage).",
 )
 @_lang_option
 @pass_app
