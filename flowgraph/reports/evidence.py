@@ -104,8 +104,7 @@ def evidence(
     [[0, '7', 1]]
     """
     view = prepared(events)
-    ev = view.events.assign(reo_kg=view.row_reo)
-    ev = ev.assign(_lot_product=view.row_lot_product)
+    ev = view.events.assign(reo_kg=view.row_reo, _lot_product=view.row_lot_product)  # one copy
     f = findings.reset_index(drop=True).assign(finding=np.arange(len(findings)))
     groups: dict[EvidenceRule, list[str]] = {}
     for finding_type in f["type"].dropna().unique():
