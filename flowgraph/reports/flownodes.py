@@ -100,7 +100,8 @@ def holders_of(registry: Registry, enterprise_ids: pd.Index, by: str) -> pd.Data
         label = name.where(~dup, name + " [" + ent.index.to_series().astype(str) + "]")
     else:
         col = ent[by].astype("object")
-        col = col.where(col.notna(), f"unknown {by}").astype(str)
+        blank = col.isna() | (col.astype(str).str.strip() == "")
+        col = col.where(~blank, f"unknown {by}").astype(str)
         label = col + " (" + stage.astype(str) + ")"
     return pd.DataFrame({"stage": stage, "label": label.astype(str)}, index=ent.index)
 

@@ -82,9 +82,10 @@ class Arrangement:
 def shown_name(name: str, stage: str, members: dict, by: str | None, _) -> str:
     """A node's text: its name in the reader's language, with the count for a folded node,
     e.g. "other processor / trader (12 enterprises)"; a province node without the stage its
-    column shows ("Jiangxi", not "Jiangxi (mine)")."""
-    if by == "province" and name.endswith(f" ({stage})"):
-        return name[: -len(stage) - 3]
+    column shows ("Jiangxi", not "Jiangxi (mine)"; a group node likewise)."""
+    if by in ("province", "group") and name.endswith(f" ({stage})"):
+        bare = name[: -len(stage) - 3]
+        return bare if bare.strip() else name  # a blank group name keeps "(mine)"
     text = node_label(name, _)
     if name not in members:
         return text
@@ -95,6 +96,8 @@ def shown_name(name: str, stage: str, members: dict, by: str | None, _) -> str:
         return _("{name} ({count} enterprises)").format(name=text, count=count)
     if by == "province":
         return _("{name} ({count} provinces)").format(name=text, count=count)
+    if by == "group":
+        return _("{name} ({count} groups)").format(name=text, count=count)
     return _("{name} ({count})").format(name=text, count=count)
 
 

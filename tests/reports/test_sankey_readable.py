@@ -16,7 +16,7 @@ from flowgraph.reports.sankeylayout import COLUMN_CAP, is_backward
 from flowgraph.reports.sankeyorder import crossings
 from flowgraph.reports.sankeyplace import LABEL_PX, text_px, wrap_label
 
-VIEWS = [("role", None), ("enterprise", None), ("province", None), ("province", 8)]
+VIEWS = [("role", None), ("enterprise", None), ("province", None), ("province", 8), ("group", None)]
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +35,11 @@ def world():
 def _figure_positions(figure):
     """Node centres and links as the figure gives them to plotly (the spacer left out)."""
     sankey = figure.data[0]
-    labels = list(sankey.node.label)
-    shown = [i for i, label in enumerate(labels) if label]
+    assert all(label.strip() for label in sankey.node.label[: len(figure.layout.meta["nodes"])])
     x, y = np.array(sankey.node.x, dtype=float), np.array(sankey.node.y, dtype=float)
     src, dst = np.array(sankey.link.source), np.array(sankey.link.target)
     value = np.array(sankey.link.value, dtype=float)
-    real = np.isin(src, shown) & np.isin(dst, shown)
+    real = np.arange(len(src)) != figure.layout.meta["spacer_link"]
     return x, y, src[real], dst[real], value[real]
 
 
@@ -171,3 +170,13 @@ def test_no_tonne_moves_between_stages_and_holders_balance(world, key):
     bal = node_balance(drawn)
     holders = bal[~bal["stage"].isin(["origin", "sink"]) & ~bal["stage"].str.startswith("return")]
     assert (holders["in_t"] - holders["out_t"]).abs().max() < 1e-6
+
+
+def test_group_nodes_read_without_their_stage(world):
+    nodes = arrange(world[("group", None)]).nodes
+    holders = nodes[
+        ~nodes["stage"].isin(["origin", "sink"]) & ~nodes["stage"].str.startswith("return")
+    ]
+    assert len(holders) >= 3
+    for name, row in holders.iterrows():
+        assert f"({row['stage']})" in name and f"({row['stage']})" not in row["text"]
