@@ -36,7 +36,13 @@ def read_upload(path: str | Path, display_name: str | None = None) -> model.Uplo
     for problem in [*table.problems, *header_problems]:
         out.add(problem.row, problem.column, problem.message)
     _hint_separator(table.header, columns, out)
-    _hint_header_row(table, columns, out)
+    if _hint_header_row(table, columns, out):
+        # The title row's cells are not columns: their "unknown column" / "no header" notes
+        # and the "missing required column" lines would only bury the one line that helps.
+        kept = [p for p in out.sorted() if "missing required column" not in p.message]
+        error = InputError(kept)
+        error.warnings = []
+        raise error
     result = validate_upload(columns, table.rows, out, table.header_row, empty)
     if len(out) or result.events is None:
         error = InputError(out.sorted())
@@ -62,12 +68,12 @@ def _hint_separator(header: list[str], columns: dict, out: Collector) -> None:
             out.add(None, None, f"columns must be separated by commas, not {name}")
 
 
-def _hint_header_row(table, columns: dict, out: Collector) -> None:
+def _hint_header_row(table, columns: dict, out: Collector) -> bool:
     """A title row above the header (a report heading, a blank-looking first line) reads as a
     header of unknown columns: say which row looks like the real header, not only what is
-    missing."""
+    missing. True when it did."""
     if any(name in columns for name in model.ALWAYS_REQUIRED) or table.n_rows == 0:
-        return
+        return False
     known = {name.casefold() for name in model.UPLOAD_COLUMNS}
     for i in range(min(10, table.n_rows)):
         cells = {str(column[i]).strip().casefold() for column in table.data}
@@ -79,7 +85,8 @@ def _hint_header_row(table, columns: dict, out: Collector) -> None:
                 f"row {int(table.rows[i])} looks like the header: delete the rows above it in your "
                 "spreadsheet program and save again",
             )
-            return
+            return True
+    return False
 
 
 def sha256_file(path: str | Path) -> str:
