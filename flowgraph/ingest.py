@@ -51,7 +51,7 @@ class LoadSummary:
         return (
             f"{files} file{'s' if files != 1 else ''}: {self.count('loaded')} loaded, "
             f"{self.count('superseded')} superseded, {self.count('unchanged')} unchanged, "
-            f"{len(self.rejected)} rejected; {self.events:,} events"
+            f"{len(self.rejected)} rejected; {self.events:,} event{'s' if self.events != 1 else ''}"
         )
 
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
-from flowgraph.cli.texttable import frame_table
+from flowgraph.cli.texttable import counted, frame_table
 from flowgraph.errors import LoadStopped, UsageError
 from flowgraph.ingest import LoadSummary, load_files
 from flowgraph.spreadsheet import frame_to_csv
@@ -111,7 +111,8 @@ def _print_summary(summary: LoadSummary, quiet: bool) -> None:
             what = (
                 "identical to the current upload"
                 if result.status == "unchanged"
-                else f"{result.events:,} events, revision {result.revision}"
+                else f"{result.events:,} event{'s' if result.events != 1 else ''}, "
+                f"revision {result.revision}"
             )
             if result.reverts_to is not None:
                 what += f"; reverts {result.period} to the content of revision {result.reverts_to}"
@@ -135,18 +136,20 @@ def store_summary(store) -> list[str]:
         lines.append("no uploads loaded")
     else:
         lines.append(
-            f"{len(current):,} current uploads ({len(history) - len(current):,} superseded kept in "
-            f"history) from {current['enterprise_id'].nunique():,} enterprises, "
+            f"{counted(len(current), 'current upload')} ({len(history) - len(current):,} "
+            f"superseded kept in history) from {counted(current['enterprise_id'].nunique(), 'enterprise')}, "
             f"{current['period'].min()} to {current['period'].max()}"
         )
         by_type = store.events()["event_type"].value_counts()
+        total = int(by_type.sum())
         lines.append(
-            f"{int(by_type.sum()):,} events: "
+            f"{counted(total, 'event')}: "
             + ", ".join(f"{count:,} {kind}" for kind, count in by_type.items())
         )
     lines.append(
-        f"registry: {len(registry.enterprises):,} enterprises, "
-        f"{len(registry.designations):,} designations, {len(registry.quotas):,} quotas"
+        f"registry: {counted(len(registry.enterprises), 'enterprise')}, "
+        f"{counted(len(registry.designations), 'designation')}, "
+        f"{counted(len(registry.quotas), 'quota')}"
     )
     return lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from flowgraph.cli.context import AppContext, pass_app
-from flowgraph.cli.texttable import frame_table
+from flowgraph.cli.texttable import counted, frame_table
 from flowgraph.ingest import load_registry
 from flowgraph.spreadsheet import frame_to_csv
 
@@ -37,8 +37,9 @@ def registry_load(app: AppContext, directory: str) -> None:
             f", {count} {names[name]}" for name, count in (result.registers or {}).items()
         )
         click.echo(
-            f"registry version {result.version} loaded: {result.enterprises} enterprises, "
-            f"{result.designations} designations, {result.quotas} quotas{extra}"
+            f"registry version {result.version} loaded: "
+            f"{counted(result.enterprises, 'enterprise')}, "
+            f"{counted(result.designations, 'designation')}, {counted(result.quotas, 'quota')}{extra}"
         )
 
 

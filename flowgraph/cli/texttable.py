@@ -8,6 +8,15 @@ import pandas as pd
 from wcwidth import wcswidth
 
 
+def counted(count: int, word: str) -> str:
+    """``count`` and ``word``, plural unless one (English: the CLI's words add an s).
+
+    >>> counted(1, "event"), counted(1250, "enterprise")
+    ('1 event', '1,250 enterprises')
+    """
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def width(text: str) -> int:
     """Columns ``text`` takes in a terminal.
 

@@ -189,8 +189,8 @@ def test_full_disk_during_load_prints_what_committed_and_exits_3(store_path, mon
     result = run(store_path, "load", "m1-2024-05.csv", "m1-2024-06.csv")
     assert result.exit_code == 3, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "loaded     m1-2024-05.csv  (M1 2024-05, 1 events, revision 1)"
-    assert lines[1] == "1 file: 1 loaded, 0 superseded, 0 unchanged, 0 rejected; 1 events"
+    assert lines[0] == "loaded     m1-2024-05.csv  (M1 2024-05, 1 event, revision 1)"
+    assert lines[1] == "1 file: 1 loaded, 0 superseded, 0 unchanged, 0 rejected; 1 event"
     assert lines[2].startswith(f"Error: cannot write store {store_path}: database or disk is full")
     assert "after 1 of 2 files" in lines[2] and len(lines) == 3
     monkeypatch.undo()

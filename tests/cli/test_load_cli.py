@@ -47,8 +47,8 @@ def test_load_reports_each_file_and_a_summary(run, tmp_path):
     result = run("load", "up")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "loaded     up/a.csv  (M1 2024-03, 1 events, revision 1)",
-        "1 file: 1 loaded, 0 superseded, 0 unchanged, 0 rejected; 1 events",
+        "loaded     up/a.csv  (M1 2024-03, 1 event, revision 1)",
+        "1 file: 1 loaded, 0 superseded, 0 unchanged, 0 rejected; 1 event",
     ]
     assert stored_uploads()["file_name"].tolist() == ["up/a.csv"]
 
@@ -69,7 +69,7 @@ def test_a_revision_supersedes_and_keeps_history(run, tmp_path):
     run("load", "a.csv")
     result = run("load", "a-fixed.csv")
     assert result.exit_code == 0
-    assert "superseded a-fixed.csv  (M1 2024-03, 1 events, revision 2)" in result.output
+    assert "superseded a-fixed.csv  (M1 2024-03, 1 event, revision 2)" in result.output
     history = stored_uploads()
     assert history["file_name"].tolist() == ["a.csv", "a-fixed.csv"]
     assert history["current"].tolist() == [False, True]
@@ -82,7 +82,7 @@ def test_bad_file_is_rejected_with_every_problem_and_the_rest_loads(run, tmp_pat
     assert result.exit_code == 2
     assert "Error: up/b.csv:2:date: date '2025-13-01' is not a real date" in result.output
     assert "Error: up/b.csv:2:mass_kg: mass_kg '1e400' is not a finite number" in result.output
-    assert "2 files: 1 loaded, 0 superseded, 0 unchanged, 1 rejected; 1 events" in result.output
+    assert "2 files: 1 loaded, 0 superseded, 0 unchanged, 1 rejected; 1 event" in result.output
     assert "Traceback" not in result.output
     assert stored_uploads()["file_name"].tolist() == ["up/a.csv"]
 
@@ -153,7 +153,7 @@ def test_registry_load_then_unchanged(run, tmp_path):
     write(tmp_path / "reg" / "quotas.csv", "enterprise_id,year,activity,quota_t_reo\nM1,2024,mining,1000\n")  # fmt: skip
     first = run("registry", "load", "reg")
     assert first.exit_code == 0, first.output
-    assert first.output == "registry version 1 loaded: 1 enterprises, 1 designations, 1 quotas\n"
+    assert first.output == "registry version 1 loaded: 1 enterprise, 1 designation, 1 quota\n"
     assert run("registry", "load", "reg").output == "registry unchanged (version 1)\n"
     shown = run("registry", "show", "quotas", "--format", "csv")
     assert shown.output.splitlines()[1] == "M1,2024,mining,1000.0"
@@ -192,7 +192,7 @@ def test_uploads_summary(run, tmp_path):
     run("load", "a.csv", "b.csv")
     lines = run("uploads", "--summary").output.splitlines()
     assert lines[1:] == [
-        "1 current uploads (1 superseded kept in history) from 1 enterprises, 2024-03 to 2024-03",
-        "1 events: 1 extract",
+        "1 current upload (1 superseded kept in history) from 1 enterprise, 2024-03 to 2024-03",
+        "1 event: 1 extract",
         "registry: 0 enterprises, 0 designations, 0 quotas",
     ]

@@ -133,7 +133,7 @@ def test_reloading_a_superseded_revision_says_it_reverts_the_month(run):
     assert result.output.splitlines() == [
         f"Warning: jun.csv reverts {MINE} 2024-06 to the content of revision 1: the corrections "
         "loaded since are undone",
-        "1 file: 0 loaded, 1 superseded, 0 unchanged, 0 rejected; 1 events",
+        "1 file: 0 loaded, 1 superseded, 0 unchanged, 0 rejected; 1 event",
     ]
     result = run("uploads")
     assert result.exit_code == 0
