@@ -57,10 +57,20 @@ def encoded(values: pd.Series) -> pd.Categorical:
     >>> list(encoded(pd.Series(["y", "x", "y"])).categories)
     ['y', 'x']
     """
+    if is_encoded(values) and _in_order(values):
+        return values.array  # nothing to re-code (and no categories to validate again)
     codes, uniques = factorize(values)
     return pd.Categorical.from_codes(
         codes, categories=pd.Index(uniques, dtype=object), validate=False
     )
+
+
+def _in_order(values: pd.Series) -> bool:
+    """A categorical whose categories are all used, in order of first appearance."""
+    seen = pd.unique(values.cat.codes.to_numpy())
+    seen = seen[seen >= 0]
+    n = len(values.cat.categories)
+    return len(seen) == n and bool((seen == np.arange(n)).all())
 
 
 def encode_text(frame: pd.DataFrame) -> pd.DataFrame:
