@@ -50,61 +50,91 @@ from flowgraph.model import CREATING_TYPES
 _SEP = "\x1f"  # joins key parts; never inside an identifier (control characters are refused)
 
 
-def _column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A text column as an object array, None for null (categoricals share their strings)."""
-    values = frame[column].to_numpy(dtype=object)
-    return np.where(pd.isna(values), None, values)
+class _Key:
+    """One key per row as integer codes (-1: the row has none) into distinct values, so every
+    membership test runs on the distinct values (a year of a million rows names far fewer
+    lots) and a categorical column is used as it is."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: np.ndarray, values: np.ndarray) -> None:
+        self.codes, self.values = codes, values
+
+    @classmethod
+    def of(cls, column: pd.Series | np.ndarray) -> _Key:
+        if isinstance(column, pd.Series) and isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy().astype(np.int64)
+            return cls(codes, column.cat.categories.to_numpy(dtype=object))
+        codes, values = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+        return cls(codes.astype(np.int64), np.asarray(values, dtype=object))
+
+    def only(self, rows: np.ndarray) -> _Key:
+        """The same key on ``rows`` only (-1 elsewhere)."""
+        codes = np.full(len(self.codes), -1, dtype=np.int64)
+        codes[rows] = self.codes[rows]
+        return _Key(codes, self.values)
+
+    def isin(self, wanted: Iterable[str]) -> np.ndarray:
+        """Per row: its key is one of ``wanted``."""
+        wanted = wanted if isinstance(wanted, set) else set(wanted)
+        # set lookups over the distinct values: pandas' isin would hash the whole (often
+        # larger) wanted set again on every call
+        hit = np.fromiter((v in wanted for v in self.values), dtype=bool, count=len(self.values))
+        if not hit.any():
+            return np.zeros(len(self.codes), dtype=bool)
+        return np.append(hit, False)[self.codes]  # code -1 picks the trailing False
+
+    def present(self, rows: np.ndarray | None = None) -> set[str]:
+        """The keys of ``rows`` (every row when None)."""
+        codes = self.codes if rows is None else self.codes[rows]
+        used = np.unique(codes)
+        return set(self.values[used[used >= 0]].tolist())
 
 
 def _joined(frame: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> np.ndarray:
     """``columns`` of ``rows`` joined into one key each (only those rows: a million-row year
     builds keys for its shipments, not for every row)."""
-    parts = [pd.Series(_column(frame, c)[rows], dtype=object).fillna("") for c in columns]
+    parts = [
+        pd.Series(frame[c].to_numpy(dtype=object)[rows], dtype=object).fillna("") for c in columns
+    ]
     return parts[0].str.cat(parts[1:], sep=_SEP).to_numpy(dtype=object)
 
 
-def _keys(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per row, the key of each entity it belongs to (None where it belongs to none)."""
-    etype = _column(frame, "event_type")
-    has_sid = pd.notna(_column(frame, "shipment_id"))
+def _keys(frame: pd.DataFrame) -> dict[str, _Key]:
+    """Per row, the key of each entity it belongs to."""
+    etype = _Key.of(frame["event_type"])
+    has_sid = _Key.of(frame["shipment_id"]).codes >= 0
     n = len(frame)
 
-    def keyed(rows: np.ndarray, columns: tuple[str, ...]) -> np.ndarray:
-        out = np.full(n, None, dtype=object)
-        if rows.size:
-            out[rows] = _joined(frame, rows, columns)
-        return out
+    def kind(*names: str) -> np.ndarray:
+        return etype.isin(names)
 
-    ship = keyed(
-        np.flatnonzero((etype == "ship") & has_sid),
-        ("enterprise_id", "shipment_id", "counterparty_id"),
-    )
-    receive = np.flatnonzero((etype == "receive") & has_sid)
-    if receive.size:
-        ship[receive] = _joined(frame, receive, ("counterparty_id", "shipment_id", "enterprise_id"))
-    trade = np.isin(etype, ["import", "export"])
-    batched = np.isin(etype, ["consume", "produce"]) & pd.notna(_column(frame, "batch_id"))
+    def keyed(parts: list[tuple[np.ndarray, tuple[str, ...]]]) -> _Key:
+        out = np.full(n, None, dtype=object)
+        for rows, columns in parts:
+            if rows.size:
+                out[rows] = _joined(frame, rows, columns)
+        return _Key.of(out)
+
+    sent = np.flatnonzero(kind("ship") & has_sid)
+    received = np.flatnonzero(kind("receive") & has_sid)
+    batched = np.flatnonzero(kind("consume", "produce") & (_Key.of(frame["batch_id"]).codes >= 0))
     return {
-        "lot": _column(frame, "lot_id"),
-        "ship": ship,
-        "export": keyed(
-            np.flatnonzero((etype == "export") & has_sid), ("enterprise_id", "shipment_id")
+        "lot": _Key.of(frame["lot_id"]),
+        "ship": keyed(
+            [
+                (sent, ("enterprise_id", "shipment_id", "counterparty_id")),
+                (received, ("counterparty_id", "shipment_id", "enterprise_id")),
+            ]
         ),
-        "doc": np.where(trade, _column(frame, "document_ref"), None),
-        "licence": _column(frame, "licence_no"),
-        "batch": keyed(np.flatnonzero(batched), ("enterprise_id", "batch_id")),
+        "export": keyed(
+            [(np.flatnonzero(kind("export") & has_sid), ("enterprise_id", "shipment_id"))]
+        ),
+        "doc": _Key.of(frame["document_ref"]).only(np.flatnonzero(kind("import", "export"))),
+        "licence": _Key.of(frame["licence_no"]),
+        "batch": keyed([(batched, ("enterprise_id", "batch_id"))]),
         "etype": etype,
     }
-
-
-def _isin(keys: np.ndarray, wanted: set[str]) -> np.ndarray:
-    if not wanted:
-        return np.zeros(len(keys), dtype=bool)
-    return pd.Series(keys, dtype=object).isin(wanted).to_numpy().copy()
-
-
-def _present(keys: np.ndarray) -> set[str]:
-    return {k for k in pd.unique(keys) if k is not None}
 
 
 class Closure:
@@ -130,31 +160,32 @@ class Closure:
         closure = cls()
         keys = _keys(year_events)
         for name in ("ship", "export", "doc", "licence"):
-            closure.sets[name] = _present(keys[name])
+            closure.sets[name] = keys[name].present()
         closure.sets["doc"].update(str(d) for d in declarations)
-        closure.sets["full"] = _present(keys["lot"])
+        closure.sets["full"] = keys["lot"].present()
         closure.sets["lineage"] = set(closure.sets["full"])
-        closure.sets["batch"] = _present(keys["batch"][keys["etype"] == "produce"])
+        produce = np.flatnonzero(keys["etype"].isin(["produce"]))
+        closure.sets["batch"] = keys["batch"].present(produce)
         return closure
 
-    def _mask(self, keys: dict[str, np.ndarray]) -> np.ndarray:
+    def _mask(self, keys: dict[str, _Key]) -> np.ndarray:
         s = self.sets
-        creating = np.isin(keys["etype"], list(CREATING_TYPES))
-        mask = _isin(keys["lot"], s["full"])
-        mask |= creating & _isin(keys["lot"], s["lineage"])
+        creating = keys["etype"].isin(list(CREATING_TYPES))
+        mask = keys["lot"].isin(s["full"])
+        mask |= creating & keys["lot"].isin(s["lineage"])
         for name in ("batch", "ship", "export", "doc", "licence"):
-            mask |= _isin(keys[name], s[name])
+            mask |= keys[name].isin(s[name])
         return mask
 
-    def _grow(self, keys: dict[str, np.ndarray], rows: np.ndarray) -> bool:
+    def _grow(self, keys: dict[str, _Key], rows: np.ndarray) -> bool:
         """Take in the lots and batches the taken ``rows`` name; True when anything was new."""
         s, before = self.sets, sum(len(v) for v in self.sets.values())
-        lots, etype = keys["lot"][rows], keys["etype"][rows]
-        s["lineage"].update(_present(lots))
-        s["batch"].update(_present(keys["batch"][rows][etype == "produce"]))
+        s["lineage"].update(keys["lot"].present(rows))
+        produce = rows[keys["etype"].isin(["produce"])[rows]]
+        s["batch"].update(keys["batch"].present(produce))
         # receipts of a shipment named in Y: the sender's custody of their lots is judged
-        received = (etype == "receive") & _isin(keys["ship"][rows], s["ship"])
-        s["full"].update(_present(lots[received]))
+        received = keys["etype"].isin(["receive"]) & keys["ship"].isin(s["ship"])
+        s["full"].update(keys["lot"].present(rows[received[rows]]))
         grew = sum(len(v) for v in s.values()) != before
         self.version += grew
         return grew
