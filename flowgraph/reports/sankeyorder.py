@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 SWEEPS = 4  # rounds of sweeps (right, left, both sides); more rarely helps
-TRANSPOSE_BUDGET = 150  # adjacent swaps tried at most (a placement and a count each)
+TRANSPOSE_BUDGET = 400  # adjacent swaps tried at most (a placement and a count each)
 _CHUNK = 2_000_000  # link pairs compared at once (memory bound)
 
 
