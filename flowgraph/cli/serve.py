@@ -49,8 +49,26 @@ def serve(app: AppContext, host: str, port: int, password_file: str | None,
         lang=lang,
         settings=app.config,
     )
+    _check_port_free(host, port)  # before the store is read: a busy port fails at once
     store = app.store()
     web = create_app(store, config)
     click.echo(f"flowgraph workbench on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     web.workbench.warm()  # read the store and prepare the first pages before listening
     web.run(host=host, port=port, debug=False)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """One clear line (exit 2) when ``host:port`` cannot be listened on, instead of the web
+    server's own two-line exit 1 after the store has been read."""
+    import socket
+
+    from flowgraph.errors import UsageError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise UsageError(f"--host {host} --port {port}: cannot listen there ({reason})") from None

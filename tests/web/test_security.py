@@ -60,6 +60,26 @@ def test_cli_serve_on_another_host_without_password_exits_2(tmp_path, monkeypatc
     assert "--host 0.0.0.0 makes the workbench reachable" in result.output
 
 
+def test_cli_serve_on_a_busy_port_exits_2_in_one_line(tmp_path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from flowgraph.cli.main import cli
+
+    LocalStore.open(tmp_path / "fg.db").close()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["--store", str(tmp_path / "fg.db"), "serve", "--port", str(port)]
+        )
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"--port {port}: cannot listen there" in lines[0], lines
+
+
 def test_every_request_needs_the_password(store):
     web = client(store, host="0.0.0.0", password="pw")
     assert web.get("/").status_code == 401
