@@ -218,6 +218,9 @@ def compact(events: pd.DataFrame) -> dict:
         if col.dtype == object:  # categories always object (union_categoricals needs one dtype)
             codes, uniques = pd.factorize(col.to_numpy(dtype=object))
             col = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+        elif isinstance(col.dtype, pd.StringDtype):  # period: one string object for the month
+            codes, uniques = pd.factorize(col)
+            col = np.asarray(uniques, dtype=object)[codes]
         else:
             col = col.to_numpy()
         out[c] = col
