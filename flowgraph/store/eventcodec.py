@@ -25,6 +25,7 @@ from flowgraph.store.readback import conform_events
 FORMAT = "arrow-ipc-stream/lz4/v1"
 _STORED = [c for c in EVENT_COLUMNS if c != "upload_id"]  # upload_id is the row's key
 _TEXT = [c for c in _STORED if c in TEXT_COLUMNS or c == "period"]
+_INT16_MAX = 32_767
 _SCHEMA = pa.schema(
     [
         (
@@ -135,8 +136,10 @@ def decode_stream(rows: Iterable[tuple[int, bytes]]) -> pd.DataFrame:
         lengths.append(table.num_rows)
         for column in _TEXT:
             encoded = pc.dictionary_encode(table.column(column)).combine_chunks()
-            # an upload holds a few thousand rows: int16 codes (-1: null) halve the transient
-            codes[column].append(pc.cast(encoded.indices.fill_null(-1), pa.int16()))
+            indices = encoded.indices.fill_null(-1)  # -1: null
+            if len(encoded.dictionary) <= _INT16_MAX:  # most uploads: half the transient
+                indices = pc.cast(indices, pa.int16())
+            codes[column].append(indices)
             values[column].append(encoded.dictionary)
         for column in plain:
             plain[column].append(table.column(column))
