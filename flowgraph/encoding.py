@@ -109,7 +109,22 @@ def concat_events(frames: list[pd.DataFrame]) -> pd.DataFrame:
     for column in frames[0].columns:
         parts = [f[column] for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            # categories as Python text throughout: a store may hand them as pandas' string
+            # dtype, another frame as objects, and union_categoricals refuses the mix
+            parts = [_object_categories(p) for p in parts]
             columns[column] = union_categoricals(parts, ignore_order=True)
         else:
             columns[column] = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(columns, copy=False)
+
+
+def _object_categories(values: pd.Series) -> pd.Series:
+    """A categorical with its categories as an object Index (codes untouched)."""
+    categories = values.cat.categories
+    if categories.dtype == object:
+        return values
+    codes = values.cat.codes.to_numpy()
+    fixed = pd.Categorical.from_codes(
+        codes, categories=pd.Index(categories.to_numpy(dtype=object), dtype=object), validate=False
+    )
+    return pd.Series(fixed, index=values.index, name=values.name)

@@ -190,3 +190,19 @@ def test_cli_detect_year_on_a_store_of_two_years(tmp_path):
     got = pd.read_csv(__import__("io").StringIO(out.stdout))
     assert sorted(got["finding_id"]) == sorted(finding_ids(expected))
     assert "UNKNOWN_LOT" not in set(got["type"]) and "DUPLICATE_LOT" in set(got["type"])
+
+
+def test_a_partition_unites_categories_of_string_and_object_dtype():
+    """A year read from Neo4j may have categories of pandas' string dtype, its carry-over
+    object ones: uniting them must not fail (it did on Neo4j: 'dtype of categories must be
+    the same')."""
+    from flowgraph.encoding import concat_events
+
+    a = pd.DataFrame(
+        {"lot_id": pd.Categorical(["L1", "L2"], categories=pd.Index(["L1", "L2"], dtype="str"))}
+    )
+    b = pd.DataFrame(
+        {"lot_id": pd.Categorical(["L3", "L1"], categories=pd.Index(["L3", "L1"], dtype=object))}
+    )
+    both = concat_events([a, b])["lot_id"]
+    assert both.astype(object).tolist() == ["L1", "L2", "L3", "L1"]
