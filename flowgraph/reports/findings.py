@@ -23,6 +23,7 @@ from flowgraph.analysis.licences import licence_table
 from flowgraph.analysis.prepared import PreparedEvents, prepared
 from flowgraph.i18n import translator
 from flowgraph.model import FAMILIES, FINDING_KEYS, Registry
+from flowgraph.reports.detailwords import localise_detail
 from flowgraph.reports.evidence import evidence
 from flowgraph.reports.flowwindow import upload_count, window_bounds, window_label
 from flowgraph.reports.htmltable import SORT_JS, STYLE, grouped_table_html, num_cell, table_html
@@ -239,7 +240,7 @@ def _licences_html(table: pd.DataFrame, _) -> str:
 
 
 def _findings_html(
-    findings: pd.DataFrame, rows: pd.DataFrame, names: pd.Series, files: dict, _
+    findings: pd.DataFrame, rows: pd.DataFrame, names: pd.Series, files: dict, _, lang: str
 ) -> str:
     by_finding = {k: g for k, g in rows.groupby("finding")} if len(rows) else {}
     empty = rows.iloc[0:0]
@@ -255,7 +256,7 @@ def _findings_html(
             f'<tbody class="finding"><tr><td class="n">{i + 1}</td>{ident}'
             f"<td>{_e(f['type'])}</td><td>{_e(f['family'])}</td>"
             f"<td>{_e(f['period'])}</td><td>{who}</td><td>{_e(_key_text(f, _))}</td>"
-            f"{num_cell(f['reo_kg'], 1)}<td>{_e(f['detail'])}</td></tr>"
+            f"{num_cell(f['reo_kg'], 1)}<td>{_e(localise_detail(f['type'], f['detail'], lang))}</td></tr>"
             f'<tr class="evidence-row"><td colspan="10">'
             f"{_evidence_html(by_finding.get(i, empty), files, _)}</td></tr></tbody>"
         )
@@ -385,7 +386,8 @@ def build_findings_report(
 def render_findings_html(report: FindingsReport, lang: str = "en") -> str:
     """The whole findings page as text (plotly.js embedded once, for the quota chart); every
     value from uploads or the registry escaped. ``lang``: en or zh-CN (every label, heading and
-    note; type and family codes, ids and the detectors' detail sentences stay as they are; the
+    note; type and family codes and ids stay as they are; the detectors' detail sentences are
+    translated where their wording is known, reports.detailwords; the
     default title is translated, a title given is kept).
 
     >>> from flowgraph.model import events_frame, registry_from_records, empty_findings
@@ -466,7 +468,7 @@ def render_findings_html(report: FindingsReport, lang: str = "en") -> str:
         ).format(evidence=_tag("em", _("evidence")))
         + "</p>",
         *_cap_notice(len(report.listed), len(findings), _),
-        _findings_html(report.listed, report.evidence, report.names, files, _),
+        _findings_html(report.listed, report.evidence, report.names, files, _, lang),
     ]
     return (
         f'<!doctype html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'

@@ -28,9 +28,9 @@ def app(request, tmp_path):
         store.close()
 
 
-def text(app, path: str, search: str = "") -> str:
+def text(app, path: str, search: str = "", lang: str = "en") -> str:
     """The page at ``path`` as JSON text (what the browser receives)."""
-    with app.server.test_request_context(path, headers={"Accept-Language": "en"}):
+    with app.server.test_request_context(path, headers={"Accept-Language": lang}):
         return json.dumps(render(app.workbench, ServeConfig(), path, search),
                           cls=PlotlyJSONEncoder, ensure_ascii=False)  # fmt: skip
 
@@ -60,3 +60,28 @@ def test_every_page_renders_on_both_stores(app):
     assert "no finding of any recorded run" in page  # one clear line, no traceback
     page = text(app, "/nowhere")
     assert "No such page." in page
+
+
+def test_finding_details_in_chinese_on_every_page_that_shows_them(tmp_path):
+    """The stored English detail of a finding reads in Chinese in the grid, the case sheet (and
+    its runs) and the enterprise's findings; in English it is the stored text."""
+    from flowgraph.reports.detailwords import localise_detail
+
+    store = LocalStore.open(tmp_path / "fg.db")
+    try:
+        webdata.load(store)
+        detect_run(store)
+        app = create_app(store, ServeConfig(reviewer="tester"))
+        found = list_findings(store)
+        gain = found.loc[found["type"] == "TRANSFORM_GAIN"].iloc[0]
+        english = gain["detail"]
+        chinese = localise_detail("TRANSFORM_GAIN", english, "zh-CN")
+        assert chinese.startswith("批次产出的 REO 为其 REO 投入的")
+        for path in ("/", f"/finding/{gain['finding_id']}", "/enterprise/S1"):
+            page = text(app, path, lang="zh-CN")
+            assert json.dumps(chinese, ensure_ascii=False) in page and english not in page, path
+            assert json.dumps(english) in text(app, path), path
+        case = text(app, f"/finding/{gain['finding_id']}", lang="zh-CN")
+        assert case.count(json.dumps(chinese, ensure_ascii=False)) >= 2  # sheet and its runs
+    finally:
+        store.close()

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowgraph.analysis.enterprise_view import counterparties, monthly_balance
+from flowgraph.reports.detailwords import localise_details
 from flowgraph.web import ui
 
 
@@ -101,6 +102,7 @@ def layout(page, args, query):
     year = int(query.get("year") or (years[-1] if years else 0) or 0)
     burn = page.wb.query("quota_burndown", {"enterprise_id": eid, "year": year}) if year else None
     around = page.wb.query("findings_around_enterprise", {"enterprise_id": eid})
+    around = localise_details(around, page.lang)  # the query keeps the stored English detail
     partners = counterparties(own, eid, reo=own["reo"])
     uploads = page.wb.store.uploads(include_history=True)
     uploads = uploads[uploads["enterprise_id"] == eid].sort_values(["period", "revision"])

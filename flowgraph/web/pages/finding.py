@@ -7,6 +7,7 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from flowgraph.errors import FlowgraphError
+from flowgraph.reports.detailwords import localise_detail
 from flowgraph.web import ui
 
 
@@ -42,6 +43,11 @@ def layout(page, args, query):
     latest = sheet.finding
     fid = latest["finding_id"]
     status = sheet.status
+    history = sheet.history
+    if "detail" in history:  # each run's detail, worded in the reader's language
+        history = history.assign(
+            detail=[localise_detail(latest.get("type"), d, page.lang) for d in history["detail"]]
+        )
     rows = sheet.evidence.assign(
         where=sheet.evidence["file_name"].astype(str)
         + ":"
@@ -65,7 +71,7 @@ def layout(page, args, query):
         (_("Batch"), ui.link(latest["batch_id"], "batch", latest.get("enterprise_id") or "",
                              latest["batch_id"]) if latest.get("batch_id") else None),
         (_("kg REO"), ui.kg(latest.get("reo_kg"))),
-        (_("Detail"), latest.get("detail")),
+        (_("Detail"), localise_detail(latest.get("type"), latest.get("detail"), page.lang)),
     ]  # fmt: skip
     evidence_columns = [("where", _("File:row")), ("sha256", "SHA-256"),
                         ("event_type", _("Event")), ("date", _("Date")),
@@ -122,8 +128,8 @@ def layout(page, args, query):
                 _("In each run"),
                 ui.grid(
                     "case-runs",
-                    sheet.history,
-                    [(c, _(c)) for c in sheet.history.columns],
+                    history,
+                    [(c, _(c)) for c in history.columns],
                     height=200,
                 ),
             ),  # fmt: skip

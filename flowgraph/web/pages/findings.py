@@ -7,6 +7,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from flowgraph.errors import FlowgraphError
+from flowgraph.reports.detailwords import localise_details
 from flowgraph.web import ui
 
 FILTERS = ("status", "family", "type", "enterprise_id", "period")
@@ -36,8 +37,10 @@ def filtered(rows: pd.DataFrame, chosen: dict[str, list]) -> pd.DataFrame:
     return rows[keep]
 
 
-def shown(rows: pd.DataFrame, _) -> pd.DataFrame:
-    """The rows as the grid shows them: the status in the reader's words (codes stay)."""
+def shown(rows: pd.DataFrame, _, lang: str = "en") -> pd.DataFrame:
+    """The rows as the grid shows them: the status and the detail sentence in the reader's
+    words (codes and ids stay; a detail of a wording not in the catalogue stays as stored)."""
+    rows = localise_details(rows, lang)
     return rows.assign(status=rows["status"].map(lambda s: _(s) if isinstance(s, str) else s))
 
 
@@ -105,7 +108,7 @@ def layout(page, args, query):
                 _("Findings of the latest run"),
                 ui.grid(
                     "findings-grid",
-                    shown(rows, _),
+                    shown(rows, _, page.lang),
                     columns(_),
                     height=520,
                     select=True,
@@ -149,7 +152,7 @@ def register(app, wb, config) -> None:
             return no_update, no_update
         chosen = {item["id"]["column"]: item["value"] for item in ctx.inputs_list[0]}
         rows = filtered(rows, chosen)
-        return ui.records(shown(rows, page._)), _chips(rows, page._).children
+        return ui.records(shown(rows, page._, page.lang)), _chips(rows, page._).children
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),
