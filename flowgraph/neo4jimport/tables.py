@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowgraph.model import CREATING_TYPES, EVENT_COLUMNS, PRODUCTS
 from flowgraph.store.neo4j_schema import EVENT_RELATIONSHIPS, EVENT_TYPES
@@ -248,14 +250,14 @@ def numbered(tables: dict[str, Table]) -> dict[str, Table]:
     ([[0, 'L1'], [1, 'L2']], [[1, 0]])
     """
     out: dict[str, Table] = {}
-    groups: dict[str, tuple[pd.Index, int]] = {}
+    groups: dict[str, tuple[pa.Array, int]] = {}  # id space -> (its keys in node order, first id)
     offset = 0
     for name, (kind, label, frame) in tables.items():
         if kind != "nodes":
             continue
         column = next(c for c in frame.columns if ":ID(" in c)
         prop, group = column[: column.index(":ID(")], column[column.index("(") + 1 : -1]
-        groups[group] = (pd.Index(frame[column]), offset)
+        groups[group] = (_text(frame[column]), offset)
         renamed = frame.drop(columns=[column]) if not prop else frame.rename(columns={column: prop})
         renamed.insert(0, ":ID", np.arange(offset, offset + len(frame), dtype="int64"))
         out[name] = (kind, label, renamed)
@@ -263,12 +265,13 @@ def numbered(tables: dict[str, Table]) -> dict[str, Table]:
     for name, (kind, label, frame) in tables.items():
         if kind == "nodes":
             continue
-        frame = frame.copy()
+        frame = frame.copy(deep=False)  # only the two end columns are replaced
         ends = frame.columns[:2]  # ":START_ID(Group)", ":END_ID(Group)"
         for column in ends:
             group = column[column.index("(") + 1 : -1]
             keys, first = groups[group]
-            position = keys.get_indexer(frame[column])
+            found = pc.index_in(_text(frame[column]), value_set=keys)
+            position = found.fill_null(-1).to_numpy()
             if (position < 0).any():  # an end no node table holds: a bug in graph_tables
                 missing = frame[column][position < 0].iloc[0]
                 raise ValueError(f"{name}: {column} {missing!r} names no {group} node")
@@ -276,3 +279,9 @@ def numbered(tables: dict[str, Table]) -> dict[str, Table]:
         frame.columns = [c[: c.index("(")] for c in ends] + list(frame.columns[2:])
         out[name] = (kind, label, frame)
     return {name: out[name] for name in tables}
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """Node keys as Arrow text (upload ids are numbers written as text; an empty column has
+    no text type of its own)."""
+    return pa.array(values.astype(str), type=pa.string())
