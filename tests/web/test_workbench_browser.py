@@ -247,3 +247,34 @@ def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_stor
     assert [(f["status"], f["reviewed_by"], f["review_note"]) for f in gain] == [
         ("dismissed", "tester", webdata.XSS)
     ]
+
+
+def test_finding_details_read_in_chinese_in_the_browser(site, tmp_path):
+    """A zh-CN browser sees each finding's stored English detail as a Chinese sentence, in the
+    findings grid and on the case sheet; the English browser the stored text."""
+    from flowgraph.investigations.runs import detect_run, list_findings
+    from flowgraph.reports.detailwords import localise_detail
+
+    store = LocalStore.open(tmp_path / "fg.db")
+    try:
+        webdata.load(store)
+        detect_run(store)
+        gain = list_findings(store).query("type == 'TRANSFORM_GAIN'").iloc[0]
+        chinese = localise_detail("TRANSFORM_GAIN", gain["detail"], "zh-CN")
+        assert chinese != gain["detail"]
+        _base, english_drv, folder, _store = site
+        with serving(store) as (base, _app), chromium(tmp_path / "profile", lang="zh-CN") as drv:
+            drv.get(base + "/")
+            wait_for(drv, "#findings-grid .ag-row")
+            time.sleep(0.5)
+            text = drv.find_element("css selector", "body").text
+            assert chinese in text and gain["detail"] not in text
+            drv.get(base + f"/finding/{gain['finding_id']}")
+            wait_for(drv, "#case-graph canvas")
+            assert chinese in drv.find_element("css selector", "main").text
+            shot(drv, folder, "finding-zh")
+            english_drv.get(base + f"/finding/{gain['finding_id']}")
+            wait_for(english_drv, "#case-graph canvas")
+            assert gain["detail"] in english_drv.find_element("css selector", "main").text
+    finally:
+        store.close()
