@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -186,6 +188,23 @@ class LocalStore(LocalRuns):
         if self.connection.in_transaction:  # SQLite may have rolled back already (disk full)
             self.connection.execute("ROLLBACK")
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE, COMMIT at the end unless the body ended it
+        (an unchanged upload rolls back); any error rolls back, and SQLite's own failures
+        (disk full, I/O) become StoreUnavailable naming the store."""
+        self._begin_write()
+        try:
+            yield self.connection
+            if self.connection.in_transaction:
+                self.connection.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            self._rollback()
+            raise _write_failure(self.uri, e) from e
+        except BaseException:
+            self._rollback()
+            raise
+
     def close(self) -> None:
         self.connection.close()
 
@@ -208,20 +227,10 @@ class LocalStore(LocalRuns):
 
     def save_upload(self, upload: Upload) -> LoadResult:
         """Store one validated upload atomically; see Store.save_upload."""
-        db = self.connection
-        self._begin_write()
-        try:
+        with self._writing() as db:  # disk full, I/O error: the file stays unstored
             result = self._save_upload(upload)
             if result.status == "unchanged":
                 db.execute("ROLLBACK")
-            else:
-                db.execute("COMMIT")
-        except sqlite3.OperationalError as e:  # disk full, I/O error: the file stays unstored
-            self._rollback()
-            raise _write_failure(self.uri, e) from e
-        except BaseException:
-            self._rollback()
-            raise
         if result.status != "unchanged":
             self._remember_keys(upload, result.upload_id)
         return result
@@ -351,24 +360,14 @@ class LocalStore(LocalRuns):
             (year, fingerprint, int(upload), eventcodec.encode_events(part))
             for upload, part in _in_order(events).groupby("upload_id", sort=True)
         ] or [(year, fingerprint, 0, b"")]  # upload 0: an empty carry-over, known to be empty
-        self._begin_write()
-        try:
-            self.connection.execute("DELETE FROM carryovers WHERE year = ?", (year,))
-            self.connection.executemany("INSERT INTO carryovers VALUES (?, ?, ?, ?)", blobs)
-            self.connection.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            self._rollback()
-            raise _write_failure(self.uri, e) from e
-        except BaseException:
-            self._rollback()
-            raise
+        with self._writing() as db:
+            db.execute("DELETE FROM carryovers WHERE year = ?", (year,))
+            db.executemany("INSERT INTO carryovers VALUES (?, ?, ?, ?)", blobs)
 
     # -- registry --------------------------------------------------------------------------
 
     def save_registry(self, registry: Registry, source: str) -> RegistryResult:
-        db = self.connection
-        self._begin_write()
-        try:
+        with self._writing() as db:
             latest = db.execute(
                 "SELECT version, digest FROM registry_versions ORDER BY version DESC LIMIT 1"
             ).fetchone()
@@ -390,13 +389,6 @@ class LocalStore(LocalRuns):
                     continue
                 db.execute("INSERT INTO registry_registers VALUES (?, ?)", (version, name))
                 _insert_frame(db, name, version, frame, REGISTER_TABLES[name])
-            db.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            self._rollback()
-            raise _write_failure(self.uri, e) from e
-        except BaseException:
-            self._rollback()
-            raise
         return decision.result(registry)
 
     def registry(self, version: int | None = None) -> Registry:
