@@ -5,11 +5,11 @@ nothing else (type + SPEC key columns, both ways), reo_kg within 1%; a clean yea
 """
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from synthfiles import synth_events
 
 from flowgraph.analysis.detectors import run_detectors
 from flowgraph.analysis.findings import iter_jsonl
@@ -19,16 +19,6 @@ from flowgraph.model import FINDING_KEYS
 from flowgraph.store.local import LocalStore
 from flowgraph.store.readback import encode_text
 from flowgraph.synth import generate
-from loaders import find_upload_files, read_registry, read_upload
-
-
-def _load(outdir: Path):
-    frames = []
-    for upload_id, path in enumerate(find_upload_files([outdir / "uploads"]), start=1):
-        events = read_upload(path).events
-        events["upload_id"] = upload_id
-        frames.append(events)
-    return pd.concat(frames, ignore_index=True), read_registry(outdir / "registry")
 
 
 def _keyed(records) -> dict:
@@ -48,7 +38,7 @@ def dirty(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("synth")
     generate(outdir, seed=3, scale=0.3)
     answers = [json.loads(line) for line in (outdir / "answers.jsonl").read_text().splitlines()]
-    events, registry = _load(outdir)
+    events, registry = synth_events(outdir)
     return answers, run_detectors(events, registry), outdir
 
 
@@ -76,7 +66,7 @@ def test_dictionary_encoded_events_give_byte_identical_findings(dirty):
     # Issue #15: what the store hands the detectors (text columns as categoricals, read with
     # events(encoded=True)) gives exactly the findings of the object columns, in the same order.
     _, found, outdir = dirty
-    events, registry = _load(outdir)
+    events, registry = synth_events(outdir)
     encoded = encode_text(events)
     assert isinstance(encoded["lot_id"].dtype, pd.CategoricalDtype)
     again = run_detectors(encoded, registry)
@@ -85,7 +75,7 @@ def test_dictionary_encoded_events_give_byte_identical_findings(dirty):
 
 def test_clean_year_gives_no_finding(tmp_path):
     generate(tmp_path, seed=4, scale=0.3, clean=True)
-    events, registry = _load(tmp_path)
+    events, registry = synth_events(tmp_path)
     found = run_detectors(events, registry)
     assert found.empty, found[["type", "period", "detail"]].to_string()
 

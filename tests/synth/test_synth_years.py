@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from synthfiles import synth_events
 
 from flowgraph.analysis.detectors import run_detectors
 from flowgraph.cli.main import cli
 from flowgraph.model import FINDING_KEYS, FINDING_TYPES
 from flowgraph.synth import generate
-from loaders import find_upload_files, read_registry, read_upload
 
 YEARS = ("2024", "2025", "2026")
 
@@ -31,21 +30,12 @@ def _key(d: dict) -> tuple:
     return (d["type"], *values)
 
 
-def _loaded(outdir: Path) -> tuple[pd.DataFrame, object]:
-    frames = []
-    for upload_id, path in enumerate(find_upload_files([outdir / "uploads"]), start=1):
-        events = read_upload(path).events
-        events["upload_id"] = upload_id
-        frames.append(events)
-    return pd.concat(frames, ignore_index=True), read_registry(outdir / "registry")
-
-
 @pytest.fixture(scope="module")
 def world(three_years):
     answers = [
         json.loads(line) for line in (three_years.outdir / "answers.jsonl").read_text().splitlines()
     ]
-    events, registry = _loaded(three_years.outdir)
+    events, registry = synth_events(three_years.outdir)
     return three_years, answers, events, registry
 
 
