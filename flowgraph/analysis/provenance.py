@@ -52,10 +52,10 @@ def trace_upstream(
     view = prepared(events, registry)
     registry = view.registry
     ix = _Index(view)
-    if lot_id not in ix.lot_pos:
+    root = ix.lot_position(lot_id)
+    if root is None:
         raise UsageError(f"no events for lot {lot_id}")
     st, lin = ix.lin.st, ix.lin
-    root = ix.lot_pos[lot_id]
 
     # 1. The ancestor DAG: ("lot", code) -> ("batch", code) -> ("lot", code), plus leaves
     #    ("row", position) for extract/import rows, ("gain", batch), ("unknown"/"cycle", lot).
