@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowgraph.model import (
     CONTROL_COLUMNS,
@@ -137,44 +139,43 @@ def write_uploads(
     ``uploads/<enterprise_id>/<YYYY-MM>.csv``; returns (rows, enterprise, period, path) each.
 
     ``styles[enterprise_id]`` = {"encoding": ..., "layout": "spec"|"reversed"|"upper"}.
+    The lines of the whole table are joined once (Arrow, column-wise) and sliced per file.
     """
     written = []
     text_all = _text_frame(table)
     keys = table["enterprise_id"].astype(str) + "/" + table["period"].astype(str)
     starts = np.flatnonzero(np.r_[True, keys.to_numpy()[1:] != keys.to_numpy()[:-1]])
     bounds = list(zip(starts, np.r_[starts[1:], len(table)], strict=True))
+    columns = {c: pa.array(text_all[c].to_numpy(dtype=object), type=pa.string()) for c in text_all}
+    quoted = np.zeros(len(table), dtype=bool)
+    for col in columns.values():
+        quoted |= pc.match_substring_regex(col, _NEEDS_QUOTES).to_numpy(zero_copy_only=False)
+    lines: dict[str, list[str]] = {}
     for lo, hi in bounds:
         ent, period = table["enterprise_id"].iat[lo], table["period"].iat[lo]
         folder = outdir / "uploads" / ent
         folder.mkdir(parents=True, exist_ok=True)
         style = styles.get(ent, {})
-        text = text_all.iloc[lo:hi]
         layout = style.get("layout", "spec")
-        if layout == "reversed":
-            text = text[list(reversed(UPLOAD_COLUMNS))]
-        elif layout == "upper":
-            text = text.set_axis([c.upper() for c in text.columns], axis=1)
+        order = list(reversed(UPLOAD_COLUMNS)) if layout == "reversed" else list(UPLOAD_COLUMNS)
+        header = [c.upper() for c in order] if layout == "upper" else order
         path = folder / f"{period}.csv"
-        _write_csv(text, path, style.get("encoding", "utf-8"))
+        encoding = style.get("encoding", "utf-8")
+        if quoted[lo:hi].any():  # a field needs quoting: let pandas quote it
+            text = text_all.iloc[lo:hi][order].set_axis(header, axis=1)
+            text.to_csv(path, index=False, encoding=encoding, lineterminator="\n")
+        else:
+            key = "reversed" if layout == "reversed" else "spec"
+            if key not in lines:
+                joined = pc.binary_join_element_wise(*(columns[c] for c in order), ",")
+                lines[key] = joined.to_pylist()
+            body = "\n".join([",".join(header), *lines[key][lo:hi]]) + "\n"
+            path.write_bytes(body.encode(encoding))
         written.append((hi - lo, ent, period, path))
     return written
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'
-
-
-def _write_csv(text: pd.DataFrame, path: Path, encoding: str) -> None:
-    """What ``DataFrame.to_csv(index=False, lineterminator="\\n")`` writes, joined column-wise
-    (vectorised: to_csv formats row by row); to_csv itself when a field needs quoting."""
-    cols = [text[c].astype(str) for c in text.columns]
-    if any(col.str.contains(_NEEDS_QUOTES, regex=True).any() for col in cols) or any(
-        any(ch in c for ch in ',"\r\n') for c in text.columns
-    ):
-        text.to_csv(path, index=False, encoding=encoding, lineterminator="\n")
-        return
-    lines = cols[0].str.cat(cols[1:], sep=",") if len(cols) > 1 else cols[0]
-    body = "\n".join([",".join(text.columns), *lines.tolist()]) + "\n"
-    path.write_bytes(body.encode(encoding))
 
 
 def xlsx_from_csv(path: Path, style: dict) -> Path:
