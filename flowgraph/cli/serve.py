@@ -39,7 +39,7 @@ def serve(app: AppContext, host: str, port: int, password_file: str | None,
       FLOWGRAPH_SERVE_PASSWORD=... flowgraph serve --host 0.0.0.0 --port 8050
     """
     from flowgraph.config import Environment
-    from flowgraph.web import ServeConfig, create_app
+    from flowgraph.web import ServeConfig, create_app, stop_prefetch, wsgi_server
     from flowgraph.web.config import PASSWORD_ENV, read_password
 
     config = ServeConfig(
@@ -54,15 +54,28 @@ def serve(app: AppContext, host: str, port: int, password_file: str | None,
     web = create_app(store, config)
     click.echo(f"flowgraph workbench on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     web.workbench.warm()  # read the store and prepare the first pages before listening
-    web.run(host=host, port=port, debug=False)
+    try:
+        server = wsgi_server(web, host, port)  # waitress, not Werkzeug's development server
+    except OSError as e:  # taken while the store was read
+        raise _cannot_listen(host, port, e) from None
+    try:
+        server.run()  # until Ctrl+C, which waitress turns into a clean stop
+    finally:
+        server.close()
+        stop_prefetch(web)
+
+
+def _cannot_listen(host: str, port: int, error: OSError):
+    from flowgraph.errors import UsageError
+
+    reason = error.strerror or str(error)
+    return UsageError(f"--host {host} --port {port}: cannot listen there ({reason})")
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """One clear line (exit 2) when ``host:port`` cannot be listened on, instead of the web
-    server's own two-line exit 1 after the store has been read."""
+    """One clear line (exit 2) when ``host:port`` cannot be listened on, before the store is
+    read (a national year takes seconds), instead of the web server's own error after it."""
     import socket
-
-    from flowgraph.errors import UsageError
 
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
@@ -70,5 +83,4 @@ def _check_port_free(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as e:
-        reason = e.strerror or str(e)
-        raise UsageError(f"--host {host} --port {port}: cannot listen there ({reason})") from None
+        raise _cannot_listen(host, port, e) from None

@@ -28,24 +28,63 @@ def create_app(store, config: ServeConfig | None = None):
     return build_app(store, config or ServeConfig())
 
 
+THREADS = 8  # requests served at once (a page load asks for ~15 scripts and callbacks)
+
+
+def wsgi_server(app, host: str = "127.0.0.1", port: int = 8050):
+    """A waitress server (a production WSGI server: pure Python, a pool of ``THREADS``
+    threads) bound to ``host:port`` for ``app``; ``run()`` serves until Ctrl+C. Binding
+    happens here, so a busy port raises OSError before anything is served.
+
+    Werkzeug's own server, which ``app.run`` starts, is a development server (and says so).
+    Turns on computing pages ahead (flowgraph.web.prefetch); ``stop_prefetch(app)`` when done.
+    """
+    from waitress import create_server
+
+    server = create_server(
+        app.server,
+        host=host,
+        port=port,
+        threads=THREADS,
+        ident="flowgraph",
+        clear_untrusted_proxy_headers=True,
+    )
+    prefetch = getattr(app, "prefetch", None)  # pages computed while their scripts load
+    if prefetch is not None:
+        prefetch.enabled = True
+    return server
+
+
+def stop_prefetch(app) -> None:
+    """Wait for the pages being computed ahead (before the store is closed)."""
+    prefetch = getattr(app, "prefetch", None)
+    if prefetch is not None:
+        prefetch.stop()
+
+
 @contextmanager
 def serving(app, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``app`` from a background thread (port 0: a free one); yields its base URL.
 
-    For tests, benchmarks and notebooks; ``flowgraph serve`` runs the app in the foreground.
+    For tests, benchmarks and notebooks; ``flowgraph serve`` runs the same server in the
+    foreground.
     """
     import threading
 
-    from werkzeug.serving import make_server
+    from waitress import wasyncore
 
-    server = make_server(host, port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = wsgi_server(app, host, port)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{server.server_port}"
+        yield f"http://{host}:{server.effective_port}"
     finally:
-        server.shutdown()
+        # closed from the server's own loop (its trigger runs the function there): with every
+        # socket closed the loop ends
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+        stop_prefetch(app)
 
 
-__all__ = ["ServeConfig", "create_app", "serving"]
+__all__ = ["ServeConfig", "create_app", "serving", "wsgi_server"]

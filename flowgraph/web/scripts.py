@@ -8,7 +8,9 @@
   ``scripts/build-plotly-bundle.sh`` from the plotly.js version the plotly package ships.
 - Pages that draw a chart name plotly.js in a ``<link rel="preload">`` of their HTML, so the
   browser fetches (and compiles) it while the page's content is computed on the server,
-  instead of after (Dash loads it only when the first chart is rendered).
+  instead of after (Dash loads it only when the first chart is rendered); likewise the
+  component libraries' chunks a page draws with (AG Grid's grid, dcc's graph and dropdown),
+  which Dash would fetch only once the page's content has arrived.
 - Responses are compressed (gzip, Dash's ``compress``) when the workbench is served to other
   machines (``--host``); on a loopback address compressing only costs time.
 """
@@ -25,6 +27,17 @@ PLOTLY_BUNDLE = VENDOR / "plotly-flowgraph.min.js"
 DASH_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 # first path segment of the pages that draw a Plotly chart on their first render
 CHART_PAGES = frozenset({"enterprise", "flows"})
+# The component libraries' chunks that Dash loads only once a component needs them (AG Grid's
+# grid code, dcc's graph and dropdown), by the first path segment of the pages whose first
+# render needs them ("" is the findings page): named in a preload so they are fetched with the
+# page's scripts instead of in a round trip after its content has arrived.
+ASYNC_CHUNKS = {
+    "_dash-component-suites/dash_ag_grid/async-community.js": frozenset(
+        {"", "findings", "finding", "enterprise", "lot", "batch", "search"}
+    ),
+    "_dash-component-suites/dash/dcc/async-graph.js": CHART_PAGES,
+    "_dash-component-suites/dash/dcc/async-dropdown.js": frozenset({"", "findings", "flows"}),
+}
 
 
 def plotly_url(prefix: str = "/") -> str:
@@ -45,11 +58,23 @@ def draws_chart(path: str) -> bool:
     return path.strip("/").split("/")[0] in CHART_PAGES
 
 
+def preload_urls(path: str, prefix: str = "/") -> list[str]:
+    """The scripts the page at ``path`` needs on its first render beyond the ones its HTML
+    names: plotly.js on a page with charts, the component libraries' chunks it draws with.
+
+    >>> preload_urls("/finding/f1")
+    ['/_dash-component-suites/dash_ag_grid/async-community.js']
+    """
+    page = path.strip("/").split("/")[0]
+    urls = [plotly_url(prefix)] if draws_chart(path) else []
+    return urls + [prefix + chunk for chunk, pages in ASYNC_CHUNKS.items() if page in pages]
+
+
 def preload_tags(path: str, prefix: str = "/") -> str:
-    """The ``<link rel="preload">`` tags of the page at ``path`` (empty for one without charts)."""
-    if not draws_chart(path):
-        return ""
-    return f'<link rel="preload" as="script" href="{plotly_url(prefix)}">'
+    """The ``<link rel="preload">`` tags of the page at ``path``."""
+    return "".join(
+        f'<link rel="preload" as="script" href="{url}">' for url in preload_urls(path, prefix)
+    )
 
 
 def install(server: flask.Flask, prefix: str) -> None:

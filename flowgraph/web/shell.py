@@ -15,6 +15,7 @@ from flowgraph.i18n import negotiate, translator
 from flowgraph.web import scripts, security
 from flowgraph.web.config import LOCAL_HOSTS, ServeConfig
 from flowgraph.web.data import Workbench
+from flowgraph.web.prefetch import Prefetch, route_key
 
 
 @dataclass
@@ -130,10 +131,16 @@ def render(wb: Workbench, config: ServeConfig, pathname: str | None, search: str
 
 
 class WorkbenchDash(dash.Dash):
-    """Dash with the page's script preloads in its HTML (see flowgraph.web.scripts)."""
+    """Dash with the page's script preloads in its HTML (see flowgraph.web.scripts), which
+    starts computing the page's content as its HTML is sent (see flowgraph.web.prefetch)."""
+
+    on_index = None  # called with the page's path and query when its HTML is requested
 
     def interpolate_index(self, **kwargs) -> str:
         path = flask.request.path if flask.has_request_context() else "/"
+        if self.on_index is not None and flask.has_request_context():
+            query = flask.request.query_string.decode("latin-1")
+            self.on_index(path, f"?{query}" if query else "")
         prefix = self.config.requests_pathname_prefix
         kwargs["metas"] = kwargs.get("metas", "") + scripts.preload_tags(path, prefix)
         return super().interpolate_index(**kwargs)
@@ -157,9 +164,30 @@ def build_app(store, config: ServeConfig) -> dash.Dash:
     app.server.config["FLOWGRAPH_LANG"] = config.lang
     app.layout = html.Div([dcc.Location(id="url", refresh="callback-nav"), html.Div(id="shell")])
 
+    pages = Prefetch()
+
+    def on_index(path: str, search: str) -> None:
+        # the page's content computed while the browser evaluates the scripts; the route
+        # callback below takes it (same page, query, language and user)
+        user = flask.g.get("user")
+        key = route_key(path, search, request_lang(config), security.signed_in_name(config))
+
+        @flask.copy_current_request_context
+        def compute():
+            if user is not None:
+                flask.g.user = user  # what the sign-in check set for this request
+            return render(wb, config, path, search)
+
+        pages.start(key, compute)
+
+    app.on_index = on_index
+    app.prefetch = pages
+
     @app.callback(Output("shell", "children"), Input("url", "pathname"), Input("url", "search"))
     def route(pathname, search):
-        return render(wb, config, pathname, search)
+        key = route_key(pathname, search, request_lang(config), security.signed_in_name(config))
+        done = pages.take(key)
+        return done if done is not None else render(wb, config, pathname, search)
 
     _register_all(app, wb, config)
     app.workbench = wb  # tests and the benchmark reach the data through the app

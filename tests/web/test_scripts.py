@@ -5,6 +5,7 @@ charts, gzip only when served to other machines."""
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 
@@ -40,7 +41,32 @@ def test_pages_with_charts_preload_plotly_js_and_others_do_not(client):
     for path in ("/enterprise/E1", "/flows", "/flows?year=2024"):
         assert tag in client.get(path).get_data(as_text=True), path
     for path in ("/", "/finding/abc", "/lot/L1", "/search?q=x"):
-        assert "preload" not in client.get(path).get_data(as_text=True), path
+        assert plotly_url() not in client.get(path).get_data(as_text=True), path
+
+
+def preloaded(html: str) -> list[str]:
+    return re.findall(r'<link rel="preload" as="script" href="([^"]+)">', html)
+
+
+def test_pages_preload_the_component_chunks_their_first_render_needs(client):
+    """AG Grid's grid code and dcc's graph and dropdown are chunks Dash fetches only once the
+    page's content has arrived; the pages that draw them name them up front, at addresses the
+    server serves."""
+    grid = "/_dash-component-suites/dash_ag_grid/async-community.js"
+    graph = "/_dash-component-suites/dash/dcc/async-graph.js"
+    dropdown = "/_dash-component-suites/dash/dcc/async-dropdown.js"
+    expected = {
+        "/": {grid, dropdown},
+        "/finding/abc": {grid},
+        "/enterprise/E1": {plotly_url(), grid, graph},
+        "/lot/L1": {grid},
+        "/flows": {plotly_url(), graph, dropdown},
+    }
+    for path, urls in expected.items():
+        assert set(preloaded(client.get(path).get_data(as_text=True))) == urls, path
+    for url in {grid, graph, dropdown}:
+        response = client.get(url)
+        assert response.status_code == 200 and b"webpackChunk" in response.data, url
 
 
 def test_responses_gzipped_over_a_network_not_on_loopback(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 
@@ -110,3 +111,45 @@ def test_loopback_server_refuses_foreign_host_header(store):
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_cli_serve_runs_under_waitress_and_stops_cleanly_on_ctrl_c(tmp_path):
+    """`flowgraph serve` answers through waitress (not Werkzeug's development server, which
+    warns so on every start), refuses the port once it is taken, and Ctrl+C stops it with exit
+    status 0 and no traceback."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    LocalStore.open(tmp_path / "fg.db").close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "flowgraph", "--store", str(tmp_path / "fg.db"), "serve",
+               "--port", str(port)]  # fmt: skip
+    env = {**os.environ, "FLOWGRAPH_SERVE_PASSWORD": ""}
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    assert page.status == 200 and page.headers["Server"] == "flowgraph"
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "not serving"
+                time.sleep(0.2)
+        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 2, again.stderr
+        assert f"--port {port}: cannot listen there" in again.stderr
+        server.send_signal(signal.SIGINT)
+        _out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, err
+    assert "Traceback" not in err and "development server" not in err, err
+    assert f"flowgraph workbench on http://127.0.0.1:{port}/" in err

@@ -120,7 +120,7 @@ def layout(page, args, query):
                         _("Registry"),
                         ui.facts(fact_rows),
                         html.H2(_("Designations")),
-                        ui.grid(
+                        ui.small_table(
                             "ent-designations",
                             des,
                             [
@@ -132,7 +132,7 @@ def layout(page, args, query):
                             height=160,
                         ),
                         html.H2(_("Quotas")),
-                        ui.grid(
+                        ui.small_table(
                             "ent-quotas",
                             quotas,
                             [
