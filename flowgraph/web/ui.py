@@ -57,6 +57,16 @@ def plain(value):
     return value
 
 
+def short_path(path: str, parts: int = 2) -> str:
+    """The last ``parts`` components of a file path (its folder tells whose upload it is).
+
+    >>> short_path("/srv/uploads/2024/E017/2024-09.csv"), short_path("2024-09.csv")
+    ('E017/2024-09.csv', '2024-09.csv')
+    """
+    pieces = str(path).replace("\\", "/").split("/")
+    return "/".join(pieces[-parts:])
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
@@ -77,7 +87,10 @@ MIN_WIDTHS = {
     "batch_id": 160,
     "review_note": 220,
     "file_name": 260,
+    "where": 300,  # FILE:ROW, the folder of the upload first
     "sha256": 160,
+    "date": 120,
+    "ran_at": 180,
 }
 
 
@@ -90,8 +103,10 @@ def grid(
     select: bool = False,
     numbers: tuple[str, ...] = (),
     row_id: str | None = None,
+    tooltips: dict[str, str] | None = None,
 ) -> dag.AgGrid:
-    """An AG Grid of ``frame``: ``columns`` = [(field, header)], sortable and filterable."""
+    """An AG Grid of ``frame``: ``columns`` = [(field, header)], sortable and filterable;
+    a text cell's tooltip is its own text in full, or the field ``tooltips`` names for it."""
     defs = []
     for name, header in columns:
         col = {"field": name, "headerName": header, "headerTooltip": header}
@@ -104,7 +119,7 @@ def grid(
             }
             col["filter"] = "agNumberColumnFilter"
         else:
-            col["tooltipField"] = name  # cut-off text in full on hover
+            col["tooltipField"] = (tooltips or {}).get(name, name)  # cut-off text in full
         defs.append(col)
     options = {"pagination": True, "paginationPageSize": 50, "animateRows": False,
                "enableCellTextSelection": True, "suppressColumnVirtualisation": True}  # fmt: skip
@@ -216,11 +231,17 @@ GRAPH_STYLE = [
     {"selector": "node", "style": {"label": "data(label)", "font-size": "10px",
                                    "text-wrap": "wrap", "text-max-width": "120px",
                                    "background-color": "#4c78a8", "color": "#222",
-                                   "text-valign": "bottom", "text-margin-y": "4px"}},
+                                   "text-valign": "bottom", "text-margin-y": "4px",
+                                   # an edge running under a label must not strike it through
+                                   "text-background-color": "#fff",
+                                   "text-background-opacity": 1,
+                                   "text-background-padding": "1px"}},
     {"selector": ".lot", "style": {"shape": "round-rectangle", "background-color": "#4c78a8"}},
     {"selector": ".batch", "style": {"shape": "diamond", "background-color": "#9c755f"}},
     {"selector": ".enterprise", "style": {"shape": "ellipse", "background-color": "#59a14f"}},
-    {"selector": ".origin", "style": {"shape": "star", "background-color": "#2e7d32"}},
+    # an origin's edges leave downwards: its label above it stays clear of them
+    {"selector": ".origin", "style": {"shape": "star", "background-color": "#2e7d32",
+                                      "text-valign": "top", "text-margin-y": "-4px"}},
     {"selector": ".sink", "style": {"shape": "triangle", "background-color": "#bab0ac"}},
     {"selector": ".break", "style": {"background-color": "#d62728", "color": "#d62728",
                                      "font-weight": "bold"}},
@@ -229,10 +250,44 @@ GRAPH_STYLE = [
                                    "curve-style": "bezier", "target-arrow-shape": "triangle",
                                    "line-color": "#9aa7b4", "target-arrow-color": "#9aa7b4",
                                    "text-background-color": "#fff",
-                                   "text-background-opacity": 0.8}},
+                                   "text-background-opacity": 1,
+                                   "text-background-padding": "2px",
+                                   "text-background-shape": "roundrectangle"}},
     {"selector": "edge.break", "style": {"line-color": "#d62728", "target-arrow-color": "#d62728",
                                          "color": "#d62728"}},
 ]  # fmt: skip
+
+
+ROW_HEIGHT = 150  # px per row of a top-down graph: a 3-line node label, an edge and its label
+
+
+def _digraph(elements: list[dict]):
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for element in elements:
+        data = element["data"]
+        if "source" in data:
+            g.add_edge(data["source"], data["target"])
+        else:
+            g.add_node(data["id"])
+    return g
+
+
+def ranks(elements: list[dict]) -> int:
+    """How many rows a top-down layout of ``elements`` has: the longest chain of edges + 1
+    (a cycle counted as one row).
+
+    >>> ranks([{"data": {"id": "a"}}, {"data": {"id": "b"}}, {"data": {"id": "c"}},
+    ...        {"data": {"source": "a", "target": "b"}}, {"data": {"source": "b", "target": "c"}}])
+    3
+    """
+    import networkx as nx
+
+    g = _digraph(elements)
+    if not nx.is_directed_acyclic_graph(g):
+        g = nx.condensation(g)
+    return nx.dag_longest_path_length(g) + 1 if len(g) else 1
 
 
 def graph(
@@ -249,9 +304,20 @@ def graph(
     if star:
         layout = {"name": "concentric", "minNodeSpacing": 60, "animate": False}
     else:
+        import networkx as nx
+
         layout = {"name": "breadthfirst", "directed": True, "spacingFactor": 1.4, "animate": False}
+        # maximal: a node sits below everything that feeds it (plain BFS depth put a batch level
+        # with its own inputs, and the edge from one input ran straight through the other);
+        # Cytoscape allows it on acyclic graphs only (a lineage cycle) and fails with roots
+        # given (a partner graph rooted at its enterprise: nothing was drawn)
         if roots:
             layout["roots"] = roots
+        else:
+            layout["maximal"] = nx.is_directed_acyclic_graph(_digraph(elements))
+        # breadth-first spreads its rows over the box: a fixed box squeezed deep traces until
+        # each edge's share label sat on the node labels above and below it
+        height = max(height, ROW_HEIGHT * ranks(elements) + 60)
     return cyto.Cytoscape(
         id=graph_id,
         elements=elements,

@@ -49,9 +49,12 @@ def layout(page, args, query):
             detail=[localise_detail(latest.get("type"), d, page.lang) for d in history["detail"]]
         )
     rows = sheet.evidence.assign(
-        where=sheet.evidence["file_name"].astype(str)
+        where=sheet.evidence["file_name"].map(ui.short_path)
         + ":"
-        + sheet.evidence["source_row"].astype(str)
+        + sheet.evidence["source_row"].astype(str),
+        where_full=sheet.evidence["file_name"].astype(str)
+        + ":"
+        + sheet.evidence["source_row"].astype(str),
     )
 
     def linked(kind, value, *extra):
@@ -122,15 +125,21 @@ def layout(page, args, query):
                     evidence_columns,
                     height=320,
                     numbers=("mass_kg", "reo_kg"),
+                    tooltips={"where": "where_full"},
                 ),
             ),  # fmt: skip
             ui.section(
                 _("In each run"),
                 ui.grid(
                     "case-runs",
-                    history,
+                    history.assign(
+                        ran_at=history["ran_at"].astype(str).str[:19].str.replace("T", " ")
+                    )
+                    if "ran_at" in history
+                    else history,
                     [(c, _(c)) for c in history.columns],
                     height=200,
+                    numbers=("reo_kg",),
                 ),
             ),  # fmt: skip
         ]
