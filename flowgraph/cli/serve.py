@@ -27,9 +27,15 @@ from flowgraph.cli.context import AppContext, pass_app
     type=click.Choice(["en", "zh-CN"]),
     help="Language of every page (default: each browser's language).",
 )
+@click.option(
+    "--detect-in-client",
+    is_flag=True,
+    help='On a Neo4j store, "Run detection" reads the events back and runs the Python '
+    "detectors in this process (default there: the Cypher detectors on the server).",
+)
 @pass_app
 def serve(app: AppContext, host: str, port: int, password_file: str | None,
-          lang: str | None) -> None:  # fmt: skip
+          lang: str | None, detect_in_client: bool) -> None:  # fmt: skip
     """Serve the investigators' workbench: findings, case sheets, enterprises, lots, national
     flows and search, in a browser, on the store in use.
 
@@ -48,6 +54,7 @@ def serve(app: AppContext, host: str, port: int, password_file: str | None,
         password=read_password(password_file, {PASSWORD_ENV: Environment.read().serve_password}),
         lang=lang,
         settings=app.config,
+        detect_in_database=False if detect_in_client else None,
     )
     _check_port_free(host, port)  # before the store is read: a busy port fails at once
     store = app.store()

@@ -17,6 +17,9 @@ class ServeConfig:
     """``password`` None = no sign-in (only allowed on a loopback ``host``); ``lang`` None =
     each browser's language; ``reviewer`` = the name reviews are recorded under when there is
     no sign-in (default: the login name). ``settings``: flowgraph.toml content (tolerances).
+    ``detect_in_database``: where "Run detection" runs the detectors - None (default) on the
+    store's server when it can (Neo4j: the Cypher detectors, only findings come back), else in
+    the workbench's process; False always in the process.
 
     >>> ServeConfig().host, ServeConfig().port
     ('127.0.0.1', 8050)
@@ -28,6 +31,7 @@ class ServeConfig:
     lang: str | None = None
     reviewer: str = ""
     settings: dict = field(default_factory=dict)
+    detect_in_database: bool | None = None
 
     def __post_init__(self) -> None:
         if self.host not in LOCAL_HOSTS and not self.password:
@@ -39,6 +43,22 @@ class ServeConfig:
     @property
     def signs_in(self) -> bool:
         return bool(self.password)
+
+    def detects_in_database(self, store) -> bool:
+        """Whether "Run detection" runs on ``store``'s server (see ``detect_in_database``).
+
+        >>> ServeConfig().detects_in_database(object())
+        False
+        >>> ServeConfig(detect_in_database=True).detects_in_database(object())
+        Traceback (most recent call last):
+        flowgraph.errors.UsageError: detection in the database needs a Neo4j store
+        """
+        from flowgraph.store.base import DetectsInDatabase
+
+        can = isinstance(store, DetectsInDatabase)
+        if self.detect_in_database and not can:
+            raise UsageError("detection in the database needs a Neo4j store")
+        return can if self.detect_in_database is None else self.detect_in_database
 
     def default_reviewer(self) -> str:
         if self.reviewer:

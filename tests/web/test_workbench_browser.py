@@ -206,10 +206,11 @@ def grid_rows(drv, css: str):
     return drv.find_elements("css selector", f"{css} .ag-center-cols-container .ag-row")
 
 
-def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_store):
-    """Run detection from the page, filter to one type, open the finding, see its provenance
-    graph, dismiss it with a note (that is markup: shown as text), see the status change, and
-    find the same review in `flowgraph findings`."""
+def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_store, monkeypatch):
+    """Run detection from the page (on Neo4j: the Cypher detectors on the server), filter to
+    one type, open the finding, see its provenance graph, dismiss it with a note (that is
+    markup: shown as text), see the status change, and find the same review in `flowgraph
+    findings`."""
     from click.testing import CliRunner
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -217,10 +218,17 @@ def test_findings_run_filter_open_dismiss_and_see_it_in_the_cli(site, fresh_stor
 
     _base, drv, folder, _store = site
     store, uri = fresh_store
+    in_database = []  # the server's detectors, called through (a spy, not a stand-in)
+    if "://" in uri:
+        server_detect = store.detect_in_database
+        monkeypatch.setattr(
+            store, "detect_in_database", lambda **o: in_database.append(o) or server_detect(**o)
+        )
     with serving(store) as (base, _app):
         drv.get(base + "/")
         wait_for(drv, "#run-detection").click()
         wait_for(drv, "#findings-grid .ag-row")
+        assert len(in_database) == (1 if "://" in uri else 0)
         choose(drv, ".findings-filter-type", "TRANSFORM_GAIN")
         wait_for(drv, "#findings-counts", text="new 1")  # the other four are filtered out
         WebDriverWait(drv, 90).until(lambda d: len(grid_rows(d, "#findings-grid")) == 1)

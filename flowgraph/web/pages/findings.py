@@ -212,7 +212,11 @@ def register(app, wb, config) -> None:
         page = page_for(wb, config)
         _ = page._
         try:
-            result = detect_run(wb.store, tolerances=tolerances_from(config.settings))
+            result = detect_run(
+                wb.store,
+                tolerances=tolerances_from(config.settings),
+                in_database=config.detects_in_database(wb.store),
+            )
         except FlowgraphError as e:
             return str(e), no_update
         if not result.recorded:
