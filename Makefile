@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py --scale 100
 	$(BIN)/python benchmarks/detect.py --scale 100
 	$(BIN)/python benchmarks/sankey.py --scale 100
+	$(BIN)/python benchmarks/scales.py --scale 1 --scale 10 --scale 100
 
 clean:
 	rm -rf $(DEMO) .pytest_cache .ruff_cache build *.egg-info
