@@ -47,6 +47,7 @@ import pandas as pd
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry, registry_from_records
 from flowgraph.synth.flows import Flows
+from flowgraph.synth.keep import EventKeeper
 from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.oracle import reference_findings
 from flowgraph.synth.plants import Planter
@@ -55,7 +56,6 @@ from flowgraph.synth.sim import FastRng, Sim
 from flowgraph.synth.stream import months
 from flowgraph.synth.world import World, build_world
 from flowgraph.synth.writer import (
-    compact,
     concat_months,
     events_view,
     write_answers,
@@ -204,16 +204,17 @@ def generate(
         shutil.rmtree(out / "uploads")
     out.mkdir(parents=True, exist_ok=True)
     files: list[tuple[int, str, str, Path]] = []  # (rows, enterprise, period, path)
-    kept = []
+    kept = EventKeeper()
     for table in run.stream:
         files += write_uploads(table, out, run.styles)
-        kept.append(compact(events_view(table)))
+        kept.add(events_view(table))
+        del table
     # The smallest few files as XLSX (openpyxl is slow): chosen once every size is known.
     for _, _, _, path in sorted(files, key=lambda f: f[:3])[:3]:
         xlsx_from_csv(path, run.styles.get(path.parent.name, {}))
     registry = run.registry()
     write_registry(run.world, out, run.registers.out, years)
-    events = concat_months(kept)
+    events = kept.table()
     del kept
     findings = reference_findings(events, registry)
     write_answers(findings, out / "answers.jsonl")

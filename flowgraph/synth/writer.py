@@ -208,47 +208,13 @@ def xlsx_from_csv(path: Path, style: dict) -> Path:
     return target
 
 
-def compact(events: pd.DataFrame) -> dict:
-    """The oracle's columns of a month's events, text as categoricals (a tenth of the memory),
-    column by column; ``event_id`` and ``note`` are not read by any rule and are dropped."""
-    out = {}
-    for c in events.columns:
-        if c in ("event_id", "note"):
-            continue
-        col = events[c]
-        if col.dtype == object:  # categories always object (union_categoricals needs one dtype)
-            codes, uniques = pd.factorize(col.to_numpy(dtype=object))
-            col = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
-        elif isinstance(col.dtype, pd.StringDtype):  # period: one string object for the month
-            codes, uniques = pd.factorize(col)
-            col = np.asarray(uniques, dtype=object)[codes]
-        else:
-            col = col.to_numpy()
-        out[c] = col
-    return out
-
-
-def concat_months(tables: list) -> pd.DataFrame:
-    """One event table from the months' tables (frames, or :func:`compact` dicts, which are
-    emptied column by column as the table is built, so the months are not held twice);
-    ``upload_id`` = the rank of (enterprise, period) in sorted order (the order
-    ``flowgraph load`` reads the files in)."""
+def concat_months(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One event table from the months' tables; ``upload_id`` = the rank of (enterprise,
+    period) in sorted order (the order ``flowgraph load`` reads the files in). The streaming
+    writer keeps its events with :class:`flowgraph.synth.keep.EventKeeper` instead."""
     if not tables:
         return pd.DataFrame()
-    if isinstance(tables[0], dict):
-        from pandas.api.types import union_categoricals
-
-        columns = {}
-        for c in list(tables[0]):
-            parts = [t.pop(c) for t in tables]
-            if isinstance(parts[0], pd.Categorical):
-                columns[c] = pd.Series(union_categoricals(parts))
-            else:
-                columns[c] = pd.Series(np.concatenate(parts))
-            del parts
-        frame = pd.DataFrame(columns)
-    else:
-        frame = pd.concat(tables, ignore_index=True)
+    frame = pd.concat(tables, ignore_index=True)
     keys = pd.MultiIndex.from_arrays([frame["enterprise_id"], frame["period"]])
     codes, _ = pd.factorize(keys, sort=True)
     frame["upload_id"] = codes.astype(np.int64) + 1

@@ -57,6 +57,12 @@ _SORT = [
 ]
 
 
+def _uploads(ev: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (enterprise, period) pairs that have an upload."""
+    pairs = ev[["enterprise_id", "period"]].drop_duplicates()
+    return set(zip(pairs["enterprise_id"], pairs["period"], strict=True))
+
+
 def reference_findings(
     events: pd.DataFrame, registry: Registry, tol: Tolerances | None = None
 ) -> pd.DataFrame:
@@ -70,7 +76,7 @@ def reference_findings(
     ['LOT_OVERDRAWN', 'UNKNOWN_LOT']
     """
     tol = tol or Tolerances()
-    ev = events.copy()
+    ev = events.copy(deep=False)  # copy-on-write: the columns set below are ev's own
     # A batch is (enterprise_id, batch_id): batch ids are unique only within an enterprise.
     # Keyed as one string here and split back in the findings.
     has_batch = ev["batch_id"].notna()
@@ -81,7 +87,7 @@ def reference_findings(
     ev["pct"] = row_pct(ev)
     ev["reo"] = (ev["mass_kg"] * ev["pct"] / 100.0).fillna(0.0)
     ev["prod"] = row_product(ev)
-    uploads = set(zip(ev["enterprise_id"], ev["period"], strict=True))
+    uploads = _uploads(ev)
     out: list[dict] = []
     out += _batches(ev, registry, tol)
     out += _overdrawn(ev, tol)

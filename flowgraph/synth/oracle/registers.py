@@ -19,8 +19,15 @@ from flowgraph.synth.oracle.common import _f
 _TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
 
 
+_MONTHS: dict = {}
+
+
 def _month(day) -> str:
-    return f"{pd.Timestamp(day):%Y-%m}"
+    """'YYYY-MM' of a date (memoised: the same few hundred days recur in every register)."""
+    got = _MONTHS.get(day)
+    if got is None:
+        got = _MONTHS[day] = f"{pd.Timestamp(day):%Y-%m}"
+    return got
 
 
 def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
@@ -44,7 +51,8 @@ def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
             pct = own if own is not None else _TYPICAL.get(r["product"], 0.0)
         r["reo"] = r["mass_kg"] * pct / 100.0
         r["prod"] = lot_product.get(r["lot_id"]) or r["product"]
-    reporting = set(zip(events["enterprise_id"], events["period"], strict=True))
+    pairs = events[["enterprise_id", "period"]].drop_duplicates()
+    reporting = set(zip(pairs["enterprise_id"], pairs["period"], strict=True))
     return records, reporting
 
 
