@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -214,6 +215,11 @@ def generate(
         xlsx_from_csv(path, run.styles.get(path.parent.name, {}))
     registry = run.registry()
     write_registry(run.world, out, run.registers.out, years)
+    intended = run.intended
+    # The ledger (every lot's grade, product, creator, every holding touched) is not needed
+    # for the key: release it before the key's table is built (about a third of the memory).
+    del run
+    gc.collect()
     events = kept.table()
     del kept
     findings = reference_findings(events, registry)
@@ -226,5 +232,5 @@ def generate(
         planted=planted,
         outdir=out,
         findings=findings,
-        intended=run.intended,
+        intended=intended,
     )
