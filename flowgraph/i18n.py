@@ -101,7 +101,7 @@ def catalogue(lang: str = "zh-CN") -> dict[str, str]:
     return {m.id: m.string for m in catalog if m.id}
 
 
-def source_messages(folders: tuple[str, ...] = ("web", "reports")) -> list[str]:
+def source_messages(folders: tuple[str, ...] = ("web", "reports", "cli")) -> list[str]:
     """Every ``_("...")`` / ``N_("...")`` text in those flowgraph sub-packages, in order met
     (what the catalogue must translate; scripts/update_catalogue.py writes new ones in)."""
     from pathlib import Path

@@ -10,9 +10,17 @@ import click
 import pandas as pd
 
 from flowgraph.cli.context import AppContext, pass_app
-from flowgraph.cli.options import family_option, format_for_output, format_option, type_option
+from flowgraph.cli.options import (
+    family_option,
+    format_for_output,
+    format_option,
+    lang_option,
+    text_language,
+    type_option,
+)
 from flowgraph.errors import UsageError
 from flowgraph.model import FAMILIES, FINDING_COLUMNS
+from flowgraph.reports.words import N_
 
 STATUS_CHOICES = ("new", "open", "confirmed", "dismissed", "resolved")
 # jsonl: SPEC §5 keys, SPEC §6 additions, then what resolved findings name
@@ -45,6 +53,7 @@ JSONL_COLUMNS = (
 @click.option("--history", "history", metavar="FINDING_ID", help="One finding across runs.")
 @format_option("table", "jsonl", "csv", "xlsx")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here.")
+@lang_option
 @pass_app
 def findings(
     app: AppContext,
@@ -56,6 +65,7 @@ def findings(
     history: str | None,
     fmt: str,
     output: str | None,
+    lang: str | None,
 ) -> None:
     """A recorded detection run's findings with their status (SPEC §6).
 
@@ -68,6 +78,7 @@ def findings(
       flowgraph findings --status new --status open
       flowgraph findings --run 3 --enterprise E017 --format xlsx -o e017.xlsx
       flowgraph findings --history 5ebcd00b8f24
+      flowgraph findings --lang zh-CN
     """
     from flowgraph.investigations import finding_history, list_findings
 
@@ -75,8 +86,10 @@ def findings(
     if fmt == "xlsx" and not output:
         raise UsageError("--format xlsx needs -o FILE.xlsx")
     store = app.store()
+    language = text_language(lang)
     if history:
-        _emit(_history_text(store, finding_history(store, history), fmt, output), output, fmt)
+        found = finding_history(store, history)
+        _emit(_history_text(store, found, fmt, output, language), output, fmt)
         return
     rows = list_findings(
         store,
@@ -100,7 +113,7 @@ def findings(
 
         text = frame_to_csv(flat)
     else:
-        text = table(rows, _run_label(store, run))
+        text = table(rows, _run_label(store, run, language), language)
     _emit(text, output, fmt, len(rows))
 
 
@@ -125,22 +138,29 @@ def _emit(text: str | None, output: str | None, fmt: str, count: int | None = No
         click.echo(text, nl=False)
 
 
-def resolved_text(uploads) -> str | None:
+def resolved_text(uploads, _=str) -> str | None:
     """The uploads that resolved a finding, as one line: ``2025-03 revision 2 (file.csv); …``."""
     if not isinstance(uploads, list):
         return None
     if not uploads:
-        return "no upload of its enterprise since the previous run"
+        return _(N_("no upload of its enterprise since the previous run"))
     return "; ".join(
-        f"{u['enterprise_id']} {u['period']} revision {u['revision']} ({u['file_name']})"
+        _(N_("{enterprise} {period} revision {revision} ({file})")).format(
+            enterprise=u["enterprise_id"], period=u["period"], revision=u["revision"],
+            file=u["file_name"],
+        )
         for u in uploads
-    )
+    )  # fmt: skip
 
 
-def _run_label(store, run: int | None) -> str:
+def _run_label(store, run: int | None, lang: str = "en") -> str:
+    from flowgraph.i18n import translator
+
     runs = store.runs()
     row = runs.iloc[-1] if run is None else runs[runs["run"] == run].iloc[0]
-    return f"Run {int(row['run'])} of {len(runs)} ({row['ran_at'][:19].replace('T', ' ')} UTC)"
+    return translator(lang)(N_("Run {run} of {runs} ({at} UTC)")).format(
+        run=int(row["run"]), runs=len(runs), at=row["ran_at"][:19].replace("T", " ")
+    )
 
 
 def _who(row) -> str:
@@ -150,58 +170,95 @@ def _who(row) -> str:
     return f"{ent} {name}" if isinstance(name, str) and name else ent
 
 
-def key_text(row) -> str:
+def key_text(row, _=str) -> str:
+    """The finding's SPEC §5 key beyond period and enterprise: ``lot L1, product P``
+    (``_``: the key names in the reader's language)."""
     from flowgraph.model import FINDING_KEYS
 
     parts = []
     for key in FINDING_KEYS[row["type"]]:
         if key in ("period", "enterprise_id"):
             continue
-        parts.append(f"{key.removesuffix('_id')} {row[key]}")
+        parts.append(f"{_(key.removesuffix('_id'))} {row[key]}")
     return ", ".join(parts)
 
 
-def table(rows: pd.DataFrame, label: str) -> str:
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (a CJK character takes two).
+
+    >>> pad("月份", 6) + "|", pad("run", 5, right=True) + "|"
+    ('月份  |', '  run|')
+    """
+    from wcwidth import wcswidth
+
+    fill = " " * max(0, width - wcswidth(text))
+    return fill + text if right else text + fill
+
+
+def table(rows: pd.DataFrame, label: str, lang: str = "en") -> str:
     """Grouped by status, then family; each row: id, type, period, reo_kg, enterprise (name),
-    key, detail, and the latest review or what resolved it."""
+    key, detail, and the latest review or what resolved it. ``lang``: the words around the
+    codes and ids, and each finding's detail (stored in English), in that language."""
+    from flowgraph.i18n import translator
+    from flowgraph.reports.detailwords import localise_detail
+
+    _ = translator(lang)
     if rows.empty:
-        return f"{label}: no findings.\n"
+        return _(N_("{label}: no findings.")).format(label=label) + "\n"
     counts = rows["status"].value_counts()
-    lines = [label + ": " + ", ".join(f"{counts[s]:,} {s}" for s in STATUS_CHOICES if s in counts)]
+    said = ", ".join(
+        _(N_("{n} {status}")).format(n=f"{counts[s]:,}", status=_(s))
+        for s in STATUS_CHOICES
+        if s in counts
+    )
+    lines = [f"{label}: {said}"]
     for status in STATUS_CHOICES:
         part = rows[rows["status"] == status]
         if part.empty:
             continue
+        head = status.upper() if lang == "en" else _(status)
         lines += [
             "",
-            f"{status.upper()} ({len(part):,} findings, {part['reo_kg'].sum():,.1f} kg REO)",
+            _(N_("{status} ({n} findings, {kg} kg REO)")).format(
+                status=head, n=f"{len(part):,}", kg=f"{part['reo_kg'].sum():,.1f}"
+            ),
         ]
         for family in FAMILIES:
             fam = part[part["family"] == family]
             if fam.empty:
                 continue
             lines.append(f"  {family} ({len(fam):,})")
-            for _, row in fam.iterrows():
-                key = key_text(row)
+            for _i, row in fam.iterrows():
+                key = key_text(row, _)
                 where = " ".join(x for x in (_who(row), key) if x)
+                detail = localise_detail(row["type"], row["detail"], lang)
                 lines.append(
                     f"    {row['finding_id']}  {row['type']:<24} {row['period'] or '-':<8}"
-                    f"{row['reo_kg']:>13,.1f} kg  {where}: {row['detail']}"
+                    f"{row['reo_kg']:>13,.1f} kg  {where}: {detail}"
                 )
-                change = _change(row)
+                change = _change(row, _)
                 if change:
                     lines.append(f"        {change}")
                 if row.get("reviewed_by"):
                     note = f": {row['review_note']}" if row.get("review_note") else ""
                     lines.append(
-                        f"        reviewed by {row['reviewed_by']} {row['reviewed_at'][:10]}{note}"
+                        "        "
+                        + _(N_("reviewed by {who} {day}")).format(
+                            who=row["reviewed_by"], day=row["reviewed_at"][:10]
+                        )
+                        + note
                     )
                 if status == "resolved":
-                    lines.append(f"        resolved by {resolved_text(row['resolved_by'])}")
+                    lines.append(
+                        "        "
+                        + _(N_("resolved by {uploads}")).format(
+                            uploads=resolved_text(row["resolved_by"], _)
+                        )
+                    )
     return "\n".join(lines) + "\n"
 
 
-def _change(row) -> str:
+def _change(row, _=str) -> str:
     """How the finding's size moved since the previous run (empty when new or unchanged)."""
     before = row.get("previous_reo_kg")
     if row["status"] == "resolved" or before is None or pd.isna(before):
@@ -210,10 +267,15 @@ def _change(row) -> str:
     if abs(now - float(before)) <= 1e-9 * max(abs(now), 1.0):
         return ""
     pct = f" ({(now / before - 1) * 100:+.1f}%)" if before else ""
-    return f"reo_kg {float(before):,.1f} -> {now:,.1f} kg since run {int(row['run']) - 1}{pct}"
+    return (
+        _(N_("reo_kg {before} -> {now} kg since run {run}")).format(
+            before=f"{float(before):,.1f}", now=f"{now:,.1f}", run=int(row["run"]) - 1
+        )
+        + pct
+    )
 
 
-def _history_text(store, history, fmt: str, output: str | None) -> str | None:
+def _history_text(store, history, fmt: str, output: str | None, lang: str = "en") -> str | None:
     from flowgraph.investigations.runs import enterprise_names
 
     latest = history.latest
@@ -234,29 +296,54 @@ def _history_text(store, history, fmt: str, output: str | None) -> str | None:
             write_xlsx(history.runs, output, sheet_name="runs")
             return None
         return frame_to_csv(history.runs)
+    from flowgraph.i18n import translator
+
+    _ = translator(lang)
     names = enterprise_names(store.registry())
     ent = latest.get("enterprise_id")
     who = f" at {ent} {names.get(ent, '')}".rstrip() if ent else ""
-    lines = [f"Finding {history.finding_id}: {latest['type']}{who}, {key_text(latest)}", ""]
-    return "\n".join(lines + history_lines(history.runs, history.reviews)) + "\n"
+    if lang != "en" and ent:
+        who = _(N_("at {enterprise}")).format(enterprise=f"{ent} {names.get(ent, '')}".strip())
+    head = _(N_("Finding {id}: {type}{at}, {key}")).format(
+        id=history.finding_id, type=latest["type"], at=who, key=key_text(latest, _)
+    )
+    return "\n".join([head, "", *history_lines(history.runs, history.reviews, lang)]) + "\n"
 
 
-def history_lines(runs: pd.DataFrame, reviews: pd.DataFrame) -> list[str]:
-    """A finding's runs (reo_kg, status) and reviews as text lines."""
-    lines = [f"  {'run':>4}  {'ran at (UTC)':<19}  {'period':<8}  {'reo_kg':>13}  status"]
+def history_lines(runs: pd.DataFrame, reviews: pd.DataFrame, lang: str = "en") -> list[str]:
+    """A finding's runs (reo_kg, status) and reviews as text lines (words in ``lang``)."""
+    from flowgraph.i18n import translator
+
+    _ = translator(lang)
+    from wcwidth import wcswidth
+
+    heads = (_("run"), _(N_("ran at (UTC)")), _("period"), _("reo_kg"))
+    # English widths, wider where a translated heading needs it (CJK takes two columns)
+    run_w, at_w, period_w, kg_w = (
+        max(w, wcswidth(h)) for w, h in zip((4, 19, 8, 13), heads, strict=True)
+    )
+    lines = [
+        f"  {pad(heads[0], run_w, right=True)}  {pad(heads[1], at_w)}  {pad(heads[2], period_w)}  "
+        f"{pad(heads[3], kg_w, right=True)}  {_('status')}"
+    ]
     for r in runs.itertuples(index=False):
         kg = "-" if r.reo_kg is None or pd.isna(r.reo_kg) else f"{r.reo_kg:,.1f}"
+        ran_at = str(r.ran_at)[:19].replace("T", " ")
         lines.append(
-            f"  {r.run:>4}  {str(r.ran_at)[:19].replace('T', ' '):<19}  {r.period or '-':<8}  "
-            f"{kg:>13}  {r.status}"
+            f"  {r.run:>{run_w}}  {ran_at:<{at_w}}  {r.period or '-':<{period_w}}  "
+            f"{kg:>{kg_w}}  {_(r.status)}"
         )
-    lines += ["", "Reviews:" if len(reviews) else "Reviews: none"]
+    lines += ["", _(N_("Reviews:")) if len(reviews) else _(N_("Reviews: none"))]
     for r in reviews.itertuples(index=False):
         note = f": {r.note}" if r.note else ""
-        kg = "" if r.reo_kg is None else f" at {r.reo_kg:,.1f} kg"
+        kg = "" if r.reo_kg is None else f"{r.reo_kg:,.1f}"
+        said = (N_("{decision} by {who} (run {run} at {kg} kg)") if kg
+                else N_("{decision} by {who} (run {run})"))  # fmt: skip
+        decision = f"{r.decision:<8}" if lang == "en" else _(r.decision)
         lines.append(
-            f"  {str(r.reviewed_at)[:19].replace('T', ' ')}  {r.decision:<8} by {r.reviewed_by}"
-            f" (run {r.run}{kg}){note}"
+            f"  {str(r.reviewed_at)[:19].replace('T', ' ')}  "
+            + _(said).format(decision=decision, who=r.reviewed_by, run=r.run, kg=kg)
+            + note
         )
     return lines
 

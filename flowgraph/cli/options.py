@@ -127,3 +127,20 @@ def format_for_output(fmt: str, output: str | None, choices: tuple[str, ...]) ->
 
 def _suffix(fmt: str) -> str:
     return {"table": ".txt", "jsonl": ".jsonl", "json": ".json"}.get(fmt, f".{fmt}")
+
+
+def lang_option(func):
+    """``--lang en|zh-CN``: the words of a human-readable output (default from the locale)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "zh-CN"]),
+        help="Language of the output: its words around codes and ids, and finding details "
+        "(default: from the locale, LC_ALL / LC_MESSAGES / LANG).",
+    )(func)
+
+
+def text_language(lang: str | None) -> str:
+    """The ``--lang`` given, else the locale's language."""
+    from flowgraph.i18n import locale_language
+
+    return lang or locale_language()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from flowgraph.cli.context import AppContext, pass_app, warn_without_registry
-from flowgraph.cli.options import period_option, year_option
+from flowgraph.cli.options import lang_option, period_option, year_option
 from flowgraph.errors import UsageError
 
 _BY = ("role", "enterprise", "province", "group")
@@ -37,14 +37,6 @@ def _window_options(func):
     return year_option()(period_option()(func))
 
 
-def _lang_option(func):
-    return click.option(
-        "--lang",
-        type=click.Choice(["en", "zh-CN"]),
-        help="Language of the page (default: from the locale, LC_ALL / LC_MESSAGES / LANG).",
-    )(func)
-
-
 @click.group()
 def report() -> None:
     """HTML reports that open offline (plotly.js embedded): flows Sankey and findings."""
@@ -66,7 +58,7 @@ def report() -> None:
     help="Keep the N largest nodes per stage and fold the rest into 'other (K enterprises)' "
     "(without it the picture draws at most 12 per stage).",
 )
-@_lang_option
+@lang_option
 @pass_app
 def sankey(
     app: AppContext,
@@ -154,7 +146,7 @@ def sankey(
     show_default=True,
     help="Findings listed, the largest by REO (counts and totals cover all).",
 )
-@_lang_option
+@lang_option
 @pass_app
 def findings(
     app: AppContext,

@@ -224,3 +224,38 @@ def test_cli_show_and_findings_on_the_story(both, tmp_path, monkeypatch):
     second = both["local"]["second"].findings
     for fid, status in zip(second["finding_id"], second["status"], strict=True):
         assert f"<code>{fid}</code></td><td>{status}</td>" in html
+
+
+def test_cli_show_and_findings_in_chinese(both, monkeypatch):
+    """`--lang zh-CN` (or a Chinese locale) words the case sheet, the findings table and a
+    finding's history in Chinese, each detail included; codes and ids stay; English is the
+    stored text."""
+    from flowgraph.reports.detailwords import localise_detail
+
+    for name in ("FLOWGRAPH_CONFIG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    path = str(both["path"])
+    runner = CliRunner()
+    second = both["local"]["second"].findings
+    fid = both["local"]["ids"][("TRANSIT_MISMATCH", "SH-5")]
+    dismissed = both["local"]["ids"][("TRANSIT_MISMATCH", "SH-3")]
+    sheet = runner.invoke(cli, ["--store", path, "show", fid, "--lang", "zh-CN"]).stdout
+    assert "状态" in sheet and "第 2 轮：已消除" in sheet and "1 个批号的来源：ORE-5" in sheet
+    assert "TRANSIT_MISMATCH" in sheet and fid in sheet  # codes and ids as they are
+    for english in ("Evidence:", "Provenance of", "Reviews", "in run", "  status  "):
+        assert english not in sheet, english
+    table = runner.invoke(cli, ["--store", path, "findings", "--lang", "zh-CN"]).stdout
+    for row in second.to_dict("records"):
+        chinese = localise_detail(row["type"], row["detail"], "zh-CN")
+        assert chinese != row["detail"] and chinese in table
+        assert row["detail"] not in table
+    assert "已确认（" in table and "CONFIRMED (" not in table and "复核" in table
+    history = runner.invoke(cli, ["--store", path, "findings", "--history", dismissed,
+                                  "--lang", "zh-CN"]).stdout  # fmt: skip
+    assert "复核记录：" in history and "li 排除（第 1 轮" in history and "Reviews" not in history
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the locale is the default
+    assert runner.invoke(cli, ["--store", path, "findings"]).stdout == table
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    english = runner.invoke(cli, ["--store", path, "findings"]).stdout
+    assert all(d in english for d in second["detail"]) and "CONFIRMED (" in english
