@@ -32,6 +32,33 @@ def count_calls(monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def synth_year(tmp_path_factory):
+    """``synth`` seed 5, scale 0.05 (one year, ~460 files), generated once for the session and
+    only read: the Neo4j differential, bulk-import and year tests build on it."""
+    from flowgraph.synth import generate
+
+    return generate(tmp_path_factory.mktemp("synth_year"), seed=5, scale=0.05)
+
+
+@pytest.fixture(scope="session")
+def three_years(tmp_path_factory):
+    """``synth --years 3`` (2024-2026 on one ledger, seed 7, scale 0.05), generated once for
+    the session and only read: the generator's tests (tests/synth/test_synth_years.py) and
+    detection by year (tests/analysis/test_years.py) use the same files."""
+    from flowgraph.synth import generate
+
+    return generate(tmp_path_factory.mktemp("synth_three_years"), seed=7, scale=0.05, years=3)
+
+
+@pytest.fixture(scope="session")
+def three_years_uploads(three_years):
+    """Every upload of ``three_years`` read once (about 1,400 files), in file order."""
+    from loaders import find_upload_files, read_upload
+
+    return [read_upload(p) for p in find_upload_files([three_years.outdir / "uploads"])]
+
+
+@pytest.fixture(scope="session")
 def _session_store():
     """One Neo4jStore on the test server for the session; skipped (failed in CI, env CI set)
     when it cannot be reached."""

@@ -10,11 +10,13 @@ import pandas as pd
 from loaders import find_upload_files, read_registry, read_upload
 
 
-def synth_events(outdir: Path) -> tuple[pd.DataFrame, object]:
-    """(events, registry) of the synth folder ``outdir``."""
-    frames = []
-    for upload_id, path in enumerate(find_upload_files([outdir / "uploads"]), start=1):
-        events = read_upload(path).events
-        events["upload_id"] = upload_id
-        frames.append(events)
+def synth_events(outdir: Path, uploads: list | None = None) -> tuple[pd.DataFrame, object]:
+    """(events, registry) of the synth folder ``outdir``; ``uploads``: its files already read
+    (``read_upload`` of each, in file order), e.g. by a session fixture."""
+    if uploads is None:
+        uploads = [read_upload(path) for path in find_upload_files([outdir / "uploads"])]
+    frames = [
+        upload.events.assign(upload_id=upload_id)
+        for upload_id, upload in enumerate(uploads, start=1)
+    ]
     return pd.concat(frames, ignore_index=True), read_registry(outdir / "registry")

@@ -225,11 +225,10 @@ def moved_world(outdir: Path, scale: float = 0.15) -> tuple[list[Upload], object
     return uploads + boundary_uploads(), registry
 
 
-def synth_years_world(outdir: Path, scale: float = 0.05) -> tuple[list[Upload], object]:
-    """(uploads in file order, registry) of ``synth --years 3`` plus ``BOUNDARY``."""
-    from flowgraph.synth import generate
-    from loaders import find_upload_files, read_registry, read_upload
+def synth_years_world(outdir: Path, uploads: list[Upload]) -> tuple[list[Upload], object]:
+    """(uploads in file order, registry) of the ``synth --years 3`` folder ``outdir`` (its
+    ``uploads`` already read, in file order: tests/conftest.py ``three_years_uploads``) plus
+    ``BOUNDARY``."""
+    from loaders import read_registry
 
-    generate(outdir, seed=7, scale=scale, years=3)
-    uploads = [read_upload(p) for p in find_upload_files([outdir / "uploads"])]
     return uploads + boundary_uploads(), with_boundary(read_registry(outdir / "registry"))

@@ -34,9 +34,9 @@ def load(store, uploads, registry) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, three_years, three_years_uploads):
     base = tmp_path_factory.mktemp("years")
-    uploads, registry = synth_years_world(base / "synth")
+    uploads, registry = synth_years_world(three_years.outdir, three_years_uploads)
     store = LocalStore.open(base / "fg.db")
     load(store, uploads, registry)
     whole = run_detectors(store.events(), store.registry())

@@ -58,13 +58,26 @@ def wait_gone(pid: int, seconds: float) -> bool:
     return True
 
 
+def quick_java_opts(heap: str) -> str:
+    """start.sh's JVM options with the JIT stopped at its first tier (C1): a short-lived test
+    server on small data spends most of its start compiling; C1 alone halved it (JVM CPU
+    19 s -> 11 s to ready, wall 35-43 s -> 21-23 s, load average ~10). Same Neo4j, same
+    behaviour - only how the JVM compiles it."""
+    return (
+        f"-Xms{heap} -Xmx{heap} -XX:NewRatio=1 -XX:+UseParallelGC -XX:+DisableExplicitGC "
+        "-XX:TieredStopAtLevel=1"
+    )
+
+
 class OwnServer:
-    """A Neo4j server on ``port`` with its data in ``data``, started by start.sh."""
+    """A Neo4j server on ``port`` with its data in ``data``, started by start.sh (with
+    ``quick_java_opts`` unless NEO4J_JAVA_OPTS is set)."""
 
     def __init__(self, port: int, data: Path, password: str, heap: str = "512m"):
         self.port, self.data, self.password, self.heap = port, data, password, heap
         self.uri = f"bolt://127.0.0.1:{port}"
         self.pidfile = data / "neo4j-local.pid"
+        self.java_opts = os.environ.get("NEO4J_JAVA_OPTS") or quick_java_opts(heap)
 
     def start(self) -> None:
         """Start (or restart on the same data: Neo4j then recovers) and wait until ready."""
@@ -78,6 +91,7 @@ class OwnServer:
             NEO4J_DATA_DIR=str(self.data),
             NEO4J_PASSWORD=self.password,
             NEO4J_HEAP=self.heap,
+            NEO4J_JAVA_OPTS=self.java_opts,
         )
         done = subprocess.run(
             [str(SCRIPTS / "start.sh")], env=env, capture_output=True, text=True, timeout=600

@@ -21,7 +21,7 @@ import socket
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from neo4j_crash_helper import SCRIPTS, OwnServer
+from neo4j_crash_helper import SCRIPTS, OwnServer, quick_java_opts
 
 from flowgraph.analysis import run_detectors
 from flowgraph.cli.main import cli
@@ -57,12 +57,21 @@ def _write(path, header, rows) -> None:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """(registry folder, [upload paths in load order]) of a small synth world, a revision and a
-    rejected file."""
+    rejected file.
+
+    Two months of every enterprise plus every XLSX file (about 80 of synth's ~460 files: the
+    importer, the Bolt load and the comparison cost per file, and every part of the graph -
+    shipments, batches, lineage, history - already occurs in two months)."""
     from flowgraph.synth import generate
 
     root = tmp_path_factory.mktemp("bulk-data")
     generate(root / "synth", seed=5, scale=0.05)
-    files = sorted((root / "synth" / "uploads").rglob("*.csv"))
+    for path in sorted((root / "synth" / "uploads").rglob("*.*")):
+        if path.suffix == ".xlsx" or path.stem in ("2024-01", "2024-02"):
+            kept = root / "uploads" / path.relative_to(root / "synth" / "uploads")
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, kept)
+    files = sorted((root / "uploads").rglob("*.csv"))
     # A month revised: every other row dropped (a batch, a shipment lose their rows).
     month = next(f for f in files if "ship" in f.read_text(encoding="utf-8"))
     header, rows = _rows(month)
@@ -74,14 +83,16 @@ def data(tmp_path_factory):
     bad = [dict(r) for r in rows]
     bad[0]["mass_kg"] = "-5"
     _write(root / "later" / "rejected.csv", header, bad)
-    return root / "synth" / "registry", [root / "synth" / "uploads", root / "later"]
+    return root / "synth" / "registry", [root / "uploads", root / "later"]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, data):
+def server(tmp_path_factory, data, monkeypatch_module):
     """An installed, empty server (scripts/neo4j-local) into which `flowgraph load --bulk`
     imports: it checks the database is empty, stops the server, runs the offline importer
-    (`neo4j-import`'s code) and starts the server again with its constraints and indexes."""
+    (`neo4j-import`'s code) and starts the server again with its constraints and indexes.
+    The restart and the importer get the test server's quick JVM options (C1 only, small
+    heap: neo4j_crash_helper.quick_java_opts) through the environment, as any user's would."""
     if shutil.which("java") is None or not (SCRIPTS / "target" / "lib").is_dir():
         message = "cannot run neo4j-admin: needs Java 17+ and the built scripts/neo4j-local jars"
         if os.environ.get("CI"):
@@ -89,6 +100,8 @@ def server(tmp_path_factory, data):
         pytest.skip(message)
     home = tmp_path_factory.mktemp("bulk-neo4j")
     own = OwnServer(_free_port(), home, PASSWORD)
+    monkeypatch_module.setenv("NEO4J_JAVA_OPTS", own.java_opts)
+    monkeypatch_module.setenv("NEO4J_ADMIN_JAVA_OPTS", quick_java_opts("512m"))
     try:
         own.start()
         first = own.pid()

@@ -17,10 +17,3 @@ def planted(tmp_path_factory):
 def clean(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth_clean")
     return generate(out, seed=5, scale=0.2, clean=True)
-
-
-@pytest.fixture(scope="session")
-def three_years(tmp_path_factory):
-    """A small three-year world (2024-2026) on one ledger."""
-    out = tmp_path_factory.mktemp("synth_three_years")
-    return generate(out, seed=5, scale=0.2, years=3)

@@ -31,11 +31,11 @@ def _key(d: dict) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def world(three_years):
+def world(three_years, three_years_uploads):
     answers = [
         json.loads(line) for line in (three_years.outdir / "answers.jsonl").read_text().splitlines()
     ]
-    events, registry = synth_events(three_years.outdir)
+    events, registry = synth_events(three_years.outdir, three_years_uploads)
     return three_years, answers, events, registry
 
 
