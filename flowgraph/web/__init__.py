@@ -29,6 +29,7 @@ def create_app(store, config: ServeConfig | None = None):
 
 
 THREADS = 8  # requests served at once (a page load asks for ~15 scripts and callbacks)
+OUTBUF_IN_MEMORY = 8 * 1024 * 1024
 
 
 def wsgi_server(app, host: str = "127.0.0.1", port: int = 8050):
@@ -48,6 +49,9 @@ def wsgi_server(app, host: str = "127.0.0.1", port: int = 8050):
         threads=THREADS,
         ident="flowgraph",
         clear_untrusted_proxy_headers=True,
+        # a response past this size is spooled to a temporary file: AG Grid's and plotly.js's
+        # scripts are 1.3 MB each, kept in memory (the default is 1 MB)
+        outbuf_overflow=OUTBUF_IN_MEMORY,
     )
     prefetch = getattr(app, "prefetch", None)  # pages computed while their scripts load
     if prefetch is not None:
