@@ -98,6 +98,18 @@ _SUCCESS = (
 _SUCCESS_CHUNK = len(_SUCCESS).to_bytes(2, "big") + _SUCCESS + b"\x00\x00"
 
 
+def _messages(stream: bytes) -> int:
+    """Complete Bolt messages in ``stream``: chunks (2-byte size, data) ending in a 0 size."""
+    count, at = 0, 0
+    while at + 2 <= len(stream):
+        size = int.from_bytes(stream[at : at + 2], "big")
+        at += 2 + size
+        if at > len(stream):
+            break
+        count += size == 0
+    return count
+
+
 def _sent_on_connect(host: str, auth: Neo4jAuth | None) -> bytes:
     """What the driver sends a Bolt 5.4 server at ``host`` up to LOGON (the message that
     carries the credentials), when flowgraph connects with ``auth``."""
@@ -110,19 +122,23 @@ def _sent_on_connect(host: str, auth: Neo4jAuth | None) -> bytes:
     def serve() -> None:
         connection, _ = listener.accept()
         connection.settimeout(5)
-        messages = 0
+        greeted = False
         try:
             received.extend(connection.recv(20))  # magic + four version proposals
             connection.sendall(b"\x00\x00\x04\x05")  # Bolt 5.4
-            while messages < 2 and len(received) < 8192:
+            while len(received) < 8192:
+                # Counted from the chunk headers: the driver may send HELLO and LOGON in one
+                # packet (counting packets then waited for the 5 s timeout on every call).
+                messages = _messages(bytes(received[20:]))
+                if messages >= 1 and not greeted:  # HELLO: answer it
+                    connection.sendall(_SUCCESS_CHUNK)
+                    greeted = True
+                if messages >= 2:  # LOGON, which carries the credentials, if any
+                    break
                 chunk = connection.recv(4096)
                 if not chunk:
                     break
                 received.extend(chunk)
-                if chunk.endswith(b"\x00\x00"):  # a message ended: HELLO, then LOGON
-                    messages += 1
-                    if messages == 1:
-                        connection.sendall(_SUCCESS_CHUNK)
         except OSError:
             pass
         finally:

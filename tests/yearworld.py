@@ -214,12 +214,11 @@ def boundary_uploads() -> list[Upload]:
     return out
 
 
-def moved_world(outdir: Path, scale: float = 0.15) -> tuple[list[Upload], object]:
-    """(uploads in file order, registry) of the moved synthetic world plus ``BOUNDARY``."""
-    from flowgraph.synth import generate
+def moved_world(outdir: Path) -> tuple[list[Upload], object]:
+    """(uploads in file order, registry) of the synthetic year in ``outdir`` (tests/conftest.py
+    ``synth_year``) moved, plus ``BOUNDARY``."""
     from loaders import find_upload_files, read_registry, read_upload
 
-    generate(outdir, seed=5, scale=scale)
     uploads = [moved_upload(read_upload(p)) for p in find_upload_files([outdir / "uploads"])]
     registry = with_boundary(read_registry(outdir / "registry"), move=True)
     return uploads + boundary_uploads(), registry

@@ -55,20 +55,18 @@ def _write(path, header, rows) -> None:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, synth_year):
     """(registry folder, [upload paths in load order]) of a small synth world, a revision and a
     rejected file.
 
     Two months of every enterprise plus every XLSX file (about 80 of synth's ~460 files: the
     importer, the Bolt load and the comparison cost per file, and every part of the graph -
     shipments, batches, lineage, history - already occurs in two months)."""
-    from flowgraph.synth import generate
-
     root = tmp_path_factory.mktemp("bulk-data")
-    generate(root / "synth", seed=5, scale=0.05)
-    for path in sorted((root / "synth" / "uploads").rglob("*.*")):
+    synth = synth_year.outdir  # tests/conftest.py: seed 5, scale 0.05, shared, only read
+    for path in sorted((synth / "uploads").rglob("*.*")):
         if path.suffix == ".xlsx" or path.stem in ("2024-01", "2024-02"):
-            kept = root / "uploads" / path.relative_to(root / "synth" / "uploads")
+            kept = root / "uploads" / path.relative_to(synth / "uploads")
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, kept)
     files = sorted((root / "uploads").rglob("*.csv"))
@@ -83,7 +81,7 @@ def data(tmp_path_factory):
     bad = [dict(r) for r in rows]
     bad[0]["mass_kg"] = "-5"
     _write(root / "later" / "rejected.csv", header, bad)
-    return root / "synth" / "registry", [root / "uploads", root / "later"]
+    return synth / "registry", [root / "uploads", root / "later"]
 
 
 @pytest.fixture(scope="module")

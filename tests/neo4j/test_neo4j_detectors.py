@@ -341,13 +341,10 @@ def test_cypher_detectors_equal_python_on_random_events(store):
     assert min(sizes.values()) >= 1, sizes  # equality is never two empty sets
 
 
-def test_detect_findings_identical_on_synth_data(store, tmp_path):
+def test_detect_findings_identical_on_synth_data(store, tmp_path, synth_year):
     """Differential: synth data through both stores gives the same events, registry and
     findings (type by type, key by key), and the Cypher detectors agree with them."""
-    from flowgraph.synth import generate
-
-    data = tmp_path / "synth"
-    generate(data, seed=5, scale=0.05)
+    data = synth_year.outdir  # tests/conftest.py: seed 5, scale 0.05, shared, only read
     local = LocalStore.open(tmp_path / "fg.db")
     for target in (store, local):
         load_registry(target, data / "registry")
