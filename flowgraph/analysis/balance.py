@@ -7,7 +7,6 @@ import pandas as pd
 
 from flowgraph.analysis.derived import (
     MONTH,
-    PCT,
     REO,
     code_of,
     exceeds,
@@ -16,6 +15,7 @@ from flowgraph.analysis.derived import (
     prepare,
 )
 from flowgraph.analysis.findings import make_findings
+from flowgraph.analysis.prepared import prepared
 from flowgraph.config import Tolerances
 from flowgraph.model import CREATING_TYPES, OUTFLOW_TYPES, Registry, empty_findings
 
@@ -174,7 +174,8 @@ def detect_stock_mismatch(
     Several stock rows of one lot, enterprise and month are summed; a stock row for a lot the
     enterprise never held compares with a book stock of 0.
     """
-    ev = prepare(events)
+    view = prepared(events)
+    ev = view.table
     mask = (ev["event_type"] == "stock").to_numpy()
     if not mask.any():
         return empty_findings()
@@ -185,7 +186,7 @@ def detect_stock_mismatch(
             "lot": code_of(ev, "lot_id")[mask],
             MONTH: ev[MONTH].to_numpy()[mask],
             "mass": ev["mass_kg"].to_numpy()[mask],
-            "pct": ev[PCT].to_numpy()[mask],
+            "pct": view.pct_of(np.flatnonzero(mask)),
         }
     )
     declared = stock.groupby(keys, sort=False).agg(declared=("mass", "sum"), pct=("pct", "first"))

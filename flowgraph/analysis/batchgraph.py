@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from flowgraph.analysis.rowcodes import type_mask
 from flowgraph.encoding import factorize
 
 
@@ -110,10 +111,10 @@ def _structure(
         lot_code, lots = factorize(events["lot_id"])
         factorized = lot_code, pd.Index(lots, dtype=object)
     lot_code, lots = factorized
-    etype = events["event_type"].to_numpy()
-    has_batch = events["batch_id"].notna().to_numpy()
-    cons = np.flatnonzero((etype == "consume") & has_batch & (lot_code >= 0))
-    prod = np.flatnonzero((etype == "produce") & has_batch & (lot_code >= 0))
+    etype = events["event_type"]
+    has_batch = events["batch_id"].notna().to_numpy() & (lot_code >= 0)
+    cons = np.flatnonzero(type_mask(etype, ["consume"]) & has_batch)
+    prod = np.flatnonzero(type_mask(etype, ["produce"]) & has_batch)
     # A batch is (enterprise_id, batch_id): batch ids are only unique within an enterprise.
     rows = np.concatenate([cons, prod])
     # only the batch rows are widened to objects (the columns may be categoricals)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.encoding import factorize
+from flowgraph.analysis.rowcodes import narrow_codes, narrowest
+from flowgraph.encoding import _in_order, is_encoded
 
 # Derived columns (prefixed so they never collide with SPEC columns).
 REO = "_reo"  # REO kg of the row (SPEC §1: the lot's reo_pct, a creating row its own)
-PCT = "_pct"  # the REO % used for the row
 LOT_PRODUCT = "_lot_product"  # product of the lot (its creation's, else the row's own)
 MINERAL = "_mineral"  # lot product is a mineral product (SPEC §3)
-MONTH = "_month"  # period as a month number (year * 12 + month - 1), for window tests
-DERIVED = (REO, PCT, LOT_PRODUCT, MINERAL, MONTH)
+MONTH = "_month"  # period as a month number (year * 12 + month - 1, int32), for window tests
+DERIVED = (REO, LOT_PRODUCT, MINERAL, MONTH)
+# (The REO % of a row is no column: ``PreparedEvents.pct_of(rows)`` gives it for the rows
+# that need it, 8 bytes a row less at national scale.)
 
 
 def month_number(periods: pd.Series) -> pd.Series:
@@ -45,8 +47,8 @@ def period_text(months: pd.Series) -> pd.Series:
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 for null) and the distinct values, in order of first appearance
-    (from a categorical's codes, without an object per row)."""
-    return factorize(values)
+    (a categorical's own codes when already in that order; the narrowest dtype)."""
+    return narrow_codes(values)
 
 
 def _shared_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,7 +62,7 @@ def _shared_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, n
     at[new] = len(a_values) + np.arange(int(new.sum()))
     remap = np.append(at, -1)  # b's code -1 (null) stays -1
     values = np.concatenate([a_values, b_values[new]])
-    return a_codes, remap[b_codes], values
+    return narrowest(a_codes, len(values)), narrowest(remap[b_codes], len(values)), values
 
 
 def prepare(events) -> pd.DataFrame:
@@ -96,23 +98,34 @@ def with_derived_columns(view) -> pd.DataFrame:
     def column(values: np.ndarray) -> pd.Series:
         return pd.Series(values, index=ev.index, copy=False)
 
-    ev[PCT] = column(view.row_pct)
     ev[REO] = column(view.row_reo)
-    ev[LOT_PRODUCT] = column(np.asarray(view.row_lot_product, dtype=object))
+    products = pd.Index(view.products, dtype=object)
+    ev[LOT_PRODUCT] = pd.Categorical.from_codes(view.row_lot_product_code, categories=products)
     ev[MINERAL] = column(view.row_mineral if n else np.zeros(0, dtype=bool))
     ev[MONTH] = column(view.month)
     # Identifier columns become categoricals: every groupby, merge and comparison of the
     # detectors then works on integer codes (several times faster on a million events).
     # Enterprise and counterparty share one category list so shipments join code to code.
-    ev["lot_id"] = pd.Categorical.from_codes(view.lot_code, categories=view.lots)
+    # A column read from the store is a categorical in order of first appearance already:
+    # it is kept as it is (no second copy of its codes).
+    if not _ordered_categorical(ev["lot_id"]):
+        ev["lot_id"] = pd.Categorical.from_codes(view.lot_code, categories=view.lots)
     ent, party, parties = _shared_codes(ev["enterprise_id"], ev["counterparty_id"])
     party_index = pd.Index(parties, dtype=object)
     ev["enterprise_id"] = pd.Categorical.from_codes(ent, categories=party_index)
     ev["counterparty_id"] = pd.Categorical.from_codes(party, categories=party_index)
     for column in ("event_type", "shipment_id", "batch_id"):
+        if _ordered_categorical(ev[column]):
+            continue
         codes, uniques = _codes(ev[column])
         ev[column] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
     return ev
+
+
+def _ordered_categorical(values: pd.Series) -> bool:
+    """A categorical whose object categories are all used, in order of first appearance: what
+    ``pd.Categorical.from_codes(*_codes(values))`` would give again."""
+    return is_encoded(values) and values.cat.categories.dtype == object and _in_order(values)
 
 
 def code_of(ev: pd.DataFrame, column: str) -> np.ndarray:

@@ -40,7 +40,7 @@ def propagate(view: PreparedEvents) -> Lineage:
     reo, lot_pct = view.row_reo, view.lot_pct
     n_lots, n_b = len(st.lots), len(st.batches)
     creators = view.creators
-    origin = view.row_origin[creators]
+    origin = view.origin_of(creators)
     c_lot = st.lot_code[creators]
     den = np.bincount(c_lot, weights=reo[creators], minlength=n_lots)
     valid = view.valid_origin[creators]

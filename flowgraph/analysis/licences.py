@@ -246,7 +246,7 @@ def export_licence_status(events) -> np.ndarray:
     licences = view.registry.licences
     if licences is None:
         return out
-    rows = np.flatnonzero(view.event_type == "export")
+    rows = np.flatnonzero(view.is_type("export"))
     part = view.events.iloc[rows]
     frame = pd.DataFrame(
         {
@@ -255,7 +255,7 @@ def export_licence_status(events) -> np.ndarray:
             .where(part["licence_no"].notna(), None)
             .to_numpy(),
             "enterprise_id": part["enterprise_id"].to_numpy(dtype=object),
-            "product": view.row_lot_product[rows],
+            "product": view.lot_product_of(rows),
             "country": part["country"].to_numpy(dtype=object),
             "date": part["date"].to_numpy(),
         }

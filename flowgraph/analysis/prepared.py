@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from flowgraph.encoding import factorize
+from flowgraph.analysis.rowcodes import decode, in_values, narrow_codes, narrowest
 from flowgraph.errors import UsageError
 from flowgraph.model import CREATING_TYPES, MINERAL_PRODUCTS, PRODUCTS, Registry
 
@@ -55,6 +55,11 @@ FAMILY = {code: p.family for code, p in PRODUCTS.items()}
 
 
 VALID_ORIGINS = ("mine", "import")
+# row_origin as small codes per row (-1: the row creates nothing)
+ORIGINS = np.array(
+    ["mine", "undesignated_extraction", "import", "undocumented_import", "batch"], dtype=object
+)
+_ORIGIN = {name: code for code, name in enumerate(ORIGINS)}
 
 
 def _objects(values: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -124,7 +129,8 @@ class PreparedEvents:
     # -- codes and order ------------------------------------------------------------------
     @cached_property
     def _lot_factorized(self) -> tuple[np.ndarray, pd.Index]:
-        codes, lots = factorize(self.events["lot_id"])  # a categorical's codes, re-coded
+        # int32 codes, a categorical's own when already in order of first appearance
+        codes, lots = narrow_codes(self.events["lot_id"], np.int32)
         return codes, pd.Index(lots, dtype=object)
 
     @property
@@ -138,21 +144,44 @@ class PreparedEvents:
         return self._lot_factorized[1]
 
     @cached_property
+    def _types(self) -> tuple[np.ndarray, np.ndarray]:
+        """(event type code per row, int8; the types they index)."""
+        return narrow_codes(self.events["event_type"])
+
+    def is_type(self, *names: str) -> np.ndarray:
+        """Per row: its event type is one of ``names`` (on the codes, no object per row)."""
+        return in_values(*self._types, names)
+
+    @cached_property
     def event_type(self) -> np.ndarray:
-        return self.events["event_type"].to_numpy(dtype=object)
+        """Per row: the event type as text (for callers that want objects; the view's own
+        rules read ``is_type``)."""
+        return decode(*self._types)
 
     @cached_property
     def creating(self) -> np.ndarray:
         """Per row: an extract, import or produce of a lot (the events that create lots)."""
-        return np.isin(self.event_type, list(CREATING_TYPES)) & (self.lot_code >= 0)
+        return self.is_type(*CREATING_TYPES) & (self.lot_code >= 0)
 
     @cached_property
     def own_pct(self) -> np.ndarray:
         return self.events["reo_pct"].to_numpy(dtype="float64")
 
     @cached_property
+    def _products(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the row's own product code, -1 when none; the products they index). Every product
+        code of the view (a lot's, a row's lot's) indexes the same list."""
+        return narrow_codes(self.events["product"])
+
+    @property
+    def products(self) -> np.ndarray:
+        """The products that product codes index."""
+        return self._products[1]
+
+    @cached_property
     def own_product(self) -> np.ndarray:
-        return self.events["product"].to_numpy(dtype=object)
+        """Per row: its own product as text (None when it names none)."""
+        return decode(*self._products)
 
     def first_per_lot(self, rows: np.ndarray) -> np.ndarray:
         """Per lot: the position of its earliest row among ``rows`` (by date, upload_id,
@@ -193,72 +222,90 @@ class PreparedEvents:
         first = self.first_per_lot(np.flatnonzero(self.creating & ~np.isnan(self.own_pct)))
         return np.where(first >= 0, self.own_pct[np.maximum(first, 0)], np.nan)
 
-    @cached_property
-    def row_pct(self) -> np.ndarray:
-        """Per row: the REO % that measures it (the module's rule; NaN when nothing gives one)."""
-        own = self.own_pct
-        lot = self.lot_code
+    def pct_of(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The REO % that measures each of ``rows`` (positions; None: every row), by the
+        module's rule; NaN when nothing gives one. Computed on demand, so the view needs no
+        per-row array of it (``row_pct`` keeps one for the callers that want it)."""
+        every = slice(None) if rows is None else rows
+        own = self.own_pct[every]
+        lot = self.lot_code[every]
         pct = np.where(lot >= 0, self.lot_pct[np.maximum(lot, 0)], np.nan)
         pct = np.where(np.isnan(pct), own, pct)
         missing = np.isnan(pct)
         if missing.any():
-            typical = pd.Series(self.own_product[missing], dtype=object).map(_TYPICAL)
-            pct[missing] = typical.to_numpy(dtype="float64")
+            codes, products = self._products
+            typical = np.array([_TYPICAL.get(p, np.nan) for p in products] + [np.nan])
+            pct[missing] = typical[codes[every][missing]]
         # A creating row states the grade of what it created: a second creation of a lot
         # (DUPLICATE_LOT) is measured by its own figure, not the first one's.
-        use_own = self.creating & ~np.isnan(own)
+        use_own = self.creating[every] & ~np.isnan(own)
         pct[use_own] = own[use_own]
         return pct
+
+    @cached_property
+    def row_pct(self) -> np.ndarray:
+        """Per row: the REO % that measures it (``pct_of`` every row)."""
+        return self.pct_of()
 
     @cached_property
     def row_reo(self) -> np.ndarray:
         """Per row: REO kg = mass_kg x row_pct / 100 (SPEC §1); 0 where no % applies."""
         mass = self.events["mass_kg"].to_numpy(dtype="float64")
-        return np.nan_to_num(mass * self.row_pct / 100.0, nan=0.0)
+        pct = self.__dict__.get("row_pct")
+        return np.nan_to_num(mass * (self.pct_of() if pct is None else pct) / 100.0, nan=0.0)
 
     # -- products -------------------------------------------------------------------------
     @cached_property
     def _creation_product(self) -> np.ndarray:
-        """Per lot: product of its earliest creating row naming one (None: none does)."""
-        named = self.creating & pd.notna(self.own_product)
-        first = self.first_per_lot(np.flatnonzero(named))
-        return np.where(first >= 0, self.own_product[np.maximum(first, 0)], None)
+        """Per lot: product code of its earliest creating row naming one (-1: none does)."""
+        own = self._products[0]
+        first = self.first_per_lot(np.flatnonzero(self.creating & (own >= 0)))
+        return np.where(first >= 0, own[np.maximum(first, 0)], -1)
 
     @cached_property
     def lot_product(self) -> np.ndarray:
         """Per lot: its creation's product, else the first row (in table order) naming one."""
-        lot = self.lot_code
-        rows = np.flatnonzero(pd.notna(self.own_product) & (lot >= 0))[::-1]
+        lot, own = self.lot_code, self._products[0]
+        rows = np.flatnonzero((own >= 0) & (lot >= 0))[::-1]
         any_row = np.full(len(self.lots), -1, dtype=np.int64)
         any_row[lot[rows]] = rows  # reversed, so the first row wins the assignment
-        fallback = np.where(any_row >= 0, self.own_product[np.maximum(any_row, 0)], None)
+        fallback = np.where(any_row >= 0, own[np.maximum(any_row, 0)], -1)
         made = self._creation_product
-        return np.where(pd.notna(made), made, fallback)
+        return decode(np.where(made >= 0, made, fallback), self.products)
+
+    @cached_property
+    def row_lot_product_code(self) -> np.ndarray:
+        """Per row: code (into ``products``) of its lot's product (the creation's), else of
+        the row's own; -1 for none."""
+        lot, own = self.lot_code, self._products[0]
+        made = np.where(lot >= 0, self._creation_product[np.maximum(lot, 0)], -1)
+        return narrowest(np.where(made >= 0, made, own), len(self.products))
 
     @cached_property
     def row_lot_product(self) -> np.ndarray:
         """Per row: its lot's product (the creation's), else the row's own."""
-        lot = self.lot_code
-        made = np.where(lot >= 0, self._creation_product[np.maximum(lot, 0)], None)
-        return np.where(pd.notna(made), made, self.own_product)
+        return decode(self.row_lot_product_code, self.products)
+
+    def lot_product_of(self, rows: np.ndarray) -> np.ndarray:
+        """``row_lot_product`` of ``rows`` only (objects for those rows alone)."""
+        return decode(self.row_lot_product_code[rows], self.products)
 
     @cached_property
     def row_mineral(self) -> np.ndarray:
         """Per row: its lot's product is a mineral product (SPEC §3)."""
-        return np.isin(self.row_lot_product, list(MINERAL_PRODUCTS))
+        return in_values(self.row_lot_product_code, self.products, MINERAL_PRODUCTS)
 
     @cached_property
     def row_family(self) -> np.ndarray:
         """Per row: the product family of its lot (None for an unknown product)."""
-        codes, products = pd.factorize(self.row_lot_product)
-        families = np.array([FAMILY.get(p) for p in products] + [None], dtype=object)
-        return families[codes]  # code -1 (no product) picks the trailing None
+        families = np.array([FAMILY.get(p) for p in self.products] + [None], dtype=object)
+        return families[self.row_lot_product_code]  # code -1 (no product): the trailing None
 
     @cached_property
     def month(self) -> np.ndarray:
         """Per row: year * 12 + month - 1 of its date (the upload's period, SPEC §1)."""
         dates = self.events["date"].dt
-        return (dates.year * 12 + dates.month - 1).astype("int64").to_numpy()
+        return (dates.year * 12 + dates.month - 1).astype("int32").to_numpy()
 
     # -- batches --------------------------------------------------------------------------
     @cached_property
@@ -294,7 +341,7 @@ class PreparedEvents:
         st = self.structure
         parts = []
         for activity, rows in (
-            ("mining", np.flatnonzero(self.event_type == "extract")),
+            ("mining", np.flatnonzero(self.is_type("extract"))),
             ("smelting", st.prod[self.smelting[st.pb]]),
         ):
             parts.append(
@@ -319,30 +366,39 @@ class PreparedEvents:
         return designated_on(self.registry, enterprise_ids, dates, activity)
 
     @cached_property
-    def row_origin(self) -> np.ndarray:
-        """Per row: the origin its creation gives the lot (SPEC §5 Origins): ``mine`` (an
-        extract by an enterprise designated for mining that day), ``undesignated_extraction``,
-        ``import`` (with both ``country`` and ``document_ref``), ``undocumented_import``,
-        ``batch`` (a produce row); None for a row that creates nothing."""
-        ev, etype = self.events, self.event_type
-        origin = np.full(len(ev), None, dtype=object)
-        origin[etype == "produce"] = "batch"
-        ext = np.flatnonzero(etype == "extract")
+    def origin_code(self) -> np.ndarray:
+        """Per row: code (into ``ORIGINS``) of the origin its creation gives the lot (SPEC §5
+        Origins): ``mine`` (an extract by an enterprise designated for mining that day),
+        ``undesignated_extraction``, ``import`` (with both ``country`` and ``document_ref``),
+        ``undocumented_import``, ``batch`` (a produce row); -1 for a row that creates nothing."""
+        ev = self.events
+        origin = np.full(len(ev), -1, dtype=np.int8)
+        origin[self.is_type("produce")] = _ORIGIN["batch"]
+        ext = np.flatnonzero(self.is_type("extract"))
         if ext.size:
             sub = ev.iloc[ext]
             ok = self.designated(sub["enterprise_id"], sub["date"], "mining")
-            origin[ext] = np.where(ok, "mine", "undesignated_extraction")
-        imp = np.flatnonzero(etype == "import")
+            origin[ext] = np.where(ok, _ORIGIN["mine"], _ORIGIN["undesignated_extraction"])
+        imp = np.flatnonzero(self.is_type("import"))
         if imp.size:
             sub = ev.iloc[imp]
             documented = _filled(sub["country"]) & _filled(sub["document_ref"])
-            origin[imp] = np.where(documented, "import", "undocumented_import")
+            origin[imp] = np.where(documented, _ORIGIN["import"], _ORIGIN["undocumented_import"])
         return origin
+
+    @cached_property
+    def row_origin(self) -> np.ndarray:
+        """Per row: the origin of ``origin_code`` as text (None for a row creating nothing)."""
+        return decode(self.origin_code, ORIGINS)
+
+    def origin_of(self, rows: np.ndarray) -> np.ndarray:
+        """``row_origin`` of ``rows`` only."""
+        return decode(self.origin_code[rows], ORIGINS)
 
     @cached_property
     def valid_origin(self) -> np.ndarray:
         """Per row: a creation by a valid origin (``mine`` or ``import``), which is share 1."""
-        return np.isin(self.row_origin, VALID_ORIGINS)
+        return in_values(self.origin_code, ORIGINS, VALID_ORIGINS)
 
     @cached_property
     def lineage(self) -> Lineage:
@@ -362,11 +418,17 @@ class PreparedEvents:
             self.lineage.share, index=pd.Index(self.lots, name="lot_id"), name="traceable_share"
         )
 
+    def share_of(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per row of ``rows`` (None: every row): its lot's traceable share from ``shares``
+        (0 for a row naming no lot)."""
+        share = self.shares.astype("float64").reindex(self.lots).fillna(0.0).clip(0.0, 1.0)
+        lots = self.lot_code if rows is None else self.lot_code[rows]
+        return np.append(share.to_numpy(), 0.0)[lots]  # -1 (no lot) picks the 0
+
     @cached_property
     def row_share(self) -> np.ndarray:
         """Per row: its lot's traceable share from ``shares`` (0 for a row naming no lot)."""
-        share = self.shares.astype("float64").reindex(self.lots).fillna(0.0).clip(0.0, 1.0)
-        return np.append(share.to_numpy(), 0.0)[self.lot_code]  # -1 (no lot) picks the 0
+        return self.share_of()
 
     # -- trade rows (SPEC §7 registers) ---------------------------------------------------
     @cached_property
@@ -374,7 +436,7 @@ class PreparedEvents:
         """The import and export rows as plain columns (as stored) with their lot's product
         (``product``), REO kg (``reo``), ``month`` and position in ``events`` (``row``): what
         the cross_register detectors and reports hold against the registers."""
-        rows = np.flatnonzero(np.isin(self.event_type, ["import", "export"]))
+        rows = np.flatnonzero(self.is_type("import", "export"))
         columns = [
             "enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no",
             "country", "date", "upload_id", "source_row", "mass_kg",
@@ -383,7 +445,7 @@ class PreparedEvents:
         for column in ("enterprise_id", "event_type", "shipment_id", "document_ref", "licence_no"):
             values = out[column].astype(object)
             out[column] = values.where(values.notna(), None)
-        out["product"] = self.row_lot_product[rows]
+        out["product"] = self.lot_product_of(rows)
         out["reo"] = self.row_reo[rows]
         out["month"] = self.month[rows]
         out["row"] = rows
@@ -393,8 +455,17 @@ class PreparedEvents:
     def upload_months(self) -> pd.DataFrame:
         """The (enterprise_id, month) pairs that have a current upload (every upload holds at
         least one event), one row each; the store's when the view was given them."""
-        pairs = pd.DataFrame({"enterprise_id": self.events["enterprise_id"], "month": self.month})
-        return pairs.drop_duplicates().reset_index(drop=True)
+        # one int64 key per row, its distinct values in order of first appearance (what
+        # drop_duplicates of the two columns gives) without a frame of the whole table
+        codes, ents = narrow_codes(self.events["enterprise_id"])
+        month = self.month.astype(np.int64)
+        low = int(month.min()) if len(month) else 0
+        span = int(month.max()) - low + 1 if len(month) else 1
+        key = pd.unique((codes.astype(np.int64) + 1) * span + (month - low))
+        del month
+        return pd.DataFrame(
+            {"enterprise_id": decode(key // span - 1, ents), "month": key % span + low}
+        )
 
     # -- the detectors' table -------------------------------------------------------------
     @cached_property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from flowgraph.analysis.derived import MONTH, REO, exceeds, period_text, prepare
@@ -186,7 +187,7 @@ def detect_untraceable_export(
     exp = ev[is_exp]
     if exp.empty:
         return empty_findings()
-    untraceable = pd.Series(1.0 - view.row_share[is_exp], index=exp.index)
+    untraceable = pd.Series(1.0 - view.share_of(np.flatnonzero(is_exp)), index=exp.index)
     flagged = exceeds(untraceable.to_numpy(), tol.untraceable_export_share)
     bad = exp[flagged].assign(_u=untraceable[flagged])
     if bad.empty:
