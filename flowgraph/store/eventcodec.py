@@ -15,17 +15,19 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from flowgraph.encoding import encode_text
 from flowgraph.model import EVENT_COLUMNS, TEXT_COLUMNS, empty_events
 from flowgraph.store.readback import conform_events
+from flowgraph.store.streamread import PlainColumn, TextColumn
 
 FORMAT = "arrow-ipc-stream/lz4/v1"
 _STORED = [c for c in EVENT_COLUMNS if c != "upload_id"]  # upload_id is the row's key
 _TEXT = [c for c in _STORED if c in TEXT_COLUMNS or c == "period"]
-_INT16_MAX = 32_767
+_PLAIN_DTYPES = {
+    "date": "datetime64[ns]", "mass_kg": "float64", "reo_pct": "float64", "source_row": "int64",
+}  # fmt: skip
 _SCHEMA = pa.schema(
     [
         (
@@ -106,17 +108,16 @@ def decode_events(
     return conform_events(frame)
 
 
-def decode_stream(rows: Iterable[tuple[int, bytes]]) -> pd.DataFrame:
+def decode_stream(rows: Iterable[tuple[int, bytes]], total: int | None = None) -> pd.DataFrame:
     """(upload_id, bytes) of uploads, in order, as one event table whose text columns are
-    pandas categoricals, never widened to one Python string per row: each upload's column is
-    dictionary-encoded on its own (small codes and its distinct values), then the uploads'
-    dictionaries are encoded once more against each other, which gives the global categories
-    in order of first appearance (what ``pd.factorize`` of the whole column would give) and
-    each upload's code translation.
+    pandas categoricals, never widened to one Python string per row: each upload's columns
+    are written in place into the final arrays and its dictionaries united with the ones so
+    far (streamread.py), which gives the global categories in order of first appearance
+    (what ``pd.factorize`` of the whole column would give).
 
     ``rows`` may be an iterator (a database cursor): each upload's bytes are dropped once
-    decoded. The per-upload pieces stay in Arrow's memory pool, which hands them back to the
-    system at the end; only the final columns are numpy arrays.
+    decoded. ``total``: the number of events, when known (the arrays are then allocated once;
+    otherwise they grow).
 
     >>> from flowgraph.model import events_frame
     >>> ev = events_frame([{"event_id": "1", "event_type": "stock", "date": "2024-03-31",
@@ -125,55 +126,37 @@ def decode_stream(rows: Iterable[tuple[int, bytes]]) -> pd.DataFrame:
     >>> back["lot_id"].cat.codes.tolist(), back["upload_id"].tolist()
     ([0, 0], [4, 5])
     """
-    upload_ids: list[int] = []
-    codes: dict[str, list[pa.Array]] = {c: [] for c in _TEXT}
-    values: dict[str, list[pa.Array]] = {c: [] for c in _TEXT}
-    plain: dict[str, list[pa.ChunkedArray]] = {c: [] for c in _STORED if c not in _TEXT}
-    lengths = []
+    capacity = max(int(total or 0), 1)
+    text = {c: TextColumn(capacity) for c in _TEXT}
+    plain = {c: PlainColumn(capacity, _PLAIN_DTYPES[c]) for c in _STORED if c not in _TEXT}
+    plain["upload_id"] = PlainColumn(capacity, "int64")
+    at = 0
     for upload_id, blob in rows:
-        upload_ids.append(upload_id)
         table = _table(blob)
-        lengths.append(table.num_rows)
-        for column in _TEXT:
-            encoded = pc.dictionary_encode(table.column(column)).combine_chunks()
-            indices = encoded.indices.fill_null(-1)  # -1: null
-            if len(encoded.dictionary) <= _INT16_MAX:  # most uploads: half the transient
-                indices = pc.cast(indices, pa.int16())
-            codes[column].append(indices)
-            values[column].append(encoded.dictionary)
-        for column in plain:
-            plain[column].append(table.column(column))
-        del table, blob
-    if not upload_ids:
+        del blob
+        end = at + table.num_rows
+        if end > capacity:  # more rows than announced: room for twice as many
+            capacity = max(2 * capacity, end)
+            for column in (*text.values(), *plain.values()):
+                column.resize(capacity)
+        for name, column in text.items():
+            column.add(at, table.column(name))
+        for name, column in plain.items():
+            if name == "upload_id":
+                column.values[at:end] = upload_id
+            else:
+                column.add(at, table.column(name))
+        at = end
+        del table
+    if at == 0:
         return encode_text(empty_events())
     frame = {}
-    for column in _STORED:
-        if column in values:
-            frame[column] = _categorical(codes.pop(column), values.pop(column))
+    for column in EVENT_COLUMNS:
+        if column in text:
+            frame[column] = text.pop(column).categorical(at)
         else:
-            parts = plain.pop(column)
-            frame[column] = pa.chunked_array(parts).to_pandas(date_as_object=False)
-            del parts
-    out = pd.DataFrame(frame, copy=False)
-    out["upload_id"] = np.repeat(np.asarray(upload_ids, dtype="int64"), lengths)
-    pa.default_memory_pool().release_unused()  # the per-upload pieces, back to the system
-    return conform_events(out, encoded=True)
-
-
-def _categorical(codes: list[pa.Array], dictionaries: list[pa.Array]) -> pd.Categorical:
-    """One categorical from per-upload (codes, dictionary) pairs (code -1: null)."""
-    merged = pc.dictionary_encode(pa.concat_arrays(dictionaries))
-    translate = merged.indices.to_numpy()  # per-upload dictionary entry -> global code
-    out = np.empty(sum(len(c) for c in codes), dtype=np.int32)
-    at, start = 0, 0
-    for part_codes, dictionary in zip(codes, dictionaries, strict=True):
-        local, size = part_codes.to_numpy(), len(dictionary)
-        part = out[at : at + len(local)]
-        if size:
-            part[:] = translate[start : start + size].take(np.maximum(local, 0))
-            part[local < 0] = -1
-        else:
-            part[:] = -1
-        at, start = at + len(local), start + size
-    categories = pd.Index(merged.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    return pd.Categorical.from_codes(out, categories=categories, validate=False)
+            frame[column] = plain.pop(column).array(at)
+    pa.default_memory_pool().release_unused()  # the uploads' pieces, back to the system
+    # Already in the schema conform_events gives (dtypes, column order; every category used,
+    # in order of first appearance): no second pass over the table.
+    return pd.DataFrame(frame, copy=False)

@@ -325,13 +325,18 @@ class LocalStore(LocalRuns):
         if year is not None:
             clauses.append("u.period BETWEEN ? AND ?")
             params += [f"{year:04d}-01", f"{year:04d}-12"]
+        # how many rows to allocate for (the arrays of an encoded read are written in place)
+        total = self.connection.execute(
+            f"SELECT SUM(u.events) FROM uploads u WHERE {' AND '.join(clauses)}",  # noqa: S608
+            params,
+        ).fetchone()[0]
         rows = self.connection.execute(
             "SELECT u.upload_id, e.data FROM uploads u JOIN upload_events e USING (upload_id) "  # noqa: S608
             f"WHERE {' AND '.join(clauses)} ORDER BY u.upload_id",
             params,
         )
         if encoded:  # one upload's bytes at a time, never all of them at once
-            return eventcodec.decode_stream(rows)
+            return eventcodec.decode_stream(rows, total=total)
         rows = rows.fetchall()
         return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
 
