@@ -37,7 +37,12 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 READY = {
     "findings": ("#findings-grid .ag-row",),
     "case sheet": ("#case-graph canvas", "#case-evidence .ag-row"),
-    "enterprise": ("#ent-partners canvas", "#ent-balance .main-svg", "#ent-findings .ag-row"),
+    # its findings: a plain table up to 30 rows, a grid beyond
+    "enterprise": (
+        "#ent-partners canvas",
+        "#ent-balance .main-svg",
+        "#ent-findings td, #ent-findings .ag-row",
+    ),  # fmt: skip
     "sankey": ("#flows-sankey .sankey-node",),
 }
 

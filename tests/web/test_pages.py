@@ -85,3 +85,20 @@ def test_finding_details_in_chinese_on_every_page_that_shows_them(tmp_path):
         assert case.count(json.dumps(chinese, ensure_ascii=False)) >= 2  # sheet and its runs
     finally:
         store.close()
+
+
+def test_enterprise_lists_link_what_each_finding_is_about(tmp_path):
+    """Short lists on the enterprise page are plain tables whose "about" cells open the
+    batch, shipment, lot or partner the finding is about."""
+    store = LocalStore.open(tmp_path / "fg.db")
+    try:
+        webdata.load(store)
+        detect_run(store)
+        page = text(create_app(store, ServeConfig(reviewer="tester")), "/enterprise/S1")
+        assert (
+            '"id": "ent-findings"' in page and "ag-theme" not in page.split("ent-findings")[1][:200]
+        )
+        for target in ('"/batch/S1/B1"', '"/search/shipment/SH9"', '"/enterprise/M1"'):
+            assert target in page, target
+    finally:
+        store.close()

@@ -11,6 +11,10 @@ from flowgraph.analysis.enterprise_view import counterparties, monthly_balance
 from flowgraph.reports.detailwords import localise_details
 from flowgraph.web import ui
 
+# a year's uploads (12 months and a few revisions) or the findings around one enterprise read
+# as a plain table; longer lists get a grid to sort and filter
+LIST_UP_TO = 30
+
 
 def _balance_figure(balance: pd.DataFrame, _) -> go.Figure:
     fig = go.Figure()
@@ -106,6 +110,10 @@ def layout(page, args, query):
     partners = counterparties(own, eid, reo=own["reo"])
     uploads = page.wb.store.uploads(include_history=True)
     uploads = uploads[uploads["enterprise_id"] == eid].sort_values(["period", "revision"])
+    uploads = uploads.assign(  # language-neutral: a tick for the current revision
+        loaded_at=uploads["loaded_at"].astype(str).str[:19].str.replace("T", " "),
+        current=["✓" if bool(c) else "" for c in uploads["current"]],
+    )
     quota_part = (
         dcc.Graph(figure=_quota_figure(burn, _), config=ui.chart_config(page.lang))
         if burn is not None and not burn.empty
@@ -178,7 +186,7 @@ def layout(page, args, query):
             ui.section(_("Quota burn-down {year}").format(year=year or ""), quota_part),
             ui.section(
                 _("Findings around this enterprise"),
-                ui.grid(
+                ui.small_table(
                     "ent-findings",
                     around,
                     [
@@ -192,6 +200,8 @@ def layout(page, args, query):
                     ],
                     height=300,
                     numbers=("reo_kg",),
+                    up_to=LIST_UP_TO,
+                    links={"about_id": lambda row: about_href(row, eid)},
                 ),
                 note=_(
                     "From the latest detection run: about the enterprise, its batches, "
@@ -200,7 +210,7 @@ def layout(page, args, query):
             ),  # fmt: skip
             ui.section(
                 _("Uploads and revisions"),
-                ui.grid(
+                ui.small_table(
                     "ent-uploads",
                     uploads,
                     [
@@ -213,10 +223,33 @@ def layout(page, args, query):
                         ("current", _("Current")),
                     ],
                     height=300,
+                    up_to=LIST_UP_TO,
                 ),
             ),  # fmt: skip
         ]
     )
+
+
+def about_href(row: dict, enterprise_id: str) -> str | None:
+    """The workbench page of what a finding around ``enterprise_id`` is about.
+
+    >>> about_href({"about_label": "Batch", "about_id": "B1", "relation": "own batch"}, "S1")
+    '/batch/S1/B1'
+    >>> about_href({"about_label": "Shipment", "about_id": "SH9"}, "S1")
+    '/search/shipment/SH9'
+    """
+    kind, ident = row.get("about_label"), row.get("about_id")
+    if not ident:
+        return None
+    if kind == "Enterprise":
+        return ui.href("enterprise", ident)
+    if kind == "Lot":
+        return ui.href("lot", ident)
+    if kind == "Shipment":
+        return ui.href("search", "shipment", ident)
+    if kind == "Batch" and row.get("relation") == "own batch":
+        return ui.href("batch", enterprise_id, ident)
+    return None
 
 
 def register(app, wb, config) -> None:
