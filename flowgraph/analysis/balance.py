@@ -93,25 +93,56 @@ def detect_transform_loss(
     return make_findings("TRANSFORM_LOSS", hit)
 
 
+_CHUNK = 1 << 18  # rows of a round of _monthly_flows (whole enterprises at a time)
+
+
 def _monthly_flows(ev: pd.DataFrame) -> pd.DataFrame:
     """Per (enterprise code, lot code, month), sorted by them: mass/REO in (created +
-    received) and out (ship, export, consume, loss). Codes are those of ``derived.code_of``."""
+    received) and out (ship, export, consume, loss). Codes are those of ``derived.code_of``.
+
+    Summed a few enterprises at a time (about ``_CHUNK`` rows): a group never spans two
+    enterprises and the enterprise leads the key, so the rounds' results one after the other
+    are the whole table's, each group summed over the same rows in the same order (the same
+    sums to the bit), while the transient frame stays a round's size at national scale."""
     etype = ev["event_type"]
     mask = etype.isin(_INFLOW | OUTFLOW_TYPES).to_numpy()
-    is_in = etype.isin(_INFLOW).to_numpy()[mask]
-    mass = ev["mass_kg"].to_numpy()[mask]
-    reo = ev[REO].to_numpy()[mask]
-    ent = ev["enterprise_id"].cat.codes.to_numpy()[mask].astype(np.int64) + 1  # null -> 0
-    lot = ev["lot_id"].cat.codes.to_numpy()[mask].astype(np.int64) + 1
-    month = ev[MONTH].to_numpy()[mask].astype(np.int64)
-    # One int64 key per (enterprise, lot, month), ordered as they are: pandas then groups and
-    # sorts one column instead of three (a fraction of the memory), the same rows summed in
-    # the same order, so the same sums to the bit.
-    low = int(month.min()) if len(month) else 0
-    span = int(month.max()) - low + 1 if len(month) else 1
+    ent_all = ev["enterprise_id"].cat.codes.to_numpy()
+    month_all = ev[MONTH].to_numpy()
+    low = int(month_all[mask].min()) if mask.any() else 0
+    span = int(month_all[mask].max()) - low + 1 if mask.any() else 1
     lots = len(ev["lot_id"].cat.categories) + 1
-    key = (ent * lots + lot) * span + (month - low)
-    del ent, lot, month
+    # rounds of consecutive enterprise codes (null first), each about _CHUNK rows
+    sizes = np.bincount(ent_all[mask].astype(np.int64) + 1)
+    bounds, rows = [0], 0
+    for code, size in enumerate(sizes):
+        if rows and rows + size > _CHUNK:
+            bounds.append(code)
+            rows = 0
+        rows += size
+    bounds.append(len(sizes))
+    parts = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        # codes + 1 in [lo, hi): codes in [lo - 1, hi - 1), compared on the narrow codes
+        whole = len(bounds) == 2
+        take = mask if whole else mask & (ent_all >= lo - 1) & (ent_all < hi - 1)
+        parts.append(_flows_of(ev, np.flatnonzero(take), low, span, lots))
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _flows_of(ev: pd.DataFrame, rows: np.ndarray, low: int, span: int, lots: int) -> pd.DataFrame:
+    """``_monthly_flows`` of the given rows (positions, ascending)."""
+    is_in = ev["event_type"].isin(_INFLOW).to_numpy()[rows]
+    mass = ev["mass_kg"].to_numpy()[rows]
+    reo = ev[REO].to_numpy()[rows]
+    # One int64 key per (enterprise, lot, month), ordered as they are: pandas then groups and
+    # sorts one column instead of three (a fraction of the memory).
+    key = ev["enterprise_id"].cat.codes.to_numpy()[rows].astype(np.int64) + 1  # null -> 0
+    key *= lots
+    key += ev["lot_id"].cat.codes.to_numpy()[rows].astype(np.int64) + 1
+    key *= span
+    key += ev[MONTH].to_numpy()[rows].astype(np.int64) - low
     frame = pd.DataFrame(
         {
             "key": key,
