@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flowgraph.analysis.derived import MONTH, REO, exceeds, period_text, prepare
+from flowgraph.analysis.derived import MONTH, REO, exceeds, label_of, period_text, prepare
 from flowgraph.analysis.findings import make_findings
 from flowgraph.analysis.prepared import prepared
 from flowgraph.config import Tolerances
@@ -108,22 +108,48 @@ def detect_time_inversion(
     before that first creation/receipt. An enterprise that never created nor received the lot
     has nothing to invert (LOT_OVERDRAWN / UNKNOWN_LOT speak for it)."""
     ev = prepare(events)
-    keys = ["enterprise_id", "lot_id"]
-    inflow = ev.loc[ev["event_type"].isin(CREATING_TYPES | {"receive"}), [*keys, "date"]]
-    first_in = inflow.groupby(keys, sort=False)["date"].min().rename("first_in")
+    # one int64 key per (enterprise, lot) on the categoricals' codes: no two-column groupby
+    # or join over the table, only the rows that matter are framed
+    lots = len(ev["lot_id"].cat.categories) + 1
+    ent, lot = ev["enterprise_id"].cat.codes.to_numpy(), ev["lot_id"].cat.codes.to_numpy()
+    named = (ent >= 0) & (lot >= 0)  # a row naming no enterprise or lot is in no group
+    key = ent.astype(np.int64) + 1
+    key *= lots
+    key += lot
+    key += 1
+    dates = ev["date"].to_numpy()
+    inflow = ev["event_type"].isin(CREATING_TYPES | {"receive"}).to_numpy() & named
+    first_in = pd.Series(dates[inflow]).groupby(key[inflow], sort=False).min()
     del inflow
-    out_rows = ev.loc[ev["event_type"].isin(OUTFLOW_TYPES), [*keys, "date", REO, MONTH]]
-    out_rows = out_rows.join(first_in, on=keys, how="inner")
-    early = out_rows[out_rows["date"] < out_rows["first_in"]]
-    if early.empty:
+    out = np.flatnonzero(ev["event_type"].isin(OUTFLOW_TYPES).to_numpy() & named)
+    del named
+    at = first_in.index.get_indexer(key[out])
+    out, at = out[at >= 0], at[at >= 0]  # an enterprise never creating nor receiving: none
+    first = first_in.to_numpy()[at]
+    early = dates[out] < first
+    out, first = out[early], first[early]
+    if out.size == 0:
         return empty_findings()
-    agg = early.groupby(keys, sort=False).agg(
+    rows = pd.DataFrame(
+        {
+            "_key": key[out],
+            REO: ev[REO].to_numpy()[out],
+            "date": dates[out],
+            MONTH: ev[MONTH].to_numpy()[out],
+            "first_in": first,
+        }
+    )
+    del key
+    agg = rows.groupby("_key", sort=False).agg(
         reo_kg=(REO, "sum"),
         first_out=("date", "min"),
         month=(MONTH, "min"),
         first_in=("first_in", "first"),
     )
-    agg = agg.reset_index()
+    pair = agg.index.to_numpy()
+    agg.insert(0, "lot_id", label_of(ev, "lot_id", pair % lots - 1))
+    agg.insert(0, "enterprise_id", label_of(ev, "enterprise_id", pair // lots - 1))
+    agg = agg.reset_index(drop=True)
     agg["period"] = period_text(agg["month"])
     agg["detail"] = [
         f"first outflow {o:%Y-%m-%d} before first creation or receipt {i:%Y-%m-%d}"
