@@ -78,7 +78,9 @@ def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict
 def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
     inflow = ev["event_type"].isin(CREATING_TYPES | {"receive"})
     outflow = ev["event_type"].isin(OUTFLOW_TYPES)
-    work = ev[inflow | outflow].assign(
+    # Only the columns the rule reads: a filter of the whole table copies every column.
+    cols = ["enterprise_id", "lot_id", "period"]
+    work = ev.loc[inflow | outflow, cols].assign(
         m_in=np.where(inflow, ev["mass_kg"], 0.0)[inflow | outflow],
         m_out=np.where(outflow, ev["mass_kg"], 0.0)[inflow | outflow],
         r_in=np.where(inflow, ev["reo"], 0.0)[inflow | outflow],
@@ -126,7 +128,10 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
             1.0 if t in CREATING_TYPES or t == "receive" else -1.0 if t in OUTFLOW_TYPES else 0.0
         )
     )
-    flows = ev.assign(signed=ev["mass_kg"] * sign)[sign != 0]
+    moved = sign != 0
+    flows = ev.loc[moved, ["enterprise_id", "lot_id", "period"]].assign(
+        signed=(ev["mass_kg"] * sign)[moved]
+    )
     per = flows.groupby(["enterprise_id", "lot_id", "period"])["signed"].sum().reset_index()
     per["pn"] = _period_number(per["period"])
     per = per.sort_values("pn")

@@ -34,7 +34,9 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
                 detail=f"lot created {len(rows)} times",
             )
         )
-    used = ev[ev["event_type"].isin(["receive", "consume", "ship", "export"])]
+    # Only the columns the rules read: a filter of the whole table copies every column.
+    cols = ["event_type", "enterprise_id", "lot_id", "date", "period", "reo"]
+    used = ev.loc[ev["event_type"].isin(["receive", "consume", "ship", "export"]), cols]
     unknown = used[~used["lot_id"].isin(set(created["lot_id"]))]
     if not unknown.empty:
         kinds = unknown["event_type"]
@@ -62,7 +64,9 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
     # Time inversion: first outflow before the first creation or receipt, per enterprise.
     inflow = ev[ev["event_type"].isin(CREATING_TYPES | {"receive"})]
     first_in = inflow.groupby(["enterprise_id", "lot_id"])["date"].min().rename("first_in")
-    outs = ev[ev["event_type"].isin(OUTFLOW_TYPES)].join(first_in, on=["enterprise_id", "lot_id"])
+    outs = ev.loc[ev["event_type"].isin(OUTFLOW_TYPES), cols].join(
+        first_in, on=["enterprise_id", "lot_id"]
+    )
     early = outs[outs["date"] < outs["first_in"]]
     for (ent, lot), grp in early.groupby(["enterprise_id", "lot_id"]):
         out.append(
