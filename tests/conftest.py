@@ -32,6 +32,24 @@ def count_calls(monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def planted(tmp_path_factory):
+    """``synth`` seed 5, scale 0.2 (every finding type planted), generated once for the
+    session and only read: the generator's tests (tests/synth) and the detectors against its
+    answer key (tests/analysis/test_detect_synth_answers.py)."""
+    from flowgraph.synth import generate
+
+    return generate(tmp_path_factory.mktemp("synth_planted"), seed=5, scale=0.2)
+
+
+@pytest.fixture(scope="session")
+def clean(tmp_path_factory):
+    """``synth --clean`` seed 5, scale 0.2 (nothing planted), once for the session, only read."""
+    from flowgraph.synth import generate
+
+    return generate(tmp_path_factory.mktemp("synth_clean"), seed=5, scale=0.2, clean=True)
+
+
+@pytest.fixture(scope="session")
 def synth_year(tmp_path_factory):
     """``synth`` seed 5, scale 0.05 (one year, ~460 files), generated once for the session and
     only read: the Neo4j differential, bulk-import and year tests build on it."""

@@ -18,7 +18,6 @@ from flowgraph.ingest import load_files, load_registry
 from flowgraph.model import FINDING_KEYS
 from flowgraph.store.local import LocalStore
 from flowgraph.store.readback import encode_text
-from flowgraph.synth import generate
 
 
 def _keyed(records) -> dict:
@@ -34,16 +33,16 @@ def _keyed(records) -> dict:
 
 
 @pytest.fixture(scope="module")
-def dirty(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("synth")
-    generate(outdir, seed=3, scale=0.3)
+def dirty(planted):
+    outdir = planted.outdir  # tests/conftest.py: seed 5, scale 0.2, shared, only read
     answers = [json.loads(line) for line in (outdir / "answers.jsonl").read_text().splitlines()]
     events, registry = synth_events(outdir)
-    return answers, run_detectors(events, registry), outdir
+    found = run_detectors(events.copy(), registry)
+    return answers, found, outdir, events, registry
 
 
 def test_every_answer_is_found_and_nothing_else(dirty):
-    answers, found, _ = dirty
+    answers, found, *_ = dirty
     expected, got = _keyed(answers), _keyed(found.to_dict("records"))
     assert len(expected) >= 16
     assert set(got) - set(expected) == set(), "found but not in the answer key"
@@ -51,12 +50,12 @@ def test_every_answer_is_found_and_nothing_else(dirty):
 
 
 def test_every_type_is_planted(dirty):
-    answers, _, _ = dirty
+    answers, *_ = dirty
     assert {a["type"] for a in answers} == set(FINDING_KEYS)
 
 
 def test_reo_kg_within_one_percent(dirty):
-    answers, found, _ = dirty
+    answers, found, *_ = dirty
     expected, got = _keyed(answers), _keyed(found.to_dict("records"))
     for key, answer in expected.items():
         assert got[key]["reo_kg"] == pytest.approx(answer["reo_kg"], rel=0.01, abs=1e-3), key
@@ -65,23 +64,21 @@ def test_reo_kg_within_one_percent(dirty):
 def test_dictionary_encoded_events_give_byte_identical_findings(dirty):
     # Issue #15: what the store hands the detectors (text columns as categoricals, read with
     # events(encoded=True)) gives exactly the findings of the object columns, in the same order.
-    _, found, outdir = dirty
-    events, registry = synth_events(outdir)
+    _, found, _, events, registry = dirty
     encoded = encode_text(events)
     assert isinstance(encoded["lot_id"].dtype, pd.CategoricalDtype)
     again = run_detectors(encoded, registry)
     assert list(iter_jsonl(again)) == list(iter_jsonl(found))
 
 
-def test_clean_year_gives_no_finding(tmp_path):
-    generate(tmp_path, seed=4, scale=0.3, clean=True)
-    events, registry = synth_events(tmp_path)
+def test_clean_year_gives_no_finding(clean):
+    events, registry = synth_events(clean.outdir)
     found = run_detectors(events, registry)
     assert found.empty, found[["type", "period", "detail"]].to_string()
 
 
 def test_cli_on_the_local_store_reports_the_answer_key(dirty, tmp_path, monkeypatch):
-    answers, _, outdir = dirty
+    answers, _, outdir, *_ = dirty
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FLOWGRAPH_STORE", raising=False)
     store = LocalStore.open(tmp_path / "s.db")
@@ -103,7 +100,7 @@ def test_cli_on_the_local_store_reports_the_answer_key(dirty, tmp_path, monkeypa
 
 def test_untraceable_export_lot_agrees_with_the_answer_key(dirty):
     # The investigator wants the lot: detect and the answer key name the same one (issue 14).
-    answers, found, _ = dirty
+    answers, found, *_ = dirty
     key = {
         (a["enterprise_id"], a["shipment_id"]): a["lot_id"]
         for a in answers
