@@ -39,7 +39,7 @@ def main() -> None:
         load_registry(store, data / "registry")
         load_files(store, [data / "uploads"])
         started = time.perf_counter()
-        events, registry = store.events(), store.registry()
+        events, registry = store.events(encoded=True), store.registry()  # as report sankey reads
         read_s = time.perf_counter() - started
         store.close()
 

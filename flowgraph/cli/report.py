@@ -87,7 +87,10 @@ def sankey(
 
     path = _output(output)
     store = app.store()
-    events, registry = store.events(), store.registry()
+    events, registry = (
+        store.events(encoded=True),
+        store.registry(),
+    )  # encoded: under half the memory
     warn_without_registry(registry)
     if province is not None:
         _check_province(province, registry)

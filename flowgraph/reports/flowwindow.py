@@ -61,7 +61,12 @@ def upload_count(
     bounds = window_bounds(period, year)
     ev = events
     if bounds is not None:
-        ev = ev[(ev["period"] >= bounds[0]) & (ev["period"] <= bounds[1])]
+        periods = ev["period"]
+        if isinstance(periods.dtype, pd.CategoricalDtype):  # events read encoded
+            inside = [p for p in periods.cat.categories if bounds[0] <= p <= bounds[1]]
+            ev = ev[periods.isin(inside)]
+        else:
+            ev = ev[(periods >= bounds[0]) & (periods <= bounds[1])]
     if province is not None and registry is not None:
         ents = registry.enterprises
         ev = ev[ev["enterprise_id"].isin(ents.loc[ents["province"] == province, "enterprise_id"])]
