@@ -132,7 +132,7 @@ class Workbench:
         with self._lock:
             key = self._state()
             if self._snapshot is None or self._key != key:
-                self._snapshot = Snapshot(self.store.events(), self.store.registry())
+                self._snapshot = Snapshot(self.store.events(encoded=True), self.store.registry())
                 self._key = key
             snapshot = self._snapshot
         if flask.has_request_context():

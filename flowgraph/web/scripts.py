@@ -32,8 +32,9 @@ CHART_PAGES = frozenset({"enterprise", "flows"})
 # render needs them ("" is the findings page): named in a preload so they are fetched with the
 # page's scripts instead of in a round trip after its content has arrived.
 ASYNC_CHUNKS = {
+    # not the enterprise page: its lists are plain tables up to 30 rows (a grid beyond loads it)
     "_dash-component-suites/dash_ag_grid/async-community.js": frozenset(
-        {"", "findings", "finding", "enterprise", "lot", "batch", "search"}
+        {"", "findings", "finding", "lot", "batch", "search"}
     ),
     "_dash-component-suites/dash/dcc/async-graph.js": CHART_PAGES,
     "_dash-component-suites/dash/dcc/async-dropdown.js": frozenset({"", "findings", "flows"}),
