@@ -34,6 +34,18 @@ def _dtype_for(size: int) -> type:
     return next(d for d in _DTYPES if size <= np.iinfo(d).max)
 
 
+def resized(array: np.ndarray, capacity: int) -> np.ndarray:
+    """``array`` in a new buffer of ``capacity`` rows, its leading rows kept.
+
+    >>> resized(np.arange(3), 5)[:3].tolist(), len(resized(np.arange(3), 2))
+    ([0, 1, 2], 2)
+    """
+    out = np.empty(capacity, dtype=array.dtype)
+    keep = min(capacity, len(array))
+    out[:keep] = array[:keep]
+    return out
+
+
 class TextColumn:
     """One text column being read: codes per row, the dictionary so far, uploads pending."""
 
@@ -48,10 +60,7 @@ class TextColumn:
 
     def resize(self, capacity: int) -> None:
         """More (or fewer) rows of room, codes kept."""
-        codes = np.empty(capacity, dtype=self.codes.dtype)
-        keep = min(capacity, len(self.codes))
-        codes[:keep] = self.codes[:keep]
-        self.codes = codes
+        self.codes = resized(self.codes, capacity)
 
     def add(self, at: int, values: pa.Array | pa.ChunkedArray) -> None:
         """One upload's column (rows ``at`` onwards)."""
@@ -120,10 +129,8 @@ class PlainColumn:
         self.values = np.empty(capacity, dtype=dtype)
 
     def resize(self, capacity: int) -> None:
-        values = np.empty(capacity, dtype=self.values.dtype)
-        keep = min(capacity, len(self.values))
-        values[:keep] = self.values[:keep]
-        self.values = values
+        """More (or fewer) rows of room, values kept."""
+        self.values = resized(self.values, capacity)
 
     def add(self, at: int, values: pa.Array | pa.ChunkedArray) -> None:
         self.values[at : at + len(values)] = values.to_numpy(zero_copy_only=False)
