@@ -36,7 +36,9 @@ def read_upload(path: str | Path, display_name: str | None = None) -> model.Uplo
     for problem in [*table.problems, *header_problems]:
         out.add(problem.row, problem.column, problem.message)
     _hint_separator(table.header, columns, out)
-    if _hint_header_row(table, columns, out):
+    if _hint_registry_file(table.header, columns, out, table.header_row) or _hint_header_row(
+        table, columns, out
+    ):
         # The title row's cells are not columns: their "unknown column" / "no header" notes
         # and the "missing required column" lines would only bury the one line that helps.
         kept = [p for p in out.sorted() if "missing required column" not in p.message]
@@ -66,6 +68,40 @@ def _hint_separator(header: list[str], columns: dict, out: Collector) -> None:
     for separator, name in ((";", "semicolons"), ("\t", "tabs")):
         if separator in header[0]:
             out.add(None, None, f"columns must be separated by commas, not {name}")
+
+
+# The registry's files (SPEC §2, §7) by their columns that no upload has.
+_REGISTRY_FILES = {
+    name: frozenset(schema) - frozenset(model.UPLOAD_COLUMNS)
+    for name, schema in (
+        ("enterprises.csv", model.ENTERPRISE_COLUMNS),
+        ("designations.csv", model.DESIGNATION_COLUMNS),
+        ("quotas.csv", model.QUOTA_COLUMNS),
+        ("customs.csv", model.CUSTOMS_COLUMNS),
+        ("export_licences.csv", model.LICENCE_COLUMNS),
+        ("controls.csv", model.CONTROL_COLUMNS),
+    )
+}
+
+
+def _hint_registry_file(header: list[str], columns: dict, out: Collector, header_row: int) -> bool:
+    """A registry file given to ``load`` (e.g. the whole folder of a synth world) fails every
+    row on columns it never had: say what it is and how to load it, in one line. True when it
+    did."""
+    if all(name in columns for name in model.ALWAYS_REQUIRED):
+        return False
+    names = {cell.strip().casefold() for cell in header}
+    matches = {file: len(own & names) for file, own in _REGISTRY_FILES.items()}
+    best = max(matches, key=matches.get)
+    if matches[best] < 2:
+        return False
+    out.add(
+        header_row,
+        None,
+        f"this is a registry file (the columns of {best}), not a monthly upload: load the "
+        "registry's folder with 'flowgraph registry load DIR'",
+    )
+    return True
 
 
 def _hint_header_row(table, columns: dict, out: Collector) -> bool:
