@@ -48,22 +48,14 @@ import pandas as pd
 from flowgraph.errors import UsageError
 from flowgraph.model import Registry, registry_from_records
 from flowgraph.synth.flows import Flows
-from flowgraph.synth.keep import EventKeeper
 from flowgraph.synth.nearmiss import NearMisses
-from flowgraph.synth.oracle import reference_findings
 from flowgraph.synth.plants import Planter
 from flowgraph.synth.registers import RegisterBook, Registers
 from flowgraph.synth.sim import FastRng, Sim
-from flowgraph.synth.stream import months
+from flowgraph.synth.stream import months, register, simulate
+from flowgraph.synth.worker import Worker
 from flowgraph.synth.world import World, build_world
-from flowgraph.synth.writer import (
-    concat_months,
-    events_view,
-    write_answers,
-    write_registry,
-    write_uploads,
-    xlsx_from_csv,
-)
+from flowgraph.synth.writer import concat_months, write_registry
 
 __all__ = ["SynthResult", "generate", "build"]
 
@@ -117,7 +109,7 @@ class _Run:
     sim: Sim
     planter: Planter | None
     registers: RegisterBook
-    stream: object  # the month iterator
+    simulated: object  # the months' final rows (stream.simulate)
     years: int
 
     def registry(self) -> Registry:
@@ -161,8 +153,8 @@ def _setup(seed: int, scale: float, clean: bool, year: int, years: int) -> _Run:
         product_of=sim.product,
     )
     gb = {eid for eid, s in styles.items() if s["encoding"] == "gb18030"}
-    stream = months(sim, flows, near, planter, registers, stock_rng, gb, year)
-    return _Run(world, styles, sim, planter, registers, stream, years)
+    simulated = simulate(sim, flows, near, planter, stock_rng, gb, year)
+    return _Run(world, styles, sim, planter, registers, simulated, years)
 
 
 def build(
@@ -170,7 +162,7 @@ def build(
 ) -> Built:
     """Simulate the years in memory (no files; small scales). See :func:`generate`."""
     run = _setup(seed, scale, clean, year, years)
-    table = concat_months(list(run.stream))
+    table = concat_months(list(months(run.simulated, run.registers, year)))
     return Built(
         run.world, table, run.registry(), run.styles, run.intended, run.registers.out, years
     )
@@ -193,7 +185,8 @@ def generate(
     shipments in transit and lineage carry over the year ends), every year with its quotas,
     stories and near misses. Deterministic for a seed. Anything already under
     ``outdir/uploads`` is replaced. Streams: each month's files are written as soon as it is
-    simulated; what is kept for the answer key is the events in compact (categorical) form.
+    simulated, by a worker process (:mod:`.worker`) that also keeps the events for the answer
+    key in compact (categorical) form and computes the key at the end.
 
     >>> import tempfile
     >>> generate(tempfile.mkdtemp(), seed=3, scale=0.05, clean=True).planted
@@ -204,31 +197,29 @@ def generate(
     if (out / "uploads").exists():
         shutil.rmtree(out / "uploads")
     out.mkdir(parents=True, exist_ok=True)
-    files: list[tuple[int, str, str, Path]] = []  # (rows, enterprise, period, path)
-    kept = EventKeeper()
-    for table in run.stream:
-        files += write_uploads(table, out, run.styles)
-        kept.add(events_view(table))
-        del table
-    # The smallest few files as XLSX (openpyxl is slow): chosen once every size is known.
-    for _, _, _, path in sorted(files, key=lambda f: f[:3])[:3]:
-        xlsx_from_csv(path, run.styles.get(path.parent.name, {}))
-    registry = run.registry()
-    write_registry(run.world, out, run.registers.out, years)
-    intended = run.intended
-    # The ledger (every lot's grade, product, creator, every holding touched) is not needed
-    # for the key: release it before the key's table is built (about a third of the memory).
-    del run
-    gc.collect()
-    events = kept.table()
-    del kept
-    findings = reference_findings(events, registry)
-    write_answers(findings, out / "answers.jsonl")
+    # Tables, files and key in a second process (synth.worker), while this one simulates.
+    worker = Worker(out, run.styles, year)
+    try:
+        for m, rows, products, busy in run.simulated:
+            worker.month(rows, register(m, rows, products, busy, run.registers, year))
+            del rows
+            if m % 12 == 11:
+                run.registers.year_end()
+        registry = run.registry()
+        write_registry(run.world, out, run.registers.out, years)
+        intended = run.intended
+        # The ledger is not needed any more: release it while the worker computes the key.
+        del run
+        gc.collect()
+        written = worker.finish(registry)
+    finally:
+        worker.close()
+    findings = written.findings
     planted = dict(sorted(Counter(findings["type"]).items()))
     return SynthResult(
-        events=len(events),
-        files=len(files),
-        enterprises=events["enterprise_id"].nunique(),
+        events=written.events,
+        files=written.files,
+        enterprises=written.enterprises,
         planted=planted,
         outdir=out,
         findings=findings,

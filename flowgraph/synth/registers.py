@@ -88,9 +88,11 @@ class RegisterBook:
         self.stories = [] if self.clean else ["none", "sibling"]
 
     # ---- a month ------------------------------------------------------------------------------
-    def month(self, m: int, table: pd.DataFrame, busy: set[str]) -> None:
+    def month(self, m: int, table: pd.DataFrame, busy: set[str], enterprises: set[str]) -> None:
         """Register what month ``m`` (0-based over the years) of ``table`` declares; set its
-        exports' ``licence_no``; run the year's licence stories when due."""
+        exports' ``licence_no``; run the year's licence stories when due. ``table`` may hold
+        only the month's import and export rows (in the order of the full table: that order
+        feeds the stories' draws); ``enterprises`` = every enterprise with an event in it."""
         exports = (table["event_type"] == "export").to_numpy()
         # The lot's product only where a rule reads it (imports and exports): a few rows.
         trade = exports | (table["event_type"] == "import").to_numpy()
@@ -127,7 +129,7 @@ class RegisterBook:
                 self._unlicensed(table, product, licensed & free, busy)
         self._customs_lines(table, product, free)
         month = m % 12 + 1
-        self.uploads |= {(e, month) for e in table["enterprise_id"].unique()}
+        self.uploads |= {(e, month) for e in enterprises}
         self.exporters |= set(table.loc[exports, "enterprise_id"])
 
     def _licence(self, table: pd.DataFrame, product: pd.Series, licensed: np.ndarray) -> None:

@@ -9,7 +9,7 @@ dates its events inside the month it simulates).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -62,18 +62,21 @@ def _final_rows(sim: Sim, m: int) -> list[tuple]:
     return rows
 
 
-def months(
+def simulate(
     sim: Sim,
     flows,
     near: NearMisses,
     planter: Planter | None,
-    registers: RegisterBook,
     stock_rng: np.random.Generator,
     gb: set[str],
     year: int,
-    on_year_end: Callable[[int], None] | None = None,
-) -> Iterator[pd.DataFrame]:
-    """Yield each month's finished event table (build_table layout, ``upload_id`` = 0)."""
+) -> Iterator[tuple[int, list[tuple], dict[str, str], set[str]]]:
+    """Simulate each month; yield (month, its final rows with the month-end stock rows, the
+    products of its trade rows' lots, the lots the registers' stories must leave alone: the
+    registers must add theirs to it before the next month is simulated).
+
+    What is yielded is all :func:`finish` needs: the rest of the ledger stays here, so the
+    finishing (tables, registers, files, the key's events) can run in another process."""
     stock_book = StockBook(sim)
     total = 12 * sim.years
     for m in range(total):
@@ -95,10 +98,50 @@ def months(
         if planter:
             planter.busy_lots |= near.busy_lots
             planter.stock_mismatch(m, stock, period)
-        table = build_table(rows + [tuple(r) for r in stock], year)
-        registers.month(m, table, planter.busy_lots if planter else near.busy_lots)
-        yield table
+        # The registers read the lot's product (as the ledger has it now) on trade rows only.
+        product = sim.product
+        trade = {r[3] for r in rows if r[1] == "import" or r[1] == "export"}
+        products = {lot: product[lot] for lot in trade if lot in product}
+        # The set itself: the registers' stories add their lots to it, and the next months'
+        # stories (planted and near misses) leave those alone.
+        protected = planter.busy_lots if planter else near.busy_lots
+        yield m, rows + [tuple(r) for r in stock], products, protected
+
+
+def register(
+    m: int,
+    rows: list[tuple],
+    products: dict[str, str],
+    busy: set[str],
+    registers: RegisterBook,
+    year: int,
+) -> dict[int, str]:
+    """Update the registers from month ``m``'s rows; return the licence numbers its exports
+    carry, by position in ``rows``.
+
+    The registers read only the import and export rows (a few per cent): those are built
+    into a table of their own, which keeps the full table's order (enterprise, day,
+    emission), so the stories draw the same rows."""
+    trade = [i for i, r in enumerate(rows) if r[1] == "import" or r[1] == "export"]
+    table = build_table([rows[i] for i in trade], year)
+    registers.product_of = products
+    registers.month(m, table, busy, {r[0] for r in rows})
+    return {
+        trade[o]: number
+        for o, number in zip(table["order"], table["licence_no"], strict=True)
+        if isinstance(number, str)
+    }
+
+
+def months(
+    simulated: Iterator[tuple[int, list[tuple], dict[str, str], set[str]]],
+    registers: RegisterBook,
+    year: int,
+) -> Iterator[pd.DataFrame]:
+    """Each month's finished event table, in this process: the months of :func:`simulate`,
+    registered (:func:`register`), built (``build_table``)."""
+    for m, rows, products, busy in simulated:
+        licences = register(m, rows, products, busy, registers, year)
+        yield build_table(rows, year, licences)
         if m % 12 == 11:
             registers.year_end()
-            if on_year_end:
-                on_year_end(m // 12)

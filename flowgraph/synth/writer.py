@@ -44,9 +44,10 @@ FIELDS = (
 )
 
 
-def build_table(rows: list, year: int) -> pd.DataFrame:
+def build_table(rows: list, year: int, licences: dict[int, str] | None = None) -> pd.DataFrame:
     """Event table (EVENT_COLUMNS, typed as the stores return it) plus ``mass_text``,
-    sorted by enterprise, date and emission order, with event ids and source rows."""
+    sorted by enterprise, date and emission order, with event ids and source rows.
+    ``licences``: ``licence_no`` by position in ``rows`` (the registers' numbers)."""
     cols = list(zip(*rows, strict=True))
     frame = pd.DataFrame(
         {name: pd.Series(col, dtype="object") for name, col in zip(FIELDS, cols, strict=True)}
@@ -65,8 +66,10 @@ def build_table(rows: list, year: int) -> pd.DataFrame:
         np.char.add((m10 // 10).astype(str), "."), (m10 % 10).astype(str)
     ).astype(object)
     frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
-    if "licence_no" not in frame:  # set on exports by the registers step (synth.registers)
-        frame["licence_no"] = pd.Series([None] * len(frame), dtype=object)
+    licence = np.full(len(frame), None, dtype=object)  # set by the registers (synth.registers)
+    if licences:
+        licence[list(licences)] = list(licences.values())
+    frame["licence_no"] = pd.Series(licence, dtype=object)  # object: pandas would infer str
     frame["order"] = np.arange(len(frame))
     frame = frame.sort_values(["enterprise_id", "day", "order"], kind="stable")
     seq = frame.groupby(["enterprise_id", "period"]).cumcount().to_numpy() + 1

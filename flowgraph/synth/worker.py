@@ -1,0 +1,145 @@
+"""The second process of ``flowgraph synth``: month tables, upload files and the answer key.
+
+The simulation (ledger, stories, registers) runs in the calling process and is strictly
+sequential: every month depends on the last. What follows from a month's final rows does
+not feed back into it, so it runs here, on the machine's other core, while the next month
+is simulated: the month's event table, its upload files, its events kept for the key. At
+the end the worker receives the registry, turns the smallest files into XLSX, computes the
+key (:mod:`.oracle`) and sends back what it wrote. The key's events then live only in this
+process, the ledger only in the caller's: neither process holds both.
+
+Messages go through a :func:`multiprocessing.Pipe` (pickled: about a tenth of a second per
+100,000 rows each way); a send blocks while the worker is a month behind, so at most one
+month's rows wait. The worker is spawned (not forked): the caller may hold threads (Arrow's
+pools, a test's servers) that a fork would copy in an unknown state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flowgraph.model import Registry
+from flowgraph.synth.keep import EventKeeper
+from flowgraph.synth.oracle import reference_findings
+from flowgraph.synth.writer import (
+    build_table,
+    events_view,
+    write_answers,
+    write_uploads,
+    xlsx_from_csv,
+)
+
+
+@dataclass
+class Written:
+    """What the worker wrote: events and files counted, the key."""
+
+    events: int
+    files: int
+    enterprises: int
+    findings: pd.DataFrame
+
+
+def _serve(conn, out: Path, styles: dict[str, dict], year: int) -> Written:
+    files: list[tuple[int, str, str, Path]] = []  # (rows, enterprise, period, path)
+    kept = EventKeeper()
+    while True:
+        message = conn.recv()
+        if message[0] != "month":
+            break
+        _, rows, licences = message
+        table = build_table(rows, year, licences)
+        del rows, message
+        files += write_uploads(table, out, styles)
+        kept.add(events_view(table))
+        del table
+    registry: Registry = message[1]
+    # The smallest few files as XLSX (openpyxl is slow): chosen once every size is known.
+    for _, _, _, path in sorted(files, key=lambda f: f[:3])[:3]:
+        xlsx_from_csv(path, styles.get(path.parent.name, {}))
+    events = kept.table()
+    del kept
+    findings = reference_findings(events, registry)
+    write_answers(findings, out / "answers.jsonl")
+    return Written(len(events), len(files), events["enterprise_id"].nunique(), findings)
+
+
+def serve(conn, outdir: str, styles: dict[str, dict], year: int) -> None:
+    """The worker's main: months until the registry arrives, then the key; the result (or
+    the exception, with its traceback) goes back through ``conn``."""
+    try:
+        result = _serve(conn, Path(outdir), styles, year)
+    except BaseException as exc:  # handed to the caller, which raises it
+        conn.send(("error", exc, traceback.format_exc()))
+    else:
+        conn.send(("done", result))
+    conn.close()
+
+
+class Worker:
+    """The caller's side: start the worker, send it months, then the registry.
+
+    >>> import tempfile
+    >>> from flowgraph.model import registry_from_records
+    >>> worker = Worker(tempfile.mkdtemp(), {}, 2024)
+    >>> row = ("E1", "extract", 9, "L1", "BAST_CONC", 10000, 55.0, *[None] * 6)  # Row: sim.py
+    >>> worker.month([row], {})
+    >>> written = worker.finish(registry_from_records())
+    >>> worker.close()
+    >>> written.events, written.files, sorted(written.findings["type"])
+    (1, 1, ['UNDESIGNATED_EXTRACTION'])
+    """
+
+    def __init__(self, outdir: str | Path, styles: dict[str, dict], year: int):
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=serve, args=(child, str(outdir), styles, year), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def month(self, rows: list[tuple], licences: dict[int, str]) -> None:
+        """Hand over one month's final rows and its exports' licence numbers."""
+        if self.conn.poll():  # the worker has stopped early: it failed
+            self._reply()
+        self._send(("month", rows, licences))
+
+    def finish(self, registry: Registry) -> Written:
+        """Send the registry; wait for the files and the key."""
+        self._send(("end", registry))
+        written = self._reply()
+        self.process.join()
+        return written
+
+    def close(self) -> None:
+        """Stop the worker if it still runs (the caller failed)."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def _send(self, message: tuple) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, ConnectionResetError):
+            self._reply()
+
+    def _reply(self) -> Written:
+        try:
+            message = self.conn.recv()
+        except EOFError:
+            self.process.join()
+            raise RuntimeError(
+                f"synth worker stopped (exit code {self.process.exitcode})"
+            ) from None
+        if message[0] == "error":
+            _, exc, trace = message
+            exc.add_note(f"in the synth worker:\n{trace}")
+            raise exc
+        return message[1]

@@ -1,0 +1,39 @@
+"""The synth worker process (flowgraph/synth/worker.py): what fails there fails the caller."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowgraph.model import registry_from_records
+from flowgraph.synth.worker import Worker
+
+ROW = ("E1", "extract", 9, "L1", "BAST_CONC", 10000, 55.0, *[None] * 6)
+
+
+def test_a_failure_in_the_worker_is_raised_in_the_caller(tmp_path):
+    (tmp_path / "uploads").write_text("a file where the uploads folder goes")
+    worker = Worker(tmp_path, {}, 2024)
+    try:
+        worker.month([ROW], {})
+        with pytest.raises(OSError) as raised:
+            worker.finish(registry_from_records())
+    finally:
+        worker.close()
+    assert "in the synth worker" in "".join(raised.value.__notes__)
+    assert not worker.process.is_alive()
+
+
+def test_the_worker_writes_the_months_it_was_sent(tmp_path):
+    worker = Worker(tmp_path, {}, 2024)
+    try:
+        worker.month([ROW], {})
+        worker.month([(*ROW[:2], 40, "L2", *ROW[4:])], {})
+        written = worker.finish(registry_from_records())
+    finally:
+        worker.close()
+    assert (written.events, written.files) == (2, 2)
+    assert sorted(p.name for p in (tmp_path / "uploads" / "E1").iterdir()) == [
+        "2024-01.xlsx",
+        "2024-02.xlsx",
+    ]
+    assert (tmp_path / "answers.jsonl").read_text().count("UNDESIGNATED_EXTRACTION") == 2
