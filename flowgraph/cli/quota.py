@@ -85,7 +85,7 @@ def quota(app: AppContext, year: int | None, as_of: str | None, fmt: str) -> Non
     store = app.store()
     registry = store.registry()
     warn_without_registry(registry)
-    events = store.events()
+    events = store.events(encoded=True)
     table = quota_burndown(events, registry, year=year, as_of=as_of)
     if fmt == "csv":
         click.echo(frame_to_csv(table), nl=False)

@@ -201,7 +201,7 @@ def trace(app: AppContext, lot_id: str, downstream: bool, fmt: str) -> None:
     from flowgraph.analysis.tracetargets import trace_target
 
     store = app.store()
-    events = store.events()
+    events = store.events(encoded=True)
     target = trace_target(events, lot_id)
     if downstream:
         view = PreparedEvents(events) if len(target.lots) > 1 else events  # one view, many lots

@@ -126,7 +126,7 @@ def case_sheet(
     finding = {k: _plain(v) for k, v in history.latest.items() if k != "run"}
     finding["enterprise_name"] = enterprise_names(registry).get(finding.get("enterprise_id"))
     last = history.runs.iloc[-1]
-    events = store.events() if view is None else view.events
+    events = store.events(encoded=True) if view is None else view.events
     frame = normalise(pd.DataFrame([history.latest]))
     if view is None:
         view = PreparedEvents(events, registry)  # one view for the evidence and every lot

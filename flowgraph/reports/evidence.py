@@ -161,7 +161,8 @@ def _rows(f: pd.DataFrame, rule: EvidenceRule, view: PreparedEvents) -> pd.DataF
         )
         hits = hits[~named | touches]
     if rule.up_to_period:
-        hits = hits[hits["period"] <= hits["f_period"]]
+        # as text: an encoded period is an unordered categorical ("YYYY-MM" sorts as text)
+        hits = hits[hits["period"].astype(str) <= hits["f_period"].astype(str)]
     return hits
 
 
