@@ -40,6 +40,21 @@ def test_an_old_version_loaded_after_a_newer_one_in_the_same_command_supersedes_
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_files_are_stored_in_the_order_given_so_the_last_revision_given_wins(
+    store, tmp_path, workers
+):
+    # "b-fixed" sorts before "z-original": given last, the original must win all the same
+    (tmp_path / "b-fixed").mkdir()
+    (tmp_path / "z-original").mkdir()
+    fixed, original = tmp_path / "b-fixed/2024-03.csv", tmp_path / "z-original/2024-03.csv"
+    fixed.write_text(upload_text("M1", 3, 200))
+    original.write_text(upload_text("M1", 3, 100))
+    summary = load_files(store, [tmp_path / "z-original", fixed], workers=workers)
+    assert [r.file_name.split("/")[-2] for r in summary.results] == ["z-original", "b-fixed"]
+    assert store.events()["mass_kg"].tolist() == [200.0]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_workers_give_the_same_result_and_keep_problems_intact(tmp_path, workers):
     folder = tmp_path / "up"
     folder.mkdir()

@@ -80,7 +80,7 @@ class TextColumn:
         self.codes[at:end] = encoded.indices.fill_null(-1).to_numpy()
         self.pending.append((at, end, dictionary))
         self.pending_size += len(dictionary)
-        if self.pending_size > max(_ROUND, self._known() // 4):
+        if self.pending_size > max(_ROUND, 4 * self._known()):
             self.unite()
 
     def unite(self) -> None:
