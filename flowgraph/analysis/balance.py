@@ -8,7 +8,6 @@ import pandas as pd
 from flowgraph.analysis.derived import (
     MONTH,
     REO,
-    code_of,
     exceeds,
     label_of,
     period_text,
@@ -96,9 +95,27 @@ def detect_transform_loss(
 _CHUNK = 1 << 18  # rows of a round of _monthly_flows (whole enterprises at a time)
 
 
-def _monthly_flows(ev: pd.DataFrame) -> pd.DataFrame:
-    """Per (enterprise code, lot code, month), sorted by them: mass/REO in (created +
-    received) and out (ship, export, consume, loss). Codes are those of ``derived.code_of``.
+def _pair_keys(ev: pd.DataFrame, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """One int64 key per (enterprise, lot) of ``rows``: (enterprise code + 1) x (lots + 1) +
+    lot code + 1, ordered as the pairs of codes are (null codes first)."""
+    lots = len(ev["lot_id"].cat.categories) + 1
+    key = ev["enterprise_id"].cat.codes.to_numpy()[rows].astype(np.int64) + 1
+    key *= lots
+    key += ev["lot_id"].cat.codes.to_numpy()[rows].astype(np.int64) + 1
+    return key
+
+
+def _unpair(ev: pd.DataFrame, pair: np.ndarray) -> dict[str, np.ndarray]:
+    """(enterprise code, lot code) of ``_pair_keys`` keys."""
+    lots = len(ev["lot_id"].cat.categories) + 1
+    pair = np.asarray(pair, dtype=np.int64)
+    return {"ent": pair // lots - 1, "lot": pair % lots - 1}
+
+
+def _monthly_flows(ev: pd.DataFrame, only: np.ndarray | None = None) -> pd.DataFrame:
+    """Per (enterprise, lot, month), sorted by them: ``pair`` (``_pair_keys``), ``MONTH`` and
+    mass/REO in (created + received) and out (ship, export, consume, loss); ``only``: a mask
+    of the rows to count (a group's sums are over the same rows in either case).
 
     Summed a few enterprises at a time (about ``_CHUNK`` rows): a group never spans two
     enterprises and the enterprise leads the key, so the rounds' results one after the other
@@ -106,11 +123,12 @@ def _monthly_flows(ev: pd.DataFrame) -> pd.DataFrame:
     sums to the bit), while the transient frame stays a round's size at national scale."""
     etype = ev["event_type"]
     mask = etype.isin(_INFLOW | OUTFLOW_TYPES).to_numpy()
+    if only is not None:
+        mask = mask & only
     ent_all = ev["enterprise_id"].cat.codes.to_numpy()
     month_all = ev[MONTH].to_numpy()
     low = int(month_all[mask].min()) if mask.any() else 0
     span = int(month_all[mask].max()) - low + 1 if mask.any() else 1
-    lots = len(ev["lot_id"].cat.categories) + 1
     # rounds of consecutive enterprise codes (null first), each about _CHUNK rows
     sizes = np.bincount(ent_all[mask].astype(np.int64) + 1)
     bounds, rows = [0], 0
@@ -125,22 +143,20 @@ def _monthly_flows(ev: pd.DataFrame) -> pd.DataFrame:
         # codes + 1 in [lo, hi): codes in [lo - 1, hi - 1), compared on the narrow codes
         whole = len(bounds) == 2
         take = mask if whole else mask & (ent_all >= lo - 1) & (ent_all < hi - 1)
-        parts.append(_flows_of(ev, np.flatnonzero(take), low, span, lots))
+        parts.append(_flows_of(ev, np.flatnonzero(take), low, span))
     if len(parts) == 1:
         return parts[0]
     return pd.concat(parts, ignore_index=True)
 
 
-def _flows_of(ev: pd.DataFrame, rows: np.ndarray, low: int, span: int, lots: int) -> pd.DataFrame:
+def _flows_of(ev: pd.DataFrame, rows: np.ndarray, low: int, span: int) -> pd.DataFrame:
     """``_monthly_flows`` of the given rows (positions, ascending)."""
     is_in = ev["event_type"].isin(_INFLOW).to_numpy()[rows]
     mass = ev["mass_kg"].to_numpy()[rows]
     reo = ev[REO].to_numpy()[rows]
     # One int64 key per (enterprise, lot, month), ordered as they are: pandas then groups and
     # sorts one column instead of three (a fraction of the memory).
-    key = ev["enterprise_id"].cat.codes.to_numpy()[rows].astype(np.int64) + 1  # null -> 0
-    key *= lots
-    key += ev["lot_id"].cat.codes.to_numpy()[rows].astype(np.int64) + 1
+    key = _pair_keys(ev, rows)
     key *= span
     key += ev[MONTH].to_numpy()[rows].astype(np.int64) - low
     frame = pd.DataFrame(
@@ -156,15 +172,15 @@ def _flows_of(ev: pd.DataFrame, rows: np.ndarray, low: int, span: int, lots: int
     sums = frame.groupby("key", sort=True).sum()
     del frame
     key = sums.index.to_numpy()
-    pair = key // span
-    out = {"ent": pair // lots - 1, "lot": pair % lots - 1, MONTH: key % span + low}
+    out = {"pair": key // span, MONTH: key % span + low}
     return pd.DataFrame({**out, **{c: sums[c].to_numpy() for c in sums.columns}})
 
 
 def _label(ev: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    codes = _unpair(ev, frame["pair"])
     return frame.assign(
-        enterprise_id=label_of(ev, "enterprise_id", frame["ent"]),
-        lot_id=label_of(ev, "lot_id", frame["lot"]),
+        enterprise_id=label_of(ev, "enterprise_id", codes["ent"]),
+        lot_id=label_of(ev, "lot_id", codes["lot"]),
     )
 
 
@@ -174,18 +190,20 @@ def detect_lot_overdrawn(
     """LOT_OVERDRAWN: an enterprise's outflows of a lot exceed its creations plus receipts by
     more than overdraw_pct %. Period: the first month whose running totals are over."""
     ev = prepare(events)
-    m = _monthly_flows(ev)  # sorted by (ent, lot, month)
+    m = _monthly_flows(ev)  # sorted by (pair, month)
     if m.empty:
         return empty_findings()
-    g = m.groupby(["ent", "lot"], sort=False)
+    # one integer per (enterprise, lot): the same groups as the two codes, grouped faster
+    g = m.groupby("pair", sort=False)
     cum = g[["mass_in", "mass_out"]].cumsum()
     factor = 1.0 + tol.overdraw_pct / 100.0
-    m["over"] = exceeds(cum["mass_out"], cum["mass_in"] * factor)
+    over = exceeds(cum["mass_out"], cum["mass_in"] * factor)
+    del cum
     totals = g[["mass_in", "mass_out", "reo_in", "reo_out"]].sum()
     bad = totals[exceeds(totals["mass_out"], totals["mass_in"] * factor)]
     if bad.empty:
         return empty_findings()
-    first = m[m["over"]].groupby(["ent", "lot"], sort=False)[MONTH].min()
+    first = m.loc[over, ["pair", MONTH]].groupby("pair", sort=False)[MONTH].min()
     bad = _label(ev, bad.join(first).reset_index())
     bad["period"] = period_text(bad[MONTH])
     bad["reo_kg"] = bad["reo_out"] - bad["reo_in"]
@@ -210,33 +228,43 @@ def detect_stock_mismatch(
     mask = (ev["event_type"] == "stock").to_numpy()
     if not mask.any():
         return empty_findings()
-    keys = ["ent", "lot", MONTH]
+    at = np.flatnonzero(mask)
+    months = ev[MONTH].to_numpy()
+    low, span = int(months.min()), int(months.max()) - int(months.min()) + 1
+    pair = _pair_keys(ev, at)
+    # one int64 per (enterprise, lot, month), ordered as the triples are
     stock = pd.DataFrame(
         {
-            "ent": code_of(ev, "enterprise_id")[mask],
-            "lot": code_of(ev, "lot_id")[mask],
-            MONTH: ev[MONTH].to_numpy()[mask],
-            "mass": ev["mass_kg"].to_numpy()[mask],
-            "pct": view.pct_of(np.flatnonzero(mask)),
+            "key": pair * span + (months[at].astype(np.int64) - low),
+            "mass": ev["mass_kg"].to_numpy()[at],
+            "pct": view.pct_of(at),
         }
     )
-    declared = stock.groupby(keys, sort=False).agg(declared=("mass", "sum"), pct=("pct", "first"))
+    declared = stock.groupby("key", sort=False).agg(declared=("mass", "sum"), pct=("pct", "first"))
     declared = declared.reset_index()
-    flows = _monthly_flows(ev)
-    flows["net"] = flows["mass_in"] - flows["mass_out"]
+    # Book stock only for the (enterprise, lot) pairs that declare a stock: each pair's
+    # monthly sums and running total are over the same rows whatever else is counted.
+    flows = _monthly_flows(ev, only=_rows_of_pairs(ev, np.unique(pair)))
+    net = pd.DataFrame(
+        {
+            "key": flows["pair"].to_numpy() * span + (flows[MONTH].to_numpy() - low),
+            "net": flows["mass_in"].to_numpy() - flows["mass_out"].to_numpy(),
+        }
+    )
+    del flows
     # Put the stock months into the monthly net table so the running sum has a row for each.
-    grid = pd.concat([flows[[*keys, "net"]], declared[keys].assign(net=0.0)], ignore_index=True)
-    grid = grid.groupby(keys, sort=False)["net"].sum().reset_index()
-    grid = grid.sort_values(keys, kind="stable")
-    grid["book"] = grid.groupby(["ent", "lot"], sort=False)["net"].cumsum()
-    merged = declared.merge(grid[[*keys, "book"]], on=keys, how="left")
+    grid = pd.concat([net, declared[["key"]].assign(net=0.0)], ignore_index=True)
+    grid = grid.groupby("key", sort=True)["net"].sum().reset_index()
+    grid["book"] = grid.groupby(grid["key"].to_numpy() // span, sort=False)["net"].cumsum()
+    merged = declared.merge(grid[["key", "book"]], on="key", how="left")
     merged["book"] = merged["book"].fillna(0.0)
     diff = (merged["declared"] - merged["book"]).abs()
     limit = np.maximum(merged["book"].abs() * tol.stock_pct / 100.0, tol.stock_min_kg)
     hit = merged[exceeds(diff, limit)]
     if hit.empty:
         return empty_findings()
-    hit = _label(ev, hit)
+    key = hit["key"].to_numpy()
+    hit = _label(ev, hit.assign(pair=key // span, **{MONTH: key % span + low}))
     hit["period"] = period_text(hit[MONTH])
     hit["reo_kg"] = (hit["declared"] - hit["book"]).abs() * hit["pct"].fillna(0.0) / 100.0
     hit["detail"] = [
@@ -244,3 +272,15 @@ def detect_stock_mismatch(
         for d, b in zip(hit["declared"], hit["book"], strict=True)
     ]
     return make_findings("STOCK_MISMATCH", hit)
+
+
+def _rows_of_pairs(ev: pd.DataFrame, pairs: np.ndarray) -> np.ndarray:
+    """Per row: its (enterprise, lot) is one of ``pairs`` (``_pair_keys``, sorted)."""
+    lot = ev["lot_id"].cat.codes.to_numpy()
+    lots = np.zeros(len(ev["lot_id"].cat.categories) + 1, dtype=bool)
+    lots[pairs % (len(lots)) - 1] = True  # the lots named: a cheap first cut
+    rows = np.flatnonzero(lots[lot])
+    out = np.zeros(len(ev), dtype=bool)
+    hit = pd.Index(pairs).get_indexer(_pair_keys(ev, rows)) >= 0
+    out[rows[hit]] = True
+    return out

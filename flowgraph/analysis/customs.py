@@ -16,6 +16,7 @@ from flowgraph.analysis.derived import exceeds, period_text
 from flowgraph.analysis.findings import make_findings
 from flowgraph.analysis.registers import (
     TYPICAL_PCT,
+    JointKeys,
     month_of,
     only_value,
     only_values,
@@ -57,10 +58,10 @@ def detect_customs_undeclared(
     rows = rows[np.isin(rows["month"].to_numpy(), customs["month"].unique())]
     if rows.empty:
         return empty_findings()
-    declared = customs[_DECL].drop_duplicates()
-    declared.columns = _ROW_DECL
-    joined = rows.merge(declared, on=_ROW_DECL, how="left", indicator=True)
-    bad = joined[joined["_merge"] == "left_only"]
+    keys = JointKeys(rows, _ROW_DECL, customs, _DECL)
+    bad = rows[
+        ~keys.member(keys.left, keys.right)
+    ]  # no declaration of that enterprise and direction
     if bad.empty:
         return empty_findings()
     owner = customs.drop_duplicates("declaration_no").set_index("declaration_no")
@@ -108,30 +109,31 @@ def detect_customs_mass_mismatch(
     rows = _named(trade_rows(events))
     if rows.empty:
         return empty_findings()
-    rows = rows.rename(columns={"document_ref": "declaration_no", "event_type": "direction"})
-    keys = [*_DECL, "product"]
     rows = rows.sort_values(["date", "upload_id", "source_row"], kind="stable")
-    uploaded = (
-        rows.groupby(keys, sort=False)
-        .agg(
-            up_kg=("mass_kg", "sum"),
-            up_reo=("reo", "sum"),
-            up_month=("month", "first"),
-        )
-        .reset_index()
+    # (declaration, direction, enterprise, product) as one integer on both sides
+    keys = JointKeys(rows, [*_ROW_DECL, "product"], customs, [*_DECL, "product"])
+    uploaded = _sums(
+        keys.left,
+        rows,
+        ~keys.left_missing,
+        up_kg=("mass_kg", "sum"),
+        up_reo=("reo", "sum"),
+        up_month=("month", "first"),
+        up_country=("country", "only"),
     )
-    # Same groups in the same order (sort=False on the same frame): the column lines up.
-    uploaded["up_country"] = only_values(rows, keys, "country").to_numpy()
-    declared = customs.merge(uploaded[_DECL].drop_duplicates(), on=_DECL, how="inner")
-    if declared.empty:
-        return empty_findings()
-    lines = declared.groupby(keys, sort=False).agg(
-        decl_kg=("mass_kg", "sum"), decl_month=("month", "min")
+    decl = keys.prefix(3)  # per key its (declaration, direction, enterprise)
+    customs_decl, uploaded_decl = decl[keys.right], decl[uploaded["_key"].to_numpy()]
+    named = _member(customs_decl, uploaded_decl)
+    lines = _sums(
+        keys.right,
+        customs,
+        named & ~keys.right_missing,
+        decl_kg=("mass_kg", "sum"),
+        decl_month=("month", "min"),
+        country=("country", "only"),
     )
-    lines["country"] = only_values(declared, keys, "country").to_numpy()
-    lines = lines.reset_index()
-    in_register = uploaded.merge(declared[_DECL].drop_duplicates(), on=_DECL, how="inner")
-    both = lines.merge(in_register, on=keys, how="outer")
+    in_register = uploaded[_member(uploaded_decl, customs_decl[named])]
+    both = lines.merge(in_register, on="_key", how="outer")
     decl_kg = both["decl_kg"].fillna(0.0).to_numpy()
     up_kg = both["up_kg"].fillna(0.0).to_numpy()
     diff = np.abs(up_kg - decl_kg)
@@ -139,6 +141,9 @@ def detect_customs_mass_mismatch(
     hit = both[over].copy()
     if hit.empty:
         return empty_findings()
+    columns = [*_DECL, "product"]
+    for column, values in zip(columns, keys.decode(hit["_key"]), strict=True):
+        hit[column] = values
     up = up_kg[over]
     per_kg = np.where(
         up > 0,
@@ -162,7 +167,8 @@ def detect_customs_mass_mismatch(
             strict=True,
         )
     ]
-    return make_findings("CUSTOMS_MASS_MISMATCH", hit)
+    # in the order a merge on the text keys gives (the findings' sort keeps ties in it)
+    return make_findings("CUSTOMS_MASS_MISMATCH", hit.sort_values(columns, kind="stable"))
 
 
 def detect_unreported_customs(
@@ -179,17 +185,24 @@ def detect_unreported_customs(
     customs = customs.assign(
         reo=customs["mass_kg"] * customs["product"].map(TYPICAL_PCT).astype("float64") / 100.0
     )
-    decl = customs.groupby(_DECL, sort=False).agg(
-        month=("month", "min"), date=("date", "min"), mass=("mass_kg", "sum"), reo_kg=("reo", "sum")
+    rows = _named(trade_rows(events))
+    keys = JointKeys(rows, _ROW_DECL, customs, _DECL)
+    decl = _sums(
+        keys.right,
+        customs,
+        ~keys.right_missing,
+        month=("month", "min"),
+        date=("date", "min"),
+        mass=("mass_kg", "sum"),
+        reo_kg=("reo", "sum"),
+        product=("product", "only"),
+        country=("country", "only"),
     )
-    for column in ("product", "country"):
-        decl[column] = only_values(customs, _DECL, column).to_numpy()
-    decl = decl.reset_index()
-    decl = decl.merge(upload_months(events), on=["enterprise_id", "month"], how="inner")
-    rows = _named(trade_rows(events))[_ROW_DECL].drop_duplicates()
-    rows.columns = _DECL
-    named = decl.merge(rows, on=_DECL, how="left", indicator=True)["_merge"] == "both"
-    bad = decl[~named.to_numpy()].copy()
+    for column, values in zip(_DECL, keys.decode(decl["_key"]), strict=True):
+        decl[column] = values
+    decl = decl[_has_upload(decl, upload_months(events))]
+    named = keys.member(decl["_key"].to_numpy(), keys.left)
+    bad = decl[~named].copy()
     if bad.empty:
         return empty_findings()
     bad["document_ref"] = bad["declaration_no"]
@@ -206,3 +219,37 @@ def detect_unreported_customs(
         )
     ]
     return make_findings("UNREPORTED_CUSTOMS", bad)
+
+
+def _sums(
+    key: np.ndarray, frame: pd.DataFrame, rows: np.ndarray, **columns: tuple[str, str]
+) -> pd.DataFrame:
+    """Per distinct ``key`` of the ``rows`` (mask) of ``frame`` (in order of first appearance;
+    one key per row of ``frame``) the named aggregates of ``frame``'s columns; ``"only"``: the
+    group's one value, else None (``registers.only_values``). Column ``_key`` holds the key."""
+    plain = {name: agg for name, agg in columns.items() if agg[1] != "only"}
+    data = {"_key": key[rows], **{c: frame[c].to_numpy()[rows] for c, _ in columns.values()}}
+    table = pd.DataFrame(data)
+    out = table.groupby("_key", sort=False).agg(**plain)
+    for name, (column, how) in columns.items():
+        if how == "only":
+            out[name] = only_values(table, ["_key"], column).to_numpy()
+    return out.reset_index()
+
+
+def _has_upload(decl: pd.DataFrame, months: pd.DataFrame) -> np.ndarray:
+    """Per declaration: its enterprise has a current upload for its month."""
+    pairs = pd.MultiIndex.from_arrays(
+        [months["enterprise_id"].astype(object), months["month"].astype(np.int64)]
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [decl["enterprise_id"].astype(object), decl["month"].astype(np.int64)]
+    )
+    return keys.isin(pairs)
+
+
+def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Per key of ``keys`` (dense codes): whether it is among ``of``."""
+    present = np.zeros(max(int(keys.max(initial=-1)), int(of.max(initial=-1))) + 1, dtype=bool)
+    present[of] = True
+    return present[keys]
