@@ -47,44 +47,63 @@ FIELDS = (
 def build_table(rows: list, year: int, licences: dict[int, str] | None = None) -> pd.DataFrame:
     """Event table (EVENT_COLUMNS, typed as the stores return it) plus ``mass_text``,
     sorted by enterprise, date and emission order, with event ids and source rows.
-    ``licences``: ``licence_no`` by position in ``rows`` (the registers' numbers)."""
-    cols = list(zip(*rows, strict=True))
-    frame = pd.DataFrame(
-        {name: pd.Series(col, dtype="object") for name, col in zip(FIELDS, cols, strict=True)}
-    )
+    ``licences``: ``licence_no`` by position in ``rows`` (the registers' numbers).
+
+    Built column by column in numpy (one sort order, group numbers from the sorted keys'
+    boundaries) instead of sorting and grouping a frame of Python objects; the texts of days
+    and months are shared objects, one per day."""
+    n = len(rows)
+    cols = list(zip(*rows, strict=True)) if n else [()] * len(FIELDS)
     day = np.asarray(cols[2], dtype=np.int64)
     m10 = np.asarray(cols[5], dtype=np.int64)
-    span = max(367, int(day.max()) + 2) if len(day) else 367  # days from 1 January of ``year``
+    ent_codes = pd.factorize(np.asarray(cols[0], dtype=object), sort=True)[0]
+    order = np.lexsort((np.arange(n), day, ent_codes))  # enterprise, day, emission order
+    day, m10, ent_codes = day[order], m10[order], ent_codes[order]
+    span = max(367, int(day.max()) + 2) if n else 367  # days from 1 January of ``year``
     days = np.datetime64(f"{year}-01-01") + np.arange(span).astype("timedelta64[D]")
+    day_text = days.astype(str)
+    month_of = days.astype("datetime64[M]").astype(np.int64)
+    # Uploads = runs of one (enterprise, month) in the sorted rows, numbered in sorted order.
+    month = month_of[day]
+    starts = np.r_[True, (ent_codes[1:] != ent_codes[:-1]) | (month[1:] != month[:-1])][:n]
+    group = np.cumsum(starts) - 1
+    seq = np.arange(n) - np.flatnonzero(starts)[group] + 1
+    columns: dict[str, object] = {}
+    for name, col in zip(FIELDS, cols, strict=True):
+        if name in ("day", "m10", "reo_pct"):
+            continue
+        values = np.asarray(col, dtype=object)[order] if n else np.zeros(0, dtype=object)
+        missing = pd.isna(values)
+        if missing.any():
+            values[missing] = None
+        columns[name] = pd.Series(values, dtype="object")
+    frame = pd.DataFrame(columns)
+    frame.insert(2, "day", day)
+    frame.insert(5, "m10", pd.Series(np.asarray(cols[5], dtype=object)[order], dtype="object"))
+    pct = pd.to_numeric(pd.Series(cols[6], dtype="object")).to_numpy(dtype="float64")
+    frame.insert(6, "reo_pct", pct[order] if n else pct)
     frame["date"] = days[day].astype("datetime64[ns]")
-    date_text = days.astype(str)
-    frame["date_text"] = date_text[day].astype(object)
-    frame["period"] = date_text.astype("<U7")[day].astype(object)
-    frame["day"] = day
+    frame["date_text"] = day_text.astype(object)[day]
+    frame["period"] = day_text.astype("<U7").astype(object)[day]
     frame["mass_kg"] = m10 / 10.0
-    frame["mass_text"] = np.char.add(
-        np.char.add((m10 // 10).astype(str), "."), (m10 % 10).astype(str)
-    ).astype(object)
-    frame["reo_pct"] = pd.to_numeric(frame["reo_pct"]).astype("float64")
-    licence = np.full(len(frame), None, dtype=object)  # set by the registers (synth.registers)
+    whole = pa.array(m10 // 10).cast(pa.string())
+    tenth = pa.array(m10 % 10).cast(pa.string())
+    frame["mass_text"] = pc.binary_join_element_wise(whole, tenth, ".").to_numpy(
+        zero_copy_only=False
+    )
+    licence = np.full(n, None, dtype=object)  # set by the registers (synth.registers)
     if licences:
         licence[list(licences)] = list(licences.values())
-    frame["licence_no"] = pd.Series(licence, dtype=object)  # object: pandas would infer str
-    frame["order"] = np.arange(len(frame))
-    frame = frame.sort_values(["enterprise_id", "day", "order"], kind="stable")
-    seq = frame.groupby(["enterprise_id", "period"]).cumcount().to_numpy() + 1
-    frame["event_id"] = (
-        "EV"
-        + frame["period"].str.replace("-", "", regex=False)
-        + "-"
-        + pd.Series(seq, index=frame.index).map("{:05d}".format)
-    )
+    frame["licence_no"] = pd.Series(licence[order], dtype=object)  # object: pandas infers str
+    frame["order"] = order
+    prefix = np.array([f"EV{t[:4]}{t[5:7]}-" for t in day_text], dtype=object)
+    frame["event_id"] = pc.binary_join_element_wise(
+        pa.array(prefix[day], type=pa.string()),
+        pc.utf8_lpad(pa.array(seq).cast(pa.string()), 5, "0"),
+        "",
+    ).to_numpy(zero_copy_only=False)
     frame["source_row"] = seq + 1
-    frame["upload_id"] = frame.groupby(["enterprise_id", "period"]).ngroup() + 1
-    frame = frame.reset_index(drop=True)
-    for c in FIELDS:
-        if c not in ("day", "m10", "reo_pct"):
-            frame[c] = frame[c].where(frame[c].notna(), None)
+    frame["upload_id"] = group + 1
     return frame
 
 
