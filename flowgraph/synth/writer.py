@@ -165,14 +165,15 @@ def write_uploads(
     """
     written = []
     text_all = _text_frame(table)
-    keys = table["enterprise_id"].astype(str) + "/" + table["period"].astype(str)
-    starts = np.flatnonzero(np.r_[True, keys.to_numpy()[1:] != keys.to_numpy()[:-1]])
+    # A file = a run of one upload_id (build_table numbers the (enterprise, month) runs).
+    upload = table["upload_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, upload[1:] != upload[:-1]])
     bounds = list(zip(starts, np.r_[starts[1:], len(table)], strict=True))
-    columns = {c: pa.array(text_all[c].to_numpy(dtype=object), type=pa.string()) for c in text_all}
+    columns = {c: pa.array(text_all[c], type=pa.large_string()) for c in text_all}
     quoted = np.zeros(len(table), dtype=bool)
     for col in columns.values():
         quoted |= pc.match_substring_regex(col, _NEEDS_QUOTES).to_numpy(zero_copy_only=False)
-    lines: dict[str, list[str]] = {}
+    lines: dict[str, tuple[np.ndarray, pa.Buffer]] = {}
     for lo, hi in bounds:
         ent, period = table["enterprise_id"].iat[lo], table["period"].iat[lo]
         folder = outdir / "uploads" / ent
@@ -189,12 +190,33 @@ def write_uploads(
         else:
             key = "reversed" if layout == "reversed" else "spec"
             if key not in lines:
-                joined = pc.binary_join_element_wise(*(columns[c] for c in order), ",")
-                lines[key] = joined.to_pylist()
-            body = "\n".join([",".join(header), *lines[key][lo:hi]]) + "\n"
-            path.write_bytes(body.encode(encoding))
+                lines[key] = _line_buffer(columns, order)
+            offsets, data = lines[key]
+            body = data[offsets[lo] : offsets[hi]].to_pybytes()  # the file's lines, in UTF-8
+            path.write_bytes(_encoded(",".join(header) + "\n", body, encoding))
         written.append((hi - lo, ent, period, path))
     return written
+
+
+def _line_buffer(columns: dict[str, pa.Array], order: list[str]) -> tuple[np.ndarray, pa.Buffer]:
+    """Every row's CSV line with its newline, in one UTF-8 buffer, and each line's start
+    offset (plus the end): a file's body is one slice of it, with no Python string per line."""
+    text = pa.large_string()  # 64-bit offsets: a month's lines may pass 2 GB at large scales
+    joined = pc.binary_join_element_wise(*(columns[c] for c in order), pa.scalar(",", text))
+    lined = pc.binary_join_element_wise(joined, pa.scalar("", text), pa.scalar("\n", text))
+    lined = lined.combine_chunks() if isinstance(lined, pa.ChunkedArray) else lined
+    _, offsets, data = lined.buffers()
+    starts = np.frombuffer(offsets, dtype=np.int64)[lined.offset : lined.offset + len(lined) + 1]
+    return starts, data
+
+
+def _encoded(header: str, body: bytes, encoding: str) -> bytes:
+    """``header`` + ``body`` (UTF-8 bytes) in ``encoding``, as ``str.encode`` gives it."""
+    if encoding == "utf-8":
+        return header.encode("utf-8") + body
+    if encoding == "utf-8-sig":
+        return header.encode("utf-8-sig") + body  # the BOM once, at the start
+    return (header + body.decode("utf-8")).encode(encoding)
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'

@@ -33,14 +33,17 @@ def _month(day) -> str:
 def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
     """The import/export rows as dicts with their lot's product (``prod``) and REO kg
     (``reo``) by SPEC §1, and the (enterprise, period) pairs that have an upload."""
-    creating = events[events["event_type"].isin(CREATING_TYPES)]
+    trade = events[events["event_type"].isin(("import", "export"))]
+    # Only the lots that trade rows name are looked up: their creations are all it takes.
+    creating = events[
+        events["event_type"].isin(CREATING_TYPES) & events["lot_id"].isin(trade["lot_id"].unique())
+    ]
     creating = creating.sort_values(["date", "upload_id", "source_row"], kind="stable")
     graded = creating[creating["reo_pct"].notna()].drop_duplicates("lot_id")
     lot_pct = dict(zip(graded["lot_id"], graded["reo_pct"], strict=True))
     named = creating[creating["product"].notna()].drop_duplicates("lot_id")
     lot_product = dict(zip(named["lot_id"], named["product"], strict=True))
-    trade = events[events["event_type"].isin(("import", "export"))]
-    records = trade.to_dict("records")
+    records = _records(trade)
     for r in records:
         own = r["reo_pct"] if r["reo_pct"] == r["reo_pct"] else None
         if r["event_type"] in CREATING_TYPES and own is not None:
@@ -56,6 +59,13 @@ def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
     return records, reporting
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")`` built column by column (the same values, in less time)."""
+    columns = list(frame.columns)
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return [dict(zip(columns, row, strict=True)) for row in values]
+
+
 def _one(values: list):
     distinct = set(values)
     return values[0] if len(distinct) == 1 and None not in distinct else None
@@ -68,7 +78,7 @@ def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
     rows, reporting = _rows(events)
     out: list[dict] = []
     if registry.customs is not None:
-        out += _customs(rows, reporting, registry.customs.to_dict("records"), tol)
+        out += _customs(rows, reporting, _records(registry.customs), tol)
     if registry.licences is not None:
         controls = registry.controls if registry.controls is not None else builtin_controls()
         out += _licences(rows, registry.licences.to_dict("records"), controls, tol)
