@@ -8,6 +8,7 @@ import pandas as pd
 from flowgraph.analysis.derived import MONTH, REO, exceeds, label_of, period_text, prepare
 from flowgraph.analysis.findings import make_findings
 from flowgraph.analysis.prepared import prepared
+from flowgraph.analysis.rowcodes import type_mask
 from flowgraph.config import Tolerances
 from flowgraph.model import CREATING_TYPES, OUTFLOW_TYPES, Registry, empty_findings
 
@@ -25,10 +26,14 @@ def detect_unknown_lot(
     along a chain is counted once.
     """
     ev = prepare(events)
-    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), "lot_id"].unique()
+    lot = ev["lot_id"].cat.codes.to_numpy()
+    # per lot code + 1 (0: no lot): whether a creating row names it, on the codes
+    created = np.zeros(len(ev["lot_id"].cat.categories) + 1, dtype=bool)
+    created[lot[type_mask(ev["event_type"], CREATING_TYPES)].astype(np.int64) + 1] = True
+    unknown = type_mask(ev["event_type"], _USE_TYPES) & ~created[lot.astype(np.int64) + 1]
     # only the columns read below: a row subset of the whole table copies every column
     wanted = ["lot_id", "enterprise_id", "event_type", "period", REO, *_ORDER]
-    used = ev.loc[ev["event_type"].isin(_USE_TYPES) & ~ev["lot_id"].isin(created), wanted]
+    used = _plain_lots(ev.loc[unknown, wanted])
     if used.empty:
         return empty_findings()
     is_in = used["event_type"] == "receive"
@@ -59,6 +64,12 @@ def detect_unknown_lot(
     return make_findings("UNKNOWN_LOT", out)
 
 
+def _plain_lots(rows: pd.DataFrame) -> pd.DataFrame:
+    """A few rows with their lot ids as plain text: grouping and aligning them by a
+    categorical lot_id would compare (hash) the table's millions of lot categories."""
+    return rows.assign(lot_id=rows["lot_id"].astype(object))
+
+
 _PAST = {"receive": "received", "consume": "consumed", "ship": "shipped", "export": "exported"}
 
 
@@ -71,9 +82,13 @@ def detect_duplicate_lot(
     """
     ev = prepare(events)
     wanted = ["lot_id", "enterprise_id", "event_type", "period", REO, *_ORDER]
-    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), wanted]
-    counts = created["lot_id"].value_counts()
-    dup = created[created["lot_id"].isin(counts.index[counts > 1])]
+    creating = type_mask(ev["event_type"], CREATING_TYPES)
+    lot = ev["lot_id"].cat.codes.to_numpy()[creating].astype(np.int64)
+    # lots created more than once, counted on the codes (a row naming no lot is in none)
+    counts = np.bincount(lot[lot >= 0], minlength=len(ev["lot_id"].cat.categories))
+    again = np.zeros(len(ev), dtype=bool)
+    again[np.flatnonzero(creating)[(lot >= 0) & (counts[np.maximum(lot, 0)] > 1)]] = True
+    dup = _plain_lots(ev.loc[again, wanted])
     if dup.empty:
         return empty_findings()
     dup = dup.sort_values(["lot_id", *_ORDER], kind="stable").copy()
@@ -210,38 +225,58 @@ def detect_untraceable_export(
     view = prepared(events, registry)
     ev = view.table
     is_exp = (ev["event_type"] == "export").to_numpy() & ev["shipment_id"].notna().to_numpy()
-    exp = ev[is_exp]
-    if exp.empty:
+    at = np.flatnonzero(is_exp)
+    if at.size == 0:
         return empty_findings()
-    untraceable = pd.Series(1.0 - view.share_of(np.flatnonzero(is_exp)), index=exp.index)
-    flagged = exceeds(untraceable.to_numpy(), tol.untraceable_export_share)
-    bad = exp[flagged].assign(_u=untraceable[flagged])
-    if bad.empty:
+    untraceable = 1.0 - view.share_of(at)
+    flagged = exceeds(untraceable, tol.untraceable_export_share)
+    at, untraceable = at[flagged], untraceable[flagged]
+    if at.size == 0:
         return empty_findings()
-    bad = bad.assign(_ureo=bad[REO] * bad["_u"])
-    keys = ["enterprise_id", "shipment_id"]
-    agg = bad.groupby(keys, sort=False).agg(
+    # Integer codes of the flagged rows only (the table's categoricals): one int64 key per
+    # export (enterprise, shipment), in the order of the rows, no copy of the table's rows.
+    ent = ev["enterprise_id"].cat.codes.to_numpy()[at].astype(np.int64)
+    shipment = ev["shipment_id"].cat.codes.to_numpy()[at].astype(np.int64)
+    lot = ev["lot_id"].cat.codes.to_numpy()[at].astype(np.int64)
+    shipments = len(ev["shipment_id"].cat.categories) + 1
+    reo = ev[REO].to_numpy()[at]
+    bad = pd.DataFrame(
+        {
+            "key": (ent + 1) * shipments + shipment + 1,
+            "lot": lot,
+            "_ureo": reo * untraceable,
+            REO: reo,
+            MONTH: ev[MONTH].to_numpy()[at],
+            "_lot": np.where(lot >= 0, lot, np.nan),  # a row naming no lot counts none
+        }
+    )
+    agg = bad.groupby("key", sort=False).agg(
         reo_kg=("_ureo", "sum"),
         total=(REO, "sum"),
         month=(MONTH, "min"),
-        lots=("lot_id", "nunique"),
+        lots=("_lot", "nunique"),
     )
-    agg = agg.reset_index()
-    agg["lot_id"] = _largest_lot(bad, keys).reindex(pd.MultiIndex.from_frame(agg[keys])).to_numpy()
+    key = agg.index.to_numpy()
+    largest = _largest_lot(bad[bad["lot"] >= 0]).reindex(agg.index).to_numpy()
+    agg = agg.reset_index(drop=True)
+    agg["enterprise_id"] = label_of(ev, "enterprise_id", key // shipments - 1)
+    agg["shipment_id"] = label_of(ev, "shipment_id", key % shipments - 1)
+    agg["lot_id"] = label_of(ev, "lot_id", np.where(np.isnan(largest), -1, largest))
     agg["period"] = period_text(agg["month"])
     pct = (agg["reo_kg"] / agg["total"].where(agg["total"] > 0)).fillna(1.0) * 100
     agg["detail"] = [untraceable_export_detail(p, n) for p, n in zip(pct, agg["lots"], strict=True)]
     return make_findings("UNTRACEABLE_EXPORT", agg)
 
 
-def _largest_lot(bad: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Per export, the offending lot with the most untraceable REO (rounded to the gram, so
-    float noise never decides; ties: the smallest lot id)."""
-    per_lot = bad.groupby([*keys, "lot_id"], sort=False)["_ureo"].sum().round(3).reset_index()
+def _largest_lot(bad: pd.DataFrame) -> pd.Series:
+    """Per export key, the code of the offending lot with the most untraceable REO (rounded to
+    the gram, so float noise never decides; ties: the lot first seen in the table, i.e. the
+    smallest code: the categorical lot_id's order)."""
+    per_lot = bad.groupby(["key", "lot"], sort=False)["_ureo"].sum().round(3).reset_index()
     per_lot = per_lot.sort_values(
-        [*keys, "_ureo", "lot_id"], ascending=[True, True, False, True], kind="stable"
+        ["key", "_ureo", "lot"], ascending=[True, False, True], kind="stable"
     )
-    return per_lot.drop_duplicates(keys).set_index(keys)["lot_id"]
+    return per_lot.drop_duplicates("key").set_index("key")["lot"]
 
 
 def untraceable_export_detail(pct: float, lots: int) -> str:

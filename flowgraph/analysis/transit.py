@@ -13,7 +13,6 @@ import pandas as pd
 from flowgraph.analysis.derived import (
     MONTH,
     REO,
-    code_of,
     exceeds,
     has_upload,
     label_of,
@@ -28,21 +27,38 @@ from flowgraph.model import Registry, empty_findings
 _KEYS = ["sender", "shipment", "receiver"]  # integer codes (enterprise / shipment categories)
 
 
+def _key_sizes(ev: pd.DataFrame) -> tuple[int, int]:
+    """(enterprise codes + 1, shipment codes + 1): the radices of a shipment's one-int key."""
+    return len(ev["enterprise_id"].cat.categories) + 1, len(ev["shipment_id"].cat.categories) + 1
+
+
 def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
+    """Per (sender, shipment, receiver) of ``event_type`` rows, in order of first appearance:
+    ``key`` (the three codes as one int64, ordered as the triples are), the codes, mass, REO,
+    first and last month."""
     mask = ((ev["event_type"] == event_type) & ev["shipment_id"].notna()).to_numpy()
     own, other = ("sender", "receiver") if event_type == "ship" else ("receiver", "sender")
+    codes = {
+        own: ev["enterprise_id"].cat.codes.to_numpy()[mask].astype(np.int64),
+        other: ev["counterparty_id"].cat.codes.to_numpy()[mask].astype(np.int64),
+        "shipment": ev["shipment_id"].cat.codes.to_numpy()[mask].astype(np.int64),
+    }
+    parties, shipments = _key_sizes(ev)
+    # one integer per shipment instead of three columns: one hash per row in the groupby
+    # and the joins below, the same groups in the same order
+    key = (codes["sender"] + 1) * shipments + codes["shipment"] + 1
+    key *= parties
+    key += codes["receiver"] + 1
     frame = pd.DataFrame(
         {
-            own: code_of(ev, "enterprise_id")[mask],
-            other: code_of(ev, "counterparty_id")[mask],
-            "shipment": code_of(ev, "shipment_id")[mask],
+            "key": key,
             "mass": ev["mass_kg"].to_numpy()[mask],
             "reo": ev[REO].to_numpy()[mask],
             MONTH: ev[MONTH].to_numpy()[mask],
         }
     )
-    return (
-        frame.groupby(_KEYS, sort=False)
+    out = (
+        frame.groupby("key", sort=False)
         .agg(
             mass=("mass", "sum"),
             reo=("reo", "sum"),
@@ -51,6 +67,12 @@ def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
         )
         .reset_index()
     )
+    key = out["key"].to_numpy()
+    rest = key // parties
+    out.insert(1, "receiver", key % parties - 1)
+    out.insert(1, "shipment", rest % shipments - 1)
+    out.insert(1, "sender", rest // shipments - 1)
+    return out
 
 
 def _labels(ev: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +105,8 @@ def detect_transit_mismatch(
     """TRANSIT_MISMATCH: both sides reported and the masses differ by more than
     max(transit_pct % of shipped, transit_min_kg). Period: the (last) receipt's month."""
     ev = prepare(events)
-    both = _side(ev, "ship").merge(_side(ev, "receive"), on=_KEYS, suffixes=("_s", "_r"))
+    receive = _side(ev, "receive").drop(columns=_KEYS)
+    both = _side(ev, "ship").merge(receive, on="key", suffixes=("_s", "_r"))
     diff = (both["mass_s"] - both["mass_r"]).abs()
     limit = np.maximum(both["mass_s"] * tol.transit_pct / 100.0, tol.transit_min_kg)
     hit = both[exceeds(diff, limit)]
@@ -104,9 +127,8 @@ def detect_transit_mismatch(
 
 
 def _unmatched(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
-    marker = right[_KEYS].drop_duplicates().assign(_matched=True)
-    merged = left.merge(marker, on=_KEYS, how="left")
-    return merged[merged["_matched"].isna()].drop(columns="_matched")
+    """The shipments of ``left`` that ``right`` does not have (``_side`` tables)."""
+    return left[~left["key"].isin(right["key"])]
 
 
 def detect_unconfirmed_shipment(
