@@ -8,6 +8,7 @@ import pandas as pd
 from flowgraph.analysis.derived import MINERAL, MONTH, REO, period_text
 from flowgraph.analysis.findings import make_findings
 from flowgraph.analysis.prepared import PreparedEvents, prepared
+from flowgraph.analysis.rowcodes import in_values, type_mask
 from flowgraph.config import Tolerances
 from flowgraph.model import Registry, empty_findings
 
@@ -123,22 +124,34 @@ def detect_undesignated_supply(
     view = prepared(events, registry)
     registry, ev = view.registry, view.table
     wanted = ["enterprise_id", "shipment_id", "counterparty_id", "lot_id", MINERAL, REO, MONTH]
-    rec = ev.loc[(ev["event_type"] == "receive") & ev["shipment_id"].notna(), wanted]
-    if rec.empty:
+    at = np.flatnonzero(
+        type_mask(ev["event_type"], ["receive"]) & ev["shipment_id"].notna().to_numpy()
+    )
+    if at.size == 0:
         return empty_findings()
+    rec = ev[wanted].iloc[at]
     known = (
         set(registry.enterprises["enterprise_id"].dropna()) if len(registry.enterprises) else set()
     )
-    unregistered = ~rec["counterparty_id"].isin(known).to_numpy()
-    lawful = lawful_holders(view).rename(columns={"enterprise_id": "counterparty_id"})
-    probe = rec[["counterparty_id", "lot_id"]].merge(
-        lawful.assign(_lawful=True), on=["counterparty_id", "lot_id"], how="left"
-    )
-    no_custody = rec[MINERAL].to_numpy() & probe["_lawful"].isna().to_numpy()
+    # On the codes (enterprise and counterparty share one category list): whether each
+    # party is registered, and whether (sender, lot) is among the lawful holders' pairs.
+    party = ev["counterparty_id"].cat.codes.to_numpy()
+    registered = in_values(party[at], ev["counterparty_id"].cat.categories, known)
+    unregistered = ~registered
+    lawful = view.valid_origin | type_mask(ev["event_type"], ["produce", "receive"])
+    lots = len(ev["lot_id"].cat.categories) + 1
+    lot = ev["lot_id"].cat.codes.to_numpy()
+    holders = pd.unique(_pairs(ev["enterprise_id"].cat.codes.to_numpy()[lawful], lot[lawful], lots))
+    held = pd.Index(holders).get_indexer(_pairs(party[at], lot[at], lots)) >= 0
+    no_custody = rec[MINERAL].to_numpy() & ~held
     bad = rec[unregistered | no_custody].assign(_unreg=unregistered[unregistered | no_custody])
     if bad.empty:
         return empty_findings()
-    agg = bad.groupby(["enterprise_id", "shipment_id", "counterparty_id"], sort=False).agg(
+    # the few offending rows grouped by plain ids: a categorical groupby re-checks the
+    # table's million-value category lists
+    ids = ["enterprise_id", "shipment_id", "counterparty_id"]
+    bad = bad.assign(**{c: bad[c].astype(object) for c in ids})
+    agg = bad.groupby(ids, sort=False).agg(
         reo_kg=(REO, "sum"), month=(MONTH, "min"), unreg=("_unreg", "any")
     )
     agg = agg.reset_index()
@@ -152,3 +165,8 @@ def detect_undesignated_supply(
     agg = agg.rename(columns={"enterprise_id": "receiver"})
     agg["enterprise_id"] = agg["counterparty_id"]
     return make_findings("UNDESIGNATED_SUPPLY", agg)
+
+
+def _pairs(ent: np.ndarray, lot: np.ndarray, lots: int) -> np.ndarray:
+    """One int64 per (enterprise code, lot code) pair (-1 codes included)."""
+    return (ent.astype(np.int64) + 1) * lots + lot.astype(np.int64) + 1
