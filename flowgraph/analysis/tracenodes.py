@@ -89,6 +89,22 @@ class _Index:
     def value(self, row: int, column: str):
         return self.events[column].iloc[row]
 
+    def node_key(self, node) -> tuple:
+        """A DAG node's order among its siblings, from what it is (a lot's id, a batch's
+        enterprise and id, a row's upload and source row), never from the table's internal
+        codes: a trace reads the same from any table holding its rows (tracescope)."""
+        kind, code = node
+        st = self.lin.st
+        if kind in ("lot", "unknown", "cycle"):
+            return (kind, str(st.lots[code]))
+        if kind in ("batch", "gain"):
+            return (kind, str(st.batch_enterprise[code]), str(st.batches[code]))
+        return (
+            kind,
+            int(self.events["upload_id"].iat[code]),
+            int(self.events["source_row"].iat[code]),
+        )
+
 
 def _lot_node(ix: _Index, lot: int) -> dict:
     lin = ix.lin
@@ -159,7 +175,7 @@ def _batch_enterprise(ix: _Index, batch: int) -> str | None:
 def _leaves(ix: _Index, registry: Registry, dag: nx.DiGraph, weight: dict):
     origins, breaks = [], []
     leaves = [n for n in dag.nodes if n[0] in ("row", "gain", "unknown", "cycle")]
-    for node in sorted(leaves, key=lambda n: (-weight[n], str(n))):
+    for node in sorted(leaves, key=lambda n: (-weight[n], ix.node_key(n))):
         leaf = _leaf(ix, registry, node, float(weight[node]))
         origins.append(leaf)
         if leaf["kind"] in BREAK_KINDS:
@@ -210,7 +226,7 @@ def _tree(ix: _Index, dag: nx.DiGraph, weight: dict, root: int) -> dict:
     stack = [(("lot", root), top)]
     while stack:
         node, out = stack.pop()
-        for child in sorted(dag.successors(node), key=str):
+        for child in sorted(dag.successors(node), key=ix.node_key):
             if child in shown and child[0] in ("lot", "batch"):
                 ref = make(child)
                 out["sources"].append(

@@ -198,10 +198,11 @@ def trace(app: AppContext, lot_id: str, downstream: bool, fmt: str) -> None:
       flowgraph trace SNRM1241000123            # a shipment: each lot it carries
     """
     from flowgraph.analysis.prepared import PreparedEvents
+    from flowgraph.analysis.tracescope import trace_events
     from flowgraph.analysis.tracetargets import trace_target
 
     store = app.store()
-    events = store.events(encoded=True)
+    events = trace_events(store, lot_id, downstream=downstream)
     target = trace_target(events, lot_id)
     if downstream:
         view = PreparedEvents(events) if len(target.lots) > 1 else events  # one view, many lots

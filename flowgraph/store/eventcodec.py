@@ -160,3 +160,8 @@ def decode_stream(rows: Iterable[tuple[int, bytes]], total: int | None = None) -
     # Already in the schema conform_events gives (dtypes, column order; every category used,
     # in order of first appearance): no second pass over the table.
     return pd.DataFrame(frame, copy=False)
+
+
+def decode_arrow(blob: bytes, columns: Sequence[str]) -> pa.Table:
+    """A few columns of one upload as an Arrow table (no pandas, no Python strings)."""
+    return _table(blob, columns)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from flowgraph.errors import StoreUnavailable
 from flowgraph.model import (
@@ -34,6 +35,7 @@ from flowgraph.store.idkeys import EnterpriseKeys
 from flowgraph.store.local_runs import RUNS_SCHEMA, LocalRuns, migrate_runs
 from flowgraph.store.readback import conform_uploads, registry_frames
 from flowgraph.store.readback import in_upload_order as _in_order
+from flowgraph.store.uploadkeys import KEY_COLUMNS, UploadKeys
 
 # 1: the latest detection run only (finding_runs / findings); 2: every run and the review log
 # (local_runs.py), opening a version-1 file migrates it.
@@ -140,6 +142,7 @@ class LocalStore(LocalRuns):
         # enterprise_id -> ids in its current uploads, so the cross-upload check of a load is
         # O(events); checked against the uploads table on every save (see _keys).
         self._key_cache: dict[str, EnterpriseKeys] = {}
+        self._upload_keys: tuple[tuple[int, ...], UploadKeys] | None = None  # upload_keys()
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> LocalStore:
@@ -339,6 +342,45 @@ class LocalStore(LocalRuns):
             return eventcodec.decode_stream(rows, total=total)
         rows = rows.fetchall()
         return eventcodec.decode_events([r[1] for r in rows], [r[0] for r in rows])
+
+    def upload_keys(self) -> UploadKeys:
+        """Which current uploads name each lot, shipment and batch id (flowgraph trace reads
+        only those uploads: tracescope.trace_scope)."""
+        current = tuple(
+            r[0]
+            for r in self.connection.execute(
+                "SELECT upload_id FROM uploads WHERE superseded_by IS NULL ORDER BY upload_id"
+            )
+        )
+        # kept while the current uploads stay the same (ids are never reused), even when
+        # another process loads meanwhile: it would change the set
+        if self._upload_keys is not None and self._upload_keys[0] == current:
+            return self._upload_keys[1]
+        rows = self.connection.execute(
+            "SELECT u.upload_id, e.data FROM uploads u JOIN upload_events e USING (upload_id) "
+            "WHERE u.superseded_by IS NULL ORDER BY u.upload_id"
+        )
+        keys = UploadKeys.of(
+            (upload_id, pa.concat_arrays([c.combine_chunks() for c in table.columns]))
+            for upload_id, table in (
+                (upload_id, eventcodec.decode_arrow(blob, KEY_COLUMNS)) for upload_id, blob in rows
+            )
+        )
+        self._upload_keys = (current, keys)
+        return keys
+
+    def events_of_uploads(self, upload_ids: Iterable[int]) -> pd.DataFrame:
+        """The events of these current uploads, encoded, in store order (as ``events``)."""
+        chosen = sorted(set(upload_ids))
+        if not chosen:
+            return eventcodec.decode_stream(iter(()))
+        marks = ",".join("?" * len(chosen))
+        rows = self.connection.execute(
+            "SELECT u.upload_id, e.data FROM uploads u JOIN upload_events e USING (upload_id) "  # noqa: S608
+            f"WHERE u.superseded_by IS NULL AND u.upload_id IN ({marks}) ORDER BY u.upload_id",
+            chosen,
+        )
+        return eventcodec.decode_stream(rows)
 
     # -- carry-overs of detection by year (analysis/years.py) -------------------------------
 

@@ -10,6 +10,7 @@ from lineage_chains import standard_registry
 from test_provenance import mixed_chain
 
 from flowgraph.cli.main import cli
+from flowgraph.encoding import encode_text
 
 
 class FakeStore:
@@ -18,8 +19,8 @@ class FakeStore:
     def __init__(self, events, registry):
         self._events, self._registry = events, registry
 
-    def events(self, period=None, year=None):
-        return self._events
+    def events(self, period=None, year=None, encoded=False):  # no upload_keys: every event
+        return encode_text(self._events) if encoded else self._events
 
     def registry(self):
         return self._registry
