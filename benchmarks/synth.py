@@ -10,6 +10,7 @@ most own time in this process (cProfile; slows the run down ~2x). Target (issue 
 
     python benchmarks/synth.py --scale 100
     python benchmarks/synth.py --scale 1000 --keep
+    python benchmarks/synth.py --scale 1000 --out /tmp/synth1000 --keep
 """
 
 from __future__ import annotations
@@ -65,11 +66,12 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the output (benchmarks/.cache) for other runs"
     )
+    parser.add_argument("--out", type=Path, help="write here instead of benchmarks/.cache")
     args = parser.parse_args()
     from flowgraph.synth import generate
 
     suffix = f"-years{args.years}" if args.years > 1 else ""
-    out = CACHE / f"synth-scale{args.scale:g}-seed{args.seed}{suffix}"
+    out = args.out or CACHE / f"synth-scale{args.scale:g}-seed{args.seed}{suffix}"
     if out.exists():
         shutil.rmtree(out)
     load_before = os.getloadavg()

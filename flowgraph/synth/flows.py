@@ -54,7 +54,7 @@ class Allocator:
         if self.rng.random() < 0.25:  # some randomness; the deficit rule corrects the totals
             i = self.rng.integers(0, len(w))
         else:
-            scores = [(got[i] + amount) / w[i] for i in range(len(w))]
+            scores = [(g + amount) / wi for g, wi in zip(got, w, strict=True)]
             i = scores.index(min(scores))
         got[i] += amount
         return self.keys[i]
