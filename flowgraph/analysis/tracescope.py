@@ -98,9 +98,9 @@ def _reached(events: pd.DataFrame, start: Iterable[str], downstream: bool) -> se
 
 
 def trace_events(store, ident: str, *, downstream: bool) -> pd.DataFrame:
-    """The store's events a trace of ``ident`` needs: on a store that says which uploads name
-    an id (the embedded one: ``upload_keys``), only the uploads the trace reaches; on the
-    others every current event (Neo4j: ``store.events``), dictionary-encoded either way.
+    """The store's events a trace of ``ident`` needs, dictionary-encoded: on a store that says
+    which uploads name an id (``uploads_holding``: both stores do), only the uploads the trace
+    reaches; on any other every current event.
 
     >>> from flowgraph.store.local import LocalStore
     >>> trace_events(LocalStore.open(":memory:"), "L1", downstream=False)
@@ -108,8 +108,6 @@ def trace_events(store, ident: str, *, downstream: bool) -> pd.DataFrame:
     ...
     flowgraph.errors.UsageError: no lot, shipment or batch L1 in the current uploads
     """
-    upload_keys = getattr(store, "upload_keys", None)
-    if upload_keys is None:
+    if not hasattr(store, "uploads_holding"):
         return store.events(encoded=True)
-    keys = upload_keys()
-    return trace_scope(ident, keys.uploads_holding, store.events_of_uploads, downstream=downstream)
+    return trace_scope(ident, store.uploads_holding, store.events_of_uploads, downstream=downstream)

@@ -369,6 +369,10 @@ class LocalStore(LocalRuns):
         self._upload_keys = (current, keys)
         return keys
 
+    def uploads_holding(self, ids: Iterable[str]) -> set[int]:
+        """The current uploads with a row naming any of ``ids`` as lot, shipment or batch."""
+        return self.upload_keys().uploads_holding(ids)
+
     def events_of_uploads(self, upload_ids: Iterable[int]) -> pd.DataFrame:
         """The events of these current uploads, encoded, in store order (as ``events``)."""
         chosen = sorted(set(upload_ids))

@@ -11,6 +11,7 @@ Model and diagram: docs/neo4j-model.md.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -383,9 +384,25 @@ class Neo4jStore(neo4j_runs.Neo4jRuns):
         columns become categoricals at once and the chunks' categories are united.
         """
         prefix = f"{year:04d}-" if year is not None else None
+        return self._read_events(q.READ_EVENTS, {"period": period, "year": prefix}, encoded)
+
+    def uploads_holding(self, ids: Iterable[str]) -> set[int]:
+        """The current uploads with a row naming any of ``ids`` as lot, shipment or batch,
+        found from the Lot, Shipment and Batch nodes' indexes (``flowgraph trace`` reads only
+        those: analysis/tracescope.py)."""
+        rows = self._read(q.UPLOADS_HOLDING, ids=sorted(set(ids)))
+        return {int(r["upload_id"]) for r in rows}
+
+    def events_of_uploads(self, upload_ids: Iterable[int]) -> pd.DataFrame:
+        """The events of these current uploads, encoded, in store order (as ``events``)."""
+        chosen = sorted({int(u) for u in upload_ids})
+        return self._read_events(q.READ_UPLOAD_EVENTS, {"uploads": chosen}, True)
+
+    def _read_events(self, query: str, params: dict, encoded: bool) -> pd.DataFrame:
+        """Events of ``query`` (READ_EVENTS' columns), streamed ``events_chunk`` rows at a time."""
 
         def work(tx: neo4j.ManagedTransaction) -> list[pd.DataFrame]:
-            result = tx.run(q.READ_EVENTS, period=period, year=prefix)
+            result = tx.run(query, **params)
             keys, parts, values = result.keys(), [], []
             for record in result:
                 values.append(record.values())

@@ -216,10 +216,7 @@ DROP_EMPTY_SHIPMENTS = (
     "MATCH (s:Shipment) WHERE s.id IN $shipments AND NOT ()-[:SENT|RECEIVED]->(s) DETACH DELETE s"
 )
 
-READ_EVENTS = (
-    f"MATCH ()-[r:{ALL_EVENT_RELS}]->() "
-    "WHERE ($period IS NULL OR r.period = $period) "
-    "AND ($year IS NULL OR r.period STARTS WITH $year) "
+_EVENT_RETURN = (
     "RETURN r.event_id AS event_id, r.event_type AS event_type, toString(r.date) AS date, "
     "r.enterprise_id AS enterprise_id, r.lot_id AS lot_id, r.product AS product, "
     "r.mass_kg AS mass_kg, r.reo_pct AS reo_pct, r.counterparty_id AS counterparty_id, "
@@ -227,7 +224,40 @@ READ_EVENTS = (
     "r.document_ref AS document_ref, r.licence_no AS licence_no, r.note AS note, "
     "r.period AS period, "
     "r.upload_id AS upload_id, r.source_row AS source_row"
+)
+READ_EVENTS = (
+    f"MATCH ()-[r:{ALL_EVENT_RELS}]->() "
+    "WHERE ($period IS NULL OR r.period = $period) "
+    "AND ($year IS NULL OR r.period STARTS WITH $year) " + _EVENT_RETURN
 )  # no ORDER BY: the server would hold every row to sort them (Neo4jStore.events sorts)
+# The events of a few current uploads ($uploads), from each upload's enterprise: its own event
+# relationships and those of its batches (no index on relationship properties is needed).
+READ_UPLOAD_EVENTS = (
+    "MATCH (e:Enterprise)-[:UPLOADED]->(u:Upload) WHERE u.upload_id IN $uploads AND u.current "
+    "CALL { "
+    f"  WITH e, u MATCH (e)-[r:{ENTERPRISE_EVENT_RELS}]->() WHERE r.upload_id = u.upload_id "
+    "  RETURN r "
+    "  UNION WITH e, u MATCH (e)-[:RAN]->(:Batch)-[r:YIELDED]->() WHERE r.upload_id = u.upload_id "
+    "  RETURN r "
+    "  UNION WITH e, u MATCH (e)-[:RAN]->(:Batch)<-[r:INPUT_TO]-() "
+    "  WHERE r.upload_id = u.upload_id RETURN r "
+    "} " + _EVENT_RETURN
+)
+# The current uploads with a row naming any of $ids as lot, shipment or batch (through the Lot,
+# Shipment and Batch nodes' indexes; a ship or receive row hangs off its shipment).
+UPLOADS_HOLDING = (
+    "UNWIND $ids AS id CALL { "
+    "  WITH id MATCH (:Lot {id: id})<-[r:EXTRACTED|IMPORTED|EXPORTED|LOST|HELD|YIELDED]-() "
+    "  RETURN r.upload_id AS upload_id "
+    "  UNION WITH id MATCH (:Lot {id: id})-[r:INPUT_TO]->() RETURN r.upload_id AS upload_id "
+    "  UNION WITH id MATCH (:Lot {id: id})<-[:CARRIES]-(:Shipment)<-[r:SENT|RECEIVED]-() "
+    "  WHERE r.lot_id = id RETURN r.upload_id AS upload_id "
+    "  UNION WITH id MATCH (:Shipment {id: id})<-[r:SENT|RECEIVED]-() "
+    "  RETURN r.upload_id AS upload_id "
+    "  UNION WITH id MATCH (b:Batch {id: id})-[r:YIELDED]->() RETURN r.upload_id AS upload_id "
+    "  UNION WITH id MATCH (b:Batch {id: id})<-[r:INPUT_TO]-() RETURN r.upload_id AS upload_id "
+    "} RETURN DISTINCT upload_id"
+)
 READ_UPLOADS = (
     "MATCH (u:Upload) WHERE $history OR u.current "
     "RETURN u.upload_id AS upload_id, u.enterprise_id AS enterprise_id, u.period AS period, "
