@@ -32,10 +32,9 @@ def _key_sizes(ev: pd.DataFrame) -> tuple[int, int]:
     return len(ev["enterprise_id"].cat.categories) + 1, len(ev["shipment_id"].cat.categories) + 1
 
 
-def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
-    """Per (sender, shipment, receiver) of ``event_type`` rows, in order of first appearance:
-    ``key`` (the three codes as one int64, ordered as the triples are), the codes, mass, REO,
-    first and last month."""
+def _keys(ev: pd.DataFrame, event_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mask of the ``event_type`` rows naming a shipment, their shipment keys): (sender,
+    shipment, receiver) codes as one int64, ordered as the triples are."""
     mask = ((ev["event_type"] == event_type) & ev["shipment_id"].notna()).to_numpy()
     own, other = ("sender", "receiver") if event_type == "ship" else ("receiver", "sender")
     codes = {
@@ -49,6 +48,14 @@ def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
     key = (codes["sender"] + 1) * shipments + codes["shipment"] + 1
     key *= parties
     key += codes["receiver"] + 1
+    return mask, key
+
+
+def _side(ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
+    """Per (sender, shipment, receiver) of ``event_type`` rows, in order of first appearance:
+    ``key`` (``_keys``), the codes, mass, REO, first and last month."""
+    mask, key = _keys(ev, event_type)
+    parties, shipments = _key_sizes(ev)
     frame = pd.DataFrame(
         {
             "key": key,
@@ -126,9 +133,10 @@ def detect_transit_mismatch(
     return make_findings("TRANSIT_MISMATCH", hit)
 
 
-def _unmatched(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
-    """The shipments of ``left`` that ``right`` does not have (``_side`` tables)."""
-    return left[~left["key"].isin(right["key"])]
+def _unmatched(left: pd.DataFrame, ev: pd.DataFrame, event_type: str) -> pd.DataFrame:
+    """The shipments of ``left`` (a ``_side`` table) that no ``event_type`` row names (only
+    the other side's keys are needed, not its sums)."""
+    return left[~left["key"].isin(pd.unique(_keys(ev, event_type)[1]))]
 
 
 def detect_unconfirmed_shipment(
@@ -138,7 +146,7 @@ def detect_unconfirmed_shipment(
     and no receipt at all. Period: the shipping month."""
     view = prepared(events)
     ev, pairs = view.table, view.upload_months
-    open_ = _unmatched(_side(ev, "ship"), _side(ev, "receive"))
+    open_ = _unmatched(_side(ev, "ship"), ev, "receive")
     month = open_["first"].to_numpy()
     covered = has_upload(ev, open_["receiver"], month, pairs) & has_upload(
         ev, open_["receiver"], month + 1, pairs
@@ -164,7 +172,7 @@ def detect_receipt_without_shipment(
     one before, and no such shipment. Period: the (first) receiving month."""
     view = prepared(events)
     ev, pairs = view.table, view.upload_months
-    orphan = _unmatched(_side(ev, "receive"), _side(ev, "ship"))
+    orphan = _unmatched(_side(ev, "receive"), ev, "ship")
     month = orphan["first"].to_numpy()
     covered = has_upload(ev, orphan["sender"], month, pairs) & has_upload(
         ev, orphan["sender"], month - 1, pairs
