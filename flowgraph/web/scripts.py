@@ -6,11 +6,23 @@
   ``vendor/plotly-flowgraph.min.js`` instead, at the address Dash asks for: plotly.js's own
   modules for those three trace types and its zh-CN locale (1.3 MB), built by
   ``scripts/build-plotly-bundle.sh`` from the plotly.js version the plotly package ships.
-- Pages that draw a chart name plotly.js in a ``<link rel="preload">`` of their HTML, so the
-  browser fetches (and compiles) it while the page's content is computed on the server,
-  instead of after (Dash loads it only when the first chart is rendered); likewise the
-  component libraries' chunks a page draws with (AG Grid's grid, dcc's graph and dropdown),
-  which Dash would fetch only once the page's content has arrived.
+- Pages that draw a chart load plotly.js with their other scripts (a ``<link rel="preload">``
+  in the head and a ``<script>`` after Dash's own), so the browser fetches and evaluates it
+  while the page's content is computed on the server, instead of after it has arrived (Dash
+  loads it only when the first chart is rendered: 60-90 ms of main thread between the content
+  and the drawn page); likewise the component libraries' chunks a page draws with (AG Grid's
+  grid, dcc's graph and dropdown), which Dash would fetch and evaluate only once the content
+  has arrived. A chunk run ahead only registers its modules with its library's loader
+  (webpack), which then finds it loaded; dcc's graph uses ``window.Plotly`` when it is there.
+- Dash's first script is ``@babel/polyfill`` 7.12.1 (core-js 2 and regenerator-runtime, for
+  browsers without ES2015+). In today's browsers it only costs: 30-60 ms to evaluate on every
+  first visit, and it replaces the browser's own ``parseFloat``, ``parseInt`` and
+  ``String.prototype.trim`` with slower JavaScript ones (core-js 2's test for them fails on a
+  modern engine), which plotly.js and AG Grid call in their drawing loops. Dash's bundles need
+  only ``regeneratorRuntime`` from it, so the workbench serves regenerator-runtime 0.13.11
+  (the version that polyfill bundles; MIT, ``vendor/regenerator-runtime.js`` as published on
+  npm, ``npm pack regenerator-runtime@0.13.11``) at the polyfill's address. The workbench needs
+  a browser of this decade (React 18, which Dash ships, supports no older one either).
 - Responses are compressed (gzip, Dash's ``compress``) when the workbench is served to other
   machines (``--host``); on a loopback address compressing only costs time.
 """
@@ -23,6 +35,9 @@ import flask
 
 VENDOR = Path(__file__).parent / "vendor"
 PLOTLY_BUNDLE = VENDOR / "plotly-flowgraph.min.js"
+REGENERATOR = VENDOR / "regenerator-runtime.js"
+# the polyfill Dash names first among its scripts (dash._dash_renderer), in its package
+DASH_POLYFILL = "deps/polyfill@7.12.1.min.js"
 # where dash-renderer loads plotly.js from when serving locally (window._dashPlotlyJSURL)
 DASH_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 # first path segment of the pages that draw a Plotly chart on their first render
@@ -32,9 +47,10 @@ CHART_PAGES = frozenset({"enterprise", "flows"})
 # render needs them ("" is the findings page): named in a preload so they are fetched with the
 # page's scripts instead of in a round trip after its content has arrived.
 ASYNC_CHUNKS = {
-    # not the enterprise page: its lists are plain tables up to 30 rows (a grid beyond loads it)
+    # the enterprise page too: its lists are plain tables up to 30 rows, but the enterprises
+    # an investigator opens most (a smelter, a trader) have more findings around them than that
     "_dash-component-suites/dash_ag_grid/async-community.js": frozenset(
-        {"", "findings", "finding", "lot", "batch", "search"}
+        {"", "findings", "finding", "enterprise", "lot", "batch", "search"}
     ),
     "_dash-component-suites/dash/dcc/async-graph.js": CHART_PAGES,
     "_dash-component-suites/dash/dcc/async-dropdown.js": frozenset({"", "findings", "flows"}),
@@ -72,26 +88,61 @@ def preload_urls(path: str, prefix: str = "/") -> list[str]:
 
 
 def preload_tags(path: str, prefix: str = "/") -> str:
-    """The ``<link rel="preload">`` tags of the page at ``path``."""
+    """The ``<link rel="preload">`` tags of the page at ``path`` (fetched from the start)."""
     return "".join(
         f'<link rel="preload" as="script" href="{url}">' for url in preload_urls(path, prefix)
     )
 
 
+def script_tags(path: str, prefix: str = "/") -> str:
+    """The same scripts as ``<script>`` tags, placed after Dash's own scripts and before its
+    renderer starts: evaluated before the page's content arrives (see the module docstring).
+
+    >>> script_tags("/finding/f1")
+    '<script src="/_dash-component-suites/dash_ag_grid/async-community.js"></script>'
+    """
+    return "".join(f'<script src="{url}"></script>' for url in preload_urls(path, prefix))
+
+
+def is_dash_polyfill(request_path: str, prefix: str = "/") -> bool:
+    """Is ``request_path`` Dash's address of its ``@babel/polyfill`` (fingerprinted or not)?
+
+    >>> is_dash_polyfill("/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m17.12.1.min.js")
+    True
+    >>> is_dash_polyfill("/_dash-component-suites/dash/deps/react@18.v4_4_1m17.3.1.min.js")
+    False
+    """
+    from dash.fingerprint import check_fingerprint
+
+    base = f"{prefix}_dash-component-suites/dash/"
+    if not request_path.startswith(base):
+        return False
+    return check_fingerprint(request_path[len(base) :])[0] == DASH_POLYFILL
+
+
+def _revalidated(body: bytes, etag: str) -> flask.Response:
+    # revalidated by its ETag (a 304 once cached): the address may stay when the file changes
+    response = flask.Response(body, mimetype="text/javascript")
+    response.set_etag(etag)
+    response.cache_control.no_cache = True
+    return response.make_conditional(flask.request)
+
+
 def install(server: flask.Flask, prefix: str) -> None:
-    """Serve the workbench's plotly.js at the address Dash's graphs load it from."""
+    """Serve the workbench's plotly.js at the address Dash's graphs load it from, and
+    regenerator-runtime at the address of Dash's polyfill."""
     import hashlib
 
     url = plotly_url(prefix)
-    body = PLOTLY_BUNDLE.read_bytes()
-    etag = hashlib.sha256(body).hexdigest()[:32]
+    plotly_body, regenerator = PLOTLY_BUNDLE.read_bytes(), REGENERATOR.read_bytes()
+    plotly_etag = hashlib.sha256(plotly_body).hexdigest()[:32]
+    regenerator_etag = hashlib.sha256(regenerator).hexdigest()[:32]
 
     @server.before_request
-    def plotly_bundle() -> flask.Response | None:
-        if flask.request.path != url:
-            return None
-        # revalidated by its ETag (Dash's address has no version in it): a 304 once cached
-        response = flask.Response(body, mimetype="text/javascript")
-        response.set_etag(etag)
-        response.cache_control.no_cache = True
-        return response.make_conditional(flask.request)
+    def vendored_scripts() -> flask.Response | None:
+        path = flask.request.path
+        if path == url:
+            return _revalidated(plotly_body, plotly_etag)
+        if is_dash_polyfill(path, prefix):
+            return _revalidated(regenerator, regenerator_etag)
+        return None

@@ -131,7 +131,8 @@ def render(wb: Workbench, config: ServeConfig, pathname: str | None, search: str
 
 
 class WorkbenchDash(dash.Dash):
-    """Dash with the page's script preloads in its HTML (see flowgraph.web.scripts), which
+    """Dash with the scripts the page's first render needs in its HTML (see
+    flowgraph.web.scripts), which
     starts computing the page's content as its HTML is sent (see flowgraph.web.prefetch)."""
 
     on_index = None  # called with the page's path and query when its HTML is requested
@@ -143,6 +144,7 @@ class WorkbenchDash(dash.Dash):
             self.on_index(path, f"?{query}" if query else "")
         prefix = self.config.requests_pathname_prefix
         kwargs["metas"] = kwargs.get("metas", "") + scripts.preload_tags(path, prefix)
+        kwargs["scripts"] = kwargs.get("scripts", "") + scripts.script_tags(path, prefix)
         return super().interpolate_index(**kwargs)
 
 

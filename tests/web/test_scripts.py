@@ -1,17 +1,19 @@
 """The workbench's JavaScript delivery (flowgraph/web/scripts.py), without a browser: its own
-plotly.js build at the address Dash loads plotly.js from, preloaded by the pages that draw
-charts, gzip only when served to other machines."""
+plotly.js build at the address Dash loads plotly.js from, loaded with the scripts of the pages
+that draw charts, regenerator-runtime instead of Dash's polyfill, gzip only when served to
+other machines."""
 
 from __future__ import annotations
 
 import gzip
+import pathlib
 import re
 
 import pytest
 
 from flowgraph.store.local import LocalStore
 from flowgraph.web import ServeConfig, create_app
-from flowgraph.web.scripts import PLOTLY_BUNDLE, plotly_url
+from flowgraph.web.scripts import PLOTLY_BUNDLE, REGENERATOR, plotly_url
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def test_pages_preload_the_component_chunks_their_first_render_needs(client):
     expected = {
         "/": {grid, dropdown},
         "/finding/abc": {grid},
-        "/enterprise/E1": {plotly_url(), graph},  # its short lists are plain tables
+        "/enterprise/E1": {plotly_url(), graph, grid},  # a grid past 30 findings around it
         "/lot/L1": {grid},
         "/flows": {plotly_url(), graph, dropdown},
     }
@@ -67,6 +69,45 @@ def test_pages_preload_the_component_chunks_their_first_render_needs(client):
     for url in {grid, graph, dropdown}:
         response = client.get(url)
         assert response.status_code == 200 and b"webpackChunk" in response.data, url
+
+
+def script_srcs(html: str) -> list[str]:
+    return re.findall(r'<script src="([^"]+)"', html)
+
+
+def test_the_first_render_s_scripts_run_before_dash_starts(client):
+    """plotly.js and the chunks are evaluated with the page's scripts (after Dash's own, so
+    its libraries' loaders find them; before the renderer's bootstrap asks for the content),
+    not only fetched: Dash would evaluate them after the content has arrived."""
+    for path in ("/", "/enterprise/E1", "/flows"):
+        html = client.get(path).get_data(as_text=True)
+        srcs = script_srcs(html)
+        wanted = preloaded(html)
+        assert wanted and srcs[-len(wanted) :] == wanted, path  # the last scripts, in order
+        renderer = next(i for i, s in enumerate(srcs) if "dash_renderer" in s)
+        assert renderer < srcs.index(wanted[0]), path
+        assert html.index(f'src="{wanted[-1]}"') < html.index("new DashRenderer"), path
+    assert plotly_url() not in script_srcs(client.get("/finding/abc").get_data(as_text=True))
+
+
+def test_dash_s_polyfill_address_serves_regenerator_runtime(client):
+    """Dash's bundles need regeneratorRuntime from @babel/polyfill; its core-js part replaced
+    the browser's parseFloat, parseInt and trim with slower ones. The page keeps the address,
+    the body is regenerator-runtime, cached as Dash's own scripts are revalidated."""
+    import dash
+
+    html = client.get("/").get_data(as_text=True)
+    src = next(s for s in script_srcs(html) if "/dash/deps/polyfill@" in s)
+    first = client.get(src)
+    assert first.status_code == 200 and first.mimetype == "text/javascript"
+    assert first.data == REGENERATOR.read_bytes()
+    assert b"regeneratorRuntime = runtime" in first.data and len(first.data) < 40_000
+    polyfill = (pathlib.Path(dash.__file__).parent / "deps" / "polyfill@7.12.1.min.js").read_bytes()
+    assert first.data != polyfill
+    again = client.get(src, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    react = next(s for s in script_srcs(html) if "/dash/deps/react@" in s)
+    assert client.get(react).data != first.data  # only the polyfill is replaced
 
 
 def test_responses_gzipped_over_a_network_not_on_loopback(tmp_path):
