@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import shutil
 from collections import Counter
@@ -157,6 +158,14 @@ def _setup(seed: int, scale: float, clean: bool, year: int, years: int) -> _Run:
     return _Run(world, styles, sim, planter, registers, simulated, years)
 
 
+def _trim_heap() -> None:
+    """Return freed heap pages to the system (glibc's malloc_trim; a no-op elsewhere)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def build(
     *, seed: int = 0, scale: float = 1.0, clean: bool = False, year: int = 2024, years: int = 1
 ) -> Built:
@@ -208,9 +217,11 @@ def generate(
         registry = run.registry()
         write_registry(run.world, out, run.registers.out, years)
         intended = run.intended
-        # The ledger is not needed any more: release it while the worker computes the key.
+        # The ledger is not needed any more: release it while the worker computes the key,
+        # and hand the freed heap back to the system (the two processes' memory adds up).
         del run
         gc.collect()
+        _trim_heap()
         written = worker.finish(registry)
     finally:
         worker.close()
