@@ -142,7 +142,9 @@ def sha256_file(path: str | Path) -> str:
 
 
 def find_upload_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given plus ``*.csv``/``*.xlsx`` found recursively in folders; sorted, unique.
+    """Files as given plus ``*.csv``/``*.xlsx`` found recursively in folders, in the order
+    given (each folder's files sorted by path), each file once (where it first appears): the
+    order they are stored in, so of two revisions of a month the later one given wins.
 
     Hidden files and folders and Excel lock files (``~$*``) are skipped inside folders, and
     symlinks found inside a folder are not followed (a folder cannot pull in files from
@@ -154,20 +156,22 @@ def find_upload_files(paths: Iterable[str | Path]) -> list[Path]:
     ...     _ = open(os.path.join(d, name), "w").write("")
     >>> [p.name for p in find_upload_files([d])]
     ['a.xlsx', 'b.CSV']
+    >>> [p.name for p in find_upload_files([os.path.join(d, "b.CSV"), d])]
+    ['b.CSV', 'a.xlsx']
     """
-    found: set[Path] = set()
+    found: dict[Path, None] = {}  # insertion-ordered set
     missing: list[Problem] = []
     for given in paths:
         path = Path(os.path.normpath(given))  # "a/./b.csv" and "a/b.csv" are one file
         if path.is_dir():
-            found.update(_walk(path))
+            found.update(dict.fromkeys(p for p in sorted(_walk(path)) if p not in found))
         elif path.exists():
-            found.add(path)
+            found.setdefault(path)
         else:
             missing.append(Problem(str(given), None, None, "no such file or folder"))
     if missing:
         raise InputError(missing)
-    return sorted(found)
+    return list(found)
 
 
 def _walk(folder: Path) -> Iterable[Path]:
