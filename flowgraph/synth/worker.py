@@ -135,8 +135,12 @@ class Worker:
             message = self.conn.recv()
         except EOFError:
             self.process.join()
+            # the usual cause: a script calling generate() at its top level, which the spawned
+            # worker imports again (and so starts a second synth) before it can serve
             raise RuntimeError(
-                f"synth worker stopped (exit code {self.process.exitcode})"
+                f"synth worker stopped (exit code {self.process.exitcode}); a script that calls "
+                'flowgraph.synth.generate must do so under `if __name__ == "__main__":` (the '
+                "worker is a new process that imports the script)"
             ) from None
         if message[0] == "error":
             _, exc, trace = message

@@ -37,3 +37,20 @@ def test_the_worker_writes_the_months_it_was_sent(tmp_path):
         "2024-02.xlsx",
     ]
     assert (tmp_path / "answers.jsonl").read_text().count("UNDESIGNATED_EXTRACTION") == 2
+
+
+def test_a_script_without_a_main_guard_is_told_what_to_add(tmp_path):
+    # the spawned worker imports the script again; at its top level it starts a second synth
+    import subprocess
+    import sys
+
+    script = tmp_path / "make_world.py"
+    script.write_text(
+        "from flowgraph.synth import generate\n"
+        f"generate({str(tmp_path / 'out')!r}, seed=1, scale=0.02)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode != 0
+    assert 'must do so under `if __name__ == "__main__":`' in done.stderr
