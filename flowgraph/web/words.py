@@ -12,10 +12,12 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate 
 STATUSES = (N_("new"), N_("open"), N_("confirmed"), N_("dismissed"), N_("resolved"))
 DECISIONS = (N_("confirm"), N_("dismiss"), N_("reopen"))
 ACTIVITIES = (N_("mining"), N_("smelting"))
-# columns of a finding's history (investigations.reviews.finding_history)
-HISTORY_COLUMNS = (N_("run"), N_("ran_at"), N_("period"), N_("reo_kg"), N_("detail"),
-                   N_("status"), N_("reviewed_at"), N_("reviewed_by"), N_("decision"),
-                   N_("note"))  # fmt: skip
+# the headers of a finding's history columns (investigations.reviews.finding_history)
+HISTORY_LABELS = {
+    "run": N_("Run"), "ran_at": N_("Ran at"), "period": N_("Period"), "reo_kg": N_("kg REO"),
+    "detail": N_("Detail"), "status": N_("Status"), "reviewed_at": N_("Reviewed at"),
+    "reviewed_by": N_("Reviewed by"), "decision": N_("Decision"), "note": N_("Note"),
+}  # fmt: skip
 
 
 def flow_node_label(name: str, _) -> str:

@@ -43,6 +43,7 @@ def test_every_page_renders_on_both_stores(app):
     assert "TRANSFORM_GAIN" in page and gain in page
     page = text(app, f"/finding/{gain[:6]}")  # a unique prefix is enough
     assert "S1-2024-03.csv" in page and '"l:L3"' in page  # evidence FILE and the lot's graph
+    assert '"headerName": "Ran at"' in page and '"headerName": "ran_at"' not in page  # runs
     page = text(app, "/enterprise/S1")
     assert "Smelter One" in page and "S1-2024-03.csv" in page
     assert "TRANSFORM_GAIN" in page  # findings around it (Cypher on Neo4j, twin otherwise)

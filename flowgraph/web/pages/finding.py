@@ -9,6 +9,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from flowgraph.errors import FlowgraphError
 from flowgraph.reports.detailwords import localise_detail
 from flowgraph.web import ui
+from flowgraph.web.words import HISTORY_LABELS
 
 
 def provenance(traces: list[dict], names: dict, _) -> list[dict]:
@@ -137,7 +138,7 @@ def layout(page, args, query):
                     )
                     if "ran_at" in history
                     else history,
-                    [(c, _(c)) for c in history.columns],
+                    [(c, _(HISTORY_LABELS.get(c, c))) for c in history.columns],
                     height=200,
                     numbers=("reo_kg",),
                 ),
