@@ -114,15 +114,18 @@ class _Run:
     years: int
 
     def registry(self) -> Registry:
-        ents, des, quo = self.world.registry_records(self.years)
-        regs = self.registers.out
-        return registry_from_records(
-            ents, des, quo, customs=regs.customs, licences=regs.licences, controls=regs.controls
-        )
+        return _registry(self.world, self.registers.out, self.years)
 
     @property
     def intended(self) -> list[dict]:
         return (self.planter.intended if self.planter else []) + self.registers.out.intended
+
+
+def _registry(world: World, regs: Registers, years: int) -> Registry:
+    ents, des, quo = world.registry_records(years)
+    return registry_from_records(
+        ents, des, quo, customs=regs.customs, licences=regs.licences, controls=regs.controls
+    )
 
 
 def _setup(seed: int, scale: float, clean: bool, year: int, years: int) -> _Run:
@@ -212,14 +215,24 @@ def generate(
         for m, rows, products, busy in run.simulated:
             worker.month(rows, register(m, rows, products, busy, run.registers, year))
             del rows
-            if m % 12 == 11:
+            if m % 12 == 11 and m < 12 * years - 1:
                 run.registers.year_end()
-        registry = run.registry()
-        write_registry(run.world, out, run.registers.out, years)
-        intended = run.intended
-        # The ledger is not needed any more: release it while the worker computes the key,
-        # and hand the freed heap back to the system (the two processes' memory adds up).
+        stories = run.planter.intended if run.planter else []
+        # The ledger is not needed any more: release it before the last year's registers and
+        # the registry are built (with the ledger they would be this process's peak: the
+        # customs records alone are ~0.4 GB at scale 1000) and while the worker computes the
+        # key, and hand the freed heap back to the system (the two processes' memory adds
+        # up). The registers and the registry read neither the ledger nor its random streams.
+        world, book = run.world, run.registers
         del run
+        gc.collect()
+        _trim_heap()
+        book.year_end()
+        registers = book.out
+        intended = stories + registers.intended  # as _Run.intended
+        registry = _registry(world, registers, years)
+        write_registry(world, out, registers, years)
+        del world, book, registers
         gc.collect()
         _trim_heap()
         written = worker.finish(registry)

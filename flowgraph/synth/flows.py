@@ -72,6 +72,8 @@ class Flows:
         self.mines = world.by_kind("mine")
         self.smelters = world.by_kind("smelter")
         self.separators = [s for s in self.smelters if s.pool == "ion"]
+        # The stories pick old mine lots (plants.py): the ledger keeps their records for good.
+        sim.lasting = frozenset(m.eid for m in self.mines)
         rng = self.rng
         # Annual extraction / smelting targets in kg REO (plants may raise one of each).
         self.mine_target = {m.short: m.mining_quota_t * 1000 * USAGE for m in self.mines}

@@ -330,14 +330,14 @@ class Planter:
             smelter, lot, held = self.find("smelter", m, set(ION_PROFILE) | set(LIGHT_PROFILE))
             if smelter is None:
                 return False
-            exporters = [e for e in self.f.w.by_kind("exporter") if (e.eid, lot) not in sim.touched]
+            exporters = [e for e in self.f.w.by_kind("exporter") if not sim.has_held(e.eid, lot)]
             if exporters:
                 break
         else:
             return False
         exporter = exporters[int(self.rng.integers(len(exporters)))]
         # Dated the 1st: any receipt of this lot the normal flows book later this month is
-        # dated after it, and earlier receipts would be in sim.touched.
+        # dated after it, and earlier receipts would show in sim.has_held.
         d = self.day(m, 0)
         sim.ship(smelter.eid, smelter.short, lot, held[0], exporter.eid, d, transit=3)
         got = sim.hold[exporter.eid][lot][0]
@@ -455,7 +455,7 @@ class Planter:
         self.busy_lots.add(lot)
         traders = self.f.w.by_kind("trader")
         trader = traders[int(self.rng.integers(len(traders)))]
-        if (trader.eid, lot) in sim.touched:
+        if sim.has_held(trader.eid, lot):
             return False
         to = self.smelter_of("light")
         shipment = sim.ship(

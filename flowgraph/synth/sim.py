@@ -104,7 +104,13 @@ class Sim:
         self.product: dict[str, str] = {}
         self.creator: dict[str, str] = {}
         self.came_from: dict[tuple[str, str], str] = {}  # (receiver, lot) -> sender
-        self.touched: set[tuple[str, str]] = set()
+        # lot -> the enterprises that have held it, one bit each (a set of (enterprise, lot)
+        # pairs took ~2 entries of ~100 bytes per lot: a third of the ledger at scale 1000)
+        self.touched: dict[str, int] = {}
+        self._bit: dict[str, int] = {}
+        # Creators whose lots the stories may pick up long after they are gone (the mines:
+        # plants scan sim.creator for old mine lots); :meth:`forget` keeps those lots' records.
+        self.lasting: frozenset[str] = frozenset()
         self._seq: dict[str, int] = defaultdict(int)
         self.noise_on = True
 
@@ -133,7 +139,52 @@ class Sim:
         else:
             held[0] += m10
             held[1] = max(held[1], avail)
-        self.touched.add((ent, lot))
+        bit = self._bit.get(ent)
+        if bit is None:
+            bit = self._bit[ent] = 1 << len(self._bit)
+        self.touched[lot] = self.touched.get(lot, 0) | bit
+
+    def has_held(self, ent: str, lot: str) -> bool:
+        """Whether ``ent`` has ever held ``lot`` (been credited any of it).
+
+        >>> sim = Sim(2024, FastRng(np.random.default_rng(0)), {"E1"})
+        >>> lot = sim.create("E1", "E1", "extract", 3, "BAST_CONC", 100, 55.0)
+        >>> sim.has_held("E1", lot), sim.has_held("E2", lot)
+        (True, False)
+        """
+        return bool(self.touched.get(lot, 0) & self._bit.get(ent, 0))
+
+    def forget(self, book: dict[tuple[str, str], int]) -> int:
+        """Drop the per-lot records (pct, product, creator, touched) of the lots that are gone:
+        no enterprise holds them, ``book`` (the month-end book stock) has no entry for them,
+        no pending row names them, and their creator is not in :attr:`lasting`. Nothing reads
+        a gone lot again: every event takes from a holding, the books of later months start
+        from ``book``, and the stories' only look-ups of old lots are of mine lots. Returns
+        how many lots were forgotten (the ledger stays the size of what is held).
+
+        >>> sim = Sim(2024, FastRng(np.random.default_rng(0)), {"E1"})
+        >>> lot = sim.create("E1", "E1", "extract", 3, "BAST_CONC", 100, 55.0)
+        >>> sim.take("E1", lot, 100)
+        >>> sim.forget({}), sim.rows.clear(), sim.forget({}), sim.product  # the row names it
+        (0, None, 1, {})
+        """
+        live = {lot for lots in self.hold.values() for lot in lots}
+        live.update(lot for _, lot in book)
+        live.update(r[3] for r in self.rows)
+        lasting, creator = self.lasting, self.creator
+
+        def gone(lot: str) -> bool:
+            return lot not in live and creator.get(lot) not in lasting
+
+        dropped = [lot for lot in self.pct if gone(lot)]
+        for records in (self.product, self.touched):
+            for lot in [lot for lot in records if gone(lot)]:
+                del records[lot]
+        for lot in [lot for lot in creator if gone(lot)]:
+            del creator[lot]
+        for lot in dropped:
+            del self.pct[lot]
+        return len(dropped)
 
     def take(self, ent: str, lot: str, m10: int) -> None:
         held = self.hold[ent][lot]
