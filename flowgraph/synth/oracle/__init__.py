@@ -22,6 +22,7 @@ QUOTA_EXCEEDED the excess over the quota; the cross_register types: see :mod:`.r
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from flowgraph.config import Tolerances
@@ -32,8 +33,15 @@ from flowgraph.model import (
     Registry,
 )
 from flowgraph.synth.oracle.balance import _batches, _overdrawn, _stock
-from flowgraph.synth.oracle.common import row_pct, row_product
-from flowgraph.synth.oracle.lineage import _cycles, _lots, _quotas, _untraceable_exports, lot_shares
+from flowgraph.synth.oracle.common import as_categorical, row_pct, row_product
+from flowgraph.synth.oracle.lineage import (
+    _cycle_groups,
+    _cycles,
+    _lots,
+    _quotas,
+    _untraceable_exports,
+    lot_shares,
+)
 from flowgraph.synth.oracle.registers import cross_register
 from flowgraph.synth.oracle.shipments import _shipments
 
@@ -57,6 +65,38 @@ _SORT = [
 ]
 
 
+def _batch_keys(enterprise_ids: pd.Series, batch_ids: pd.Series) -> pd.Series:
+    """A batch is (enterprise_id, batch_id): batch ids are unique only within an enterprise.
+    Keyed as one string ``enterprise + _SEP + batch`` (split back in the findings), made once
+    per distinct pair rather than once per row (millions of rows, far fewer batches).
+
+    >>> keys = _batch_keys(pd.Series(["E1", "E2", "E1"]), pd.Series(["B", "B", None]))
+    >>> [k if k != k else k.replace(_SEP, "|") for k in keys]
+    ['E1|B', 'E2|B', nan]
+    """
+    has = batch_ids.notna().to_numpy()
+    codes = np.full(len(batch_ids), -1, dtype=np.int64)
+    if not has.any():
+        return pd.Series(pd.Categorical.from_codes(codes, categories=[]), index=batch_ids.index)
+    # The pairs by the two columns' category codes in one integer (numbered in order of
+    # first appearance, as a factorize of the pairs themselves would).
+    ents, batches = as_categorical(enterprise_ids), as_categorical(batch_ids)
+    width = len(batches.cat.categories) + 1
+    pair = (
+        ents.cat.codes.to_numpy()[has].astype(np.int64) * width + batches.cat.codes.to_numpy()[has]
+    )
+    pair_codes, unique_pairs = pd.factorize(pair)
+    codes[has] = pair_codes
+    uniques = zip(
+        ents.cat.categories[unique_pairs // width],
+        batches.cat.categories[unique_pairs % width],
+        strict=True,
+    )
+    labels = [f"{ent}{_SEP}{batch}" for ent, batch in uniques]
+    categorical = pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))
+    return pd.Series(categorical, index=batch_ids.index)
+
+
 def _uploads(ev: pd.DataFrame) -> set[tuple[str, str]]:
     """The (enterprise, period) pairs that have an upload."""
     pairs = ev[["enterprise_id", "period"]].drop_duplicates()
@@ -77,13 +117,7 @@ def reference_findings(
     """
     tol = tol or Tolerances()
     ev = events.copy(deep=False)  # copy-on-write: the columns set below are ev's own
-    # A batch is (enterprise_id, batch_id): batch ids are unique only within an enterprise.
-    # Keyed as one string here and split back in the findings.
-    has_batch = ev["batch_id"].notna()
-    ev["batch_id"] = ev["batch_id"].astype(object)
-    ev.loc[has_batch, "batch_id"] = (
-        ev.loc[has_batch, "enterprise_id"].astype(str) + _SEP + ev.loc[has_batch, "batch_id"]
-    )
+    ev["batch_id"] = _batch_keys(ev["enterprise_id"], ev["batch_id"])
     ev["pct"] = row_pct(ev)
     ev["reo"] = (ev["mass_kg"] * ev["pct"] / 100.0).fillna(0.0)
     ev["prod"] = row_product(ev)
@@ -94,8 +128,9 @@ def reference_findings(
     out += _shipments(ev, registry, uploads, tol)
     out += _stock(ev, tol)
     out += _lots(ev)
-    out += _cycles(ev)
-    out += _untraceable_exports(ev, registry, tol)
+    cycle_groups = _cycle_groups(ev)  # read by the cycles and by the shares
+    out += _cycles(ev, cycle_groups)
+    out += _untraceable_exports(ev, registry, tol, cycle_groups[0])
     out += _quotas(ev, registry)
     out += cross_register(events, registry, tol)
     frame = pd.DataFrame(out, columns=list(FINDING_COLUMNS))

@@ -91,20 +91,20 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         m_out=("m_out", "sum"),
         r_in=("r_in", "sum"),
         r_out=("r_out", "sum"),
-        period=("period", "max"),
     )
     factor = 1 + tol.overdraw_pct / 100
     bad = g[g["m_out"] > g["m_in"] * factor]
     # period: the first month whose running month-end totals are over (few lots: a loop).
+    first_over = {}
     for ent, lot in bad.index:
         rows = work[(work["enterprise_id"] == ent) & (work["lot_id"] == lot)]
         monthly = rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()
         over = monthly.index[monthly["m_out"] > monthly["m_in"] * factor]
-        bad.loc[(ent, lot), "period"] = over[0]
+        first_over[(ent, lot)] = over[0]
     return [
         _f(
             "LOT_OVERDRAWN",
-            period=r["period"],
+            period=first_over[(ent, lot)],
             enterprise_id=ent,
             lot_id=lot,
             reo_kg=max(r["r_out"] - r["r_in"], 0.0),  # SPEC: reo_kg >= 0
@@ -129,11 +129,10 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         )
     )
     moved = sign != 0
-    flows = ev.loc[moved, ["enterprise_id", "lot_id", "period"]].assign(
-        signed=(ev["mass_kg"] * sign)[moved]
+    flows = ev.loc[moved, ["enterprise_id", "lot_id"]].assign(
+        pn=_period_number(ev["period"])[moved], signed=(ev["mass_kg"] * sign)[moved]
     )
-    per = flows.groupby(["enterprise_id", "lot_id", "period"])["signed"].sum().reset_index()
-    per["pn"] = _period_number(per["period"])
+    per = flows.groupby(["enterprise_id", "lot_id", "pn"])["signed"].sum().reset_index()
     per = per.sort_values("pn")
     per["book"] = per.groupby(["enterprise_id", "lot_id"])["signed"].cumsum()
     decl["pn"] = _period_number(decl["period"])

@@ -25,6 +25,32 @@ def _creations(ev: pd.DataFrame) -> pd.DataFrame:
     return created.sort_values(_EARLIEST, kind="stable")
 
 
+def of_lot(lots: pd.Series, keys: pd.Series, values: pd.Series) -> pd.Series:
+    """Per row of ``lots`` the value of its lot (``keys`` unique), NaN for a lot not in
+    ``keys``: ``lots.map(values.set_axis(keys))``. When the lots are categories of the
+    same dtype as the keys (the kept events: a filter of the same table), looked up by
+    code instead of hashing millions of ids.
+
+    >>> lots = pd.Series(["a", "b", "a", None], dtype="category")
+    >>> of_lot(lots, lots[1:2], pd.Series([5.0], index=[1])).tolist()
+    [nan, 5.0, nan, nan]
+    """
+    if not isinstance(lots.dtype, pd.CategoricalDtype) or keys.dtype != lots.dtype:
+        return lots.map(pd.Series(values.to_numpy(), index=keys.to_numpy()))
+    numeric = pd.api.types.is_numeric_dtype(values.dtype)
+    table = np.full(len(lots.cat.categories) + 1, np.nan, dtype=float if numeric else object)
+    table[keys.cat.codes.to_numpy()] = values.to_numpy(dtype=float if numeric else object)
+    # dtype given: pandas would otherwise infer Arrow strings (and copy every value)
+    return pd.Series(table[lots.cat.codes.to_numpy()], index=lots.index, dtype=table.dtype)
+
+
+def as_categorical(column: pd.Series) -> pd.Series:
+    """The column as a categorical (the kept events' id columns already are)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    return column.astype(object).astype("category")
+
+
 def row_reo(ev: pd.DataFrame) -> pd.Series:
     """REO kg of every row (SPEC §1): mass x row_pct / 100, 0 when no % applies."""
     return (ev["mass_kg"] * row_pct(ev) / 100.0).fillna(0.0)
@@ -36,7 +62,7 @@ def row_pct(ev: pd.DataFrame) -> pd.Series:
     grade); a row of a lot no event created its own reo_pct, else its product's typical one."""
     created = _creations(ev)
     graded = created[created["reo_pct"].notna()].drop_duplicates("lot_id")
-    pct = ev["lot_id"].map(graded.set_index("lot_id")["reo_pct"])
+    pct = of_lot(ev["lot_id"], graded["lot_id"], graded["reo_pct"])
     own = ev["event_type"].isin(CREATING_TYPES) & ev["reo_pct"].notna()
     pct = pct.where(~own, ev["reo_pct"])
     typical = ev["product"].map({c: p.typical_reo_pct for c, p in PRODUCTS.items()})
@@ -48,8 +74,8 @@ def row_product(ev: pd.DataFrame) -> pd.Series:
     else the row's own)."""
     created = _creations(ev)
     named = created[created["product"].notna()].drop_duplicates("lot_id")
-    of_lot = ev["lot_id"].map(named.set_index("lot_id")["product"]).astype(object)
-    return of_lot.where(of_lot.notna(), ev["product"])
+    product = of_lot(ev["lot_id"], named["lot_id"], named["product"]).astype(object)
+    return product.where(product.notna(), ev["product"])
 
 
 def designated_on(
@@ -91,8 +117,11 @@ def _smelting_batches(ev: pd.DataFrame) -> pd.Index:
 
 
 def _period_number(period: pd.Series) -> pd.Series:
-    text = period.astype(str)
-    return (text.str[:4].astype("int64") * 12 + text.str[5:7].astype("int64")).astype("int64")
+    """year * 12 + month of each 'YYYY-MM' (worked out once per distinct period)."""
+    codes, uniques = pd.factorize(period)
+    text = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+    numbers = (text.str[:4].astype("int64") * 12 + text.str[5:7].astype("int64")).to_numpy()
+    return pd.Series(numbers[codes].astype("int64"), index=period.index)
 
 
 def _valid_origin(created: pd.DataFrame, registry: Registry) -> np.ndarray:

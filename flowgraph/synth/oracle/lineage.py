@@ -12,7 +12,13 @@ from flowgraph.model import (
     OUTFLOW_TYPES,
     Registry,
 )
-from flowgraph.synth.oracle.common import _f, _smelting_batches, _valid_origin, designated_on
+from flowgraph.synth.oracle.common import (
+    _f,
+    _smelting_batches,
+    _valid_origin,
+    as_categorical,
+    designated_on,
+)
 
 
 def _lots(ev: pd.DataFrame) -> list[dict]:
@@ -37,7 +43,7 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
     # Only the columns the rules read: a filter of the whole table copies every column.
     cols = ["event_type", "enterprise_id", "lot_id", "date", "period", "reo"]
     used = ev.loc[ev["event_type"].isin(["receive", "consume", "ship", "export"]), cols]
-    unknown = used[~used["lot_id"].isin(set(created["lot_id"]))]
+    unknown = used[~_among(used["lot_id"], created["lot_id"])]
     if not unknown.empty:
         kinds = unknown["event_type"]
         per = (
@@ -83,6 +89,17 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _among(lots: pd.Series, known: pd.Series) -> np.ndarray:
+    """Whether each of ``lots`` is one of ``known`` (by category code when both are the
+    same categorical: a filter of one table)."""
+    if isinstance(lots.dtype, pd.CategoricalDtype) and lots.dtype == known.dtype:
+        seen = np.zeros(len(lots.cat.categories) + 1, dtype=bool)
+        seen[known.cat.codes.to_numpy()] = True
+        seen[-1] = False  # a missing lot (code -1) is never known
+        return seen[lots.cat.codes.to_numpy()]
+    return lots.isin(set(known)).to_numpy()
+
+
 def _cycle_groups(ev: pd.DataFrame) -> tuple[list[set], pd.DataFrame]:
     """The groups of lots that derive from each other (consume -> produce), and the produce
     rows (batch_id, lot_id, reo, period, enterprise_id, date)."""
@@ -112,8 +129,8 @@ def _cycle_groups(ev: pd.DataFrame) -> tuple[list[set], pd.DataFrame]:
     return groups, prod
 
 
-def _cycles(ev: pd.DataFrame) -> list[dict]:
-    groups, prod = _cycle_groups(ev)
+def _cycles(ev: pd.DataFrame, cycle_groups: tuple | None = None) -> list[dict]:
+    groups, prod = cycle_groups or _cycle_groups(ev)
     out = []
     for comp in groups:
         # README: REO produced into the cycle's lots (by any batch); period = the month of the
@@ -132,39 +149,47 @@ def _cycles(ev: pd.DataFrame) -> list[dict]:
     return out
 
 
-def lot_shares(ev: pd.DataFrame, registry: Registry) -> pd.Series:
+def lot_shares(ev: pd.DataFrame, registry: Registry, groups: list[set] | None = None) -> pd.Series:
     """Traceable REO share of every created lot (SPEC §5 Origins, haircut rule).
 
     Lots created by a valid origin have share 1, other extracts/imports 0; a batch's outputs
     get sum(consumed REO x input share) / max(consumed, produced). Iterated to a fixed point
-    (exact after as many rounds as the longest chain; converges on cycles too).
+    (exact after as many rounds as the longest chain; converges on cycles too). ``groups``:
+    the lineage cycles (:func:`_cycle_groups`) when already known.
     """
     created = ev[ev["event_type"].isin(CREATING_TYPES)]
     cons = ev[(ev["event_type"] == "consume") & ev["batch_id"].notna()]
-    # Lots and batches numbered in sorted order; rows find their numbers by hash lookup
-    # (a sorted search over millions of Python strings was a fifth of the key's time).
-    lot_codes, lots = pd.factorize(created["lot_id"].astype(str).to_numpy(), sort=True)
-    lots = np.asarray(lots, dtype=object)
-    batch_ids = pd.concat([created["batch_id"], cons["batch_id"]]).dropna().astype(str)
-    batches = pd.Index(pd.unique(batch_ids.to_numpy())).sort_values()
+    # Lots and batches by number: the codes of categoricals (the lots renumbered to the
+    # created ones); no lookup of millions of ids by hash.
+    lot_ids = as_categorical(ev["lot_id"])
+    created_codes = lot_ids.cat.codes.to_numpy()[ev["event_type"].isin(CREATING_TYPES).to_numpy()]
+    lot_codes, uniques = pd.factorize(created_codes, sort=True)
+    lots = np.asarray(lot_ids.cat.categories[uniques], dtype=object)
+    number = np.full(len(lot_ids.cat.categories) + 1, -1, dtype=np.int64)
+    number[uniques] = np.arange(len(uniques))
+    cons_mask = ((ev["event_type"] == "consume") & ev["batch_id"].notna()).to_numpy()
+    k_lot = number[lot_ids.cat.codes.to_numpy()[cons_mask]]
+    batch_ids = as_categorical(ev["batch_id"])
+    batch_codes = batch_ids.cat.codes.to_numpy()
     c_reo = created["reo"].to_numpy(dtype=float)
-    is_prod = (created["event_type"] == "produce").to_numpy() & created["batch_id"].notna()
-    p_batch = batches.get_indexer(created["batch_id"].astype(object).to_numpy())
-    p_batch = np.where(is_prod, p_batch, 0)
+    is_prod = (created["event_type"] == "produce").to_numpy() & created[
+        "batch_id"
+    ].notna().to_numpy()
+    p_batch = np.where(is_prod, batch_codes[ev["event_type"].isin(CREATING_TYPES).to_numpy()], 0)
     base = _valid_origin(created, registry).astype(float)
-    k_batch = batches.get_indexer(cons["batch_id"].astype(str).to_numpy())
-    k_lot = pd.Index(lots).get_indexer(cons["lot_id"].astype(str).to_numpy())
+    k_batch = batch_codes[cons_mask]
     k_known = k_lot >= 0
     k_lot = np.maximum(k_lot, 0)
     k_reo = cons["reo"].to_numpy(dtype=float)
-    nb = max(len(batches), 1)  # a dummy slot keeps indexing valid when there is no batch
+    nb = max(len(batch_ids.cat.categories), 1)  # a dummy slot keeps indexing valid
     made = np.bincount(p_batch[is_prod], weights=c_reo[is_prod], minlength=nb)
     used = np.bincount(k_batch, weights=k_reo, minlength=nb)
     denom = np.maximum(made, used)
     weight = np.clip(c_reo, 1e-12, None)
     wsum = np.bincount(lot_codes, weights=weight, minlength=len(lots))
     # README: lots on a lineage cycle get share 0 (inputs at 0 for what derives from them)
-    groups, _ = _cycle_groups(ev)
+    if groups is None:
+        groups, _ = _cycle_groups(ev)
     on_cycle = np.isin(lots, sorted(set().union(*groups))) if groups else np.zeros(len(lots), bool)
     share = np.zeros(len(lots))
     for _ in range(500):
@@ -185,7 +210,9 @@ def lot_shares(ev: pd.DataFrame, registry: Registry) -> pd.Series:
     return pd.Series(share, index=lots)
 
 
-def _untraceable_exports(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict]:
+def _untraceable_exports(
+    ev: pd.DataFrame, registry: Registry, tol: Tolerances, groups: list[set] | None = None
+) -> list[dict]:
     out = []
     ext = ev[ev["event_type"] == "extract"]
     if not ext.empty:
@@ -205,7 +232,7 @@ def _untraceable_exports(ev: pd.DataFrame, registry: Registry, tol: Tolerances) 
     exports = ev[ev["event_type"] == "export"]
     if exports.empty:
         return out
-    share = lot_shares(ev, registry)
+    share = lot_shares(ev, registry, groups)
     untr = 1.0 - exports["lot_id"].map(share).fillna(0.0)
     exports = exports.assign(u=untr * exports["reo"])
     per = exports.groupby("shipment_id").agg(

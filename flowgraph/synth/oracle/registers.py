@@ -32,8 +32,10 @@ def _month(day) -> str:
 
 def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
     """The import/export rows as dicts with their lot's product (``prod``) and REO kg
-    (``reo``) by SPEC §1, and the (enterprise, period) pairs that have an upload."""
+    (``reo``) by SPEC §1, earliest first (date, upload, row), and the (enterprise, period)
+    pairs that have an upload."""
     trade = events[events["event_type"].isin(("import", "export"))]
+    trade = trade.sort_values(["date", "upload_id", "source_row"], kind="stable")
     # Only the lots that trade rows name are looked up: their creations are all it takes.
     creating = events[
         events["event_type"].isin(CREATING_TYPES) & events["lot_id"].isin(trade["lot_id"].unique())
@@ -43,20 +45,47 @@ def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
     lot_pct = dict(zip(graded["lot_id"], graded["reo_pct"], strict=True))
     named = creating[creating["product"].notna()].drop_duplicates("lot_id")
     lot_product = dict(zip(named["lot_id"], named["product"], strict=True))
-    records = _records(trade)
-    for r in records:
-        own = r["reo_pct"] if r["reo_pct"] == r["reo_pct"] else None
-        if r["event_type"] in CREATING_TYPES and own is not None:
-            pct = own
-        elif r["lot_id"] in lot_pct:
-            pct = lot_pct[r["lot_id"]]
-        else:
-            pct = own if own is not None else _TYPICAL.get(r["product"], 0.0)
-        r["reo"] = r["mass_kg"] * pct / 100.0
-        r["prod"] = lot_product.get(r["lot_id"]) or r["product"]
+    # SPEC §1 per row: a creating row with a grade its own; else its lot's grade; else its
+    # own; else the product's typical one (0 for a product without one).
+    lots = trade["lot_id"].astype(object)
+    own = trade["reo_pct"].astype(float)
+    of_lot = lots.map(lot_pct).astype(float)
+    typical = trade["product"].astype(object).map(_TYPICAL).astype(float).fillna(0.0)
+    creates = trade["event_type"].isin(CREATING_TYPES) & own.notna()
+    pct = own.where(creates, of_lot.where(of_lot.notna(), own.where(own.notna(), typical)))
+    product = lots.map(lot_product)
+    columns = [c for c in _READ if c in trade.columns]
+    records = _records(
+        trade[columns].assign(
+            reo=trade["mass_kg"] * pct / 100.0,
+            prod=product.where(product.notna(), trade["product"].astype(object)),
+        )
+    )
     pairs = events[["enterprise_id", "period"]].drop_duplicates()
     reporting = set(zip(pairs["enterprise_id"], pairs["period"], strict=True))
     return records, reporting
+
+
+# The columns the register rules read from a trade row.
+_READ = (
+    "event_type",
+    "enterprise_id",
+    "date",
+    "period",
+    "mass_kg",
+    "shipment_id",
+    "country",
+    "document_ref",
+    "licence_no",
+)
+
+
+def _with_month(customs: pd.DataFrame) -> pd.DataFrame:
+    """The declaration lines with their 'YYYY-MM' (``month``)."""
+    dates = customs["date"]
+    if dates.isna().any():  # not from a loaded register (it requires dates): one by one
+        return customs.assign(month=[_month(day) for day in dates])
+    return customs.assign(month=pd.to_datetime(dates).dt.strftime("%Y-%m").astype(object))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -78,7 +107,7 @@ def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
     rows, reporting = _rows(events)
     out: list[dict] = []
     if registry.customs is not None:
-        out += _customs(rows, reporting, _records(registry.customs), tol)
+        out += _customs(rows, reporting, _records(_with_month(registry.customs)), tol)
     if registry.licences is not None:
         controls = registry.controls if registry.controls is not None else builtin_controls()
         out += _licences(rows, registry.licences.to_dict("records"), controls, tol)
@@ -87,7 +116,7 @@ def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
 
 def _customs(rows: list[dict], reporting: set, lines: list[dict], tol) -> list[dict]:
     out = []
-    covered = {_month(line["date"]) for line in lines}
+    covered = {line["month"] for line in lines}
     declarations = {}  # number -> (enterprise, direction, date)
     for line in lines:
         declarations.setdefault(
@@ -96,7 +125,6 @@ def _customs(rows: list[dict], reporting: set, lines: list[dict], tol) -> list[d
     trade = [
         r for r in rows if r["event_type"] in ("import", "export") and r["document_ref"] is not None
     ]
-    trade.sort(key=lambda r: (r["date"], r["upload_id"], r["source_row"]))
 
     # CUSTOMS_UNDECLARED
     bad = defaultdict(list)
@@ -121,23 +149,36 @@ def _customs(rows: list[dict], reporting: set, lines: list[dict], tol) -> list[d
         )
 
     # CUSTOMS_MASS_MISMATCH: per declaration its declarant names (same direction), per product
-    uploaded = defaultdict(lambda: {"kg": 0.0, "reo": 0.0, "first": None, "country": []})
+    uploaded = {}
     named = set()
     for r in trade:
         owner = declarations.get(r["document_ref"])
         if owner and owner[:2] == (r["enterprise_id"], r["event_type"]):
             named.add(r["document_ref"])
-            u = uploaded[(r["document_ref"], r["prod"])]
+            u = uploaded.get((r["document_ref"], r["prod"]))
+            if u is None:
+                u = uploaded[(r["document_ref"], r["prod"])] = {
+                    "kg": 0.0,
+                    "reo": 0.0,
+                    "first": None,
+                    "country": [],
+                }
             u["kg"] += r["mass_kg"]
             u["reo"] += r["reo"]
             u["first"] = u["first"] or r["period"]
             u["country"].append(r["country"])
-    declared = defaultdict(lambda: {"kg": 0.0, "month": None, "country": []})
+    declared = {}
     for line in lines:
         if line["declaration_no"] in named:
-            d = declared[(line["declaration_no"], line["product"])]
+            d = declared.get((line["declaration_no"], line["product"]))
+            if d is None:
+                d = declared[(line["declaration_no"], line["product"])] = {
+                    "kg": 0.0,
+                    "month": None,
+                    "country": [],
+                }
             d["kg"] += line["mass_kg"]
-            d["month"] = d["month"] or _month(line["date"])
+            d["month"] = d["month"] or line["month"]
             d["country"].append(line["country"])
     for doc, prod in sorted(set(uploaded) | set(declared)):
         u, d = uploaded.get((doc, prod)), declared.get((doc, prod))
@@ -168,7 +209,7 @@ def _customs(rows: list[dict], reporting: set, lines: list[dict], tol) -> list[d
         by_doc[line["declaration_no"]].append(line)
     for doc, group in by_doc.items():
         ent, direction, day = declarations[doc]
-        month = _month(min(line["date"] for line in group))
+        month = min(line["month"] for line in group)  # 'YYYY-MM' sorts as the dates do
         if (ent, month) in reporting and (ent, direction, doc) not in names:
             out.append(
                 _f(
@@ -195,7 +236,6 @@ def _licences(rows: list[dict], licences: list[dict], controls: pd.DataFrame, to
     out = []
     control_rows = controls.to_dict("records")
     exports = [r for r in rows if r["event_type"] == "export"]
-    exports.sort(key=lambda r: (r["date"], r["upload_id"], r["source_row"]))
 
     by_key = defaultdict(list)
     for lic in licences:

@@ -89,8 +89,12 @@ def _per_shipment(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _has_uploads(ent: pd.Series, period: pd.Series, uploads: set, other) -> np.ndarray:
     """Whether ``ent`` has uploads for ``period`` and for ``other(period)``."""
+    neighbour = {p: other(p) for p in set(period)}
     return np.array(
-        [(e, p) in uploads and (e, other(p)) in uploads for e, p in zip(ent, period, strict=True)],
+        [
+            (e, p) in uploads and (e, neighbour[p]) in uploads
+            for e, p in zip(ent, period, strict=True)
+        ],
         dtype=bool,
     )
 
