@@ -1,11 +1,12 @@
 """The events kept for the answer key while the months stream out, in compact form.
 
-Text columns are kept as Arrow dictionary arrays per month (int32 codes and the month's
-distinct values in Arrow buffers, no Python object per value); at the end the months'
-dictionaries are unified in Arrow and each column becomes one ``Categorical.from_codes`` —
-instead of pandas categoricals per month re-coded against each other by
-``union_categoricals`` (a sixth of the run at scale 100). Categories come in order of first
-appearance, as ``union_categoricals`` gives them.
+Text columns are kept as int32 codes into one dictionary per column that grows month by
+month (an Arrow string array: no Python object per value until the end). Each month's new
+values are found with one hash lookup of its distinct values against the dictionary so far,
+in the worker's idle time while the next month is simulated, so that at the end each column
+is one ``Categorical.from_codes`` — rather than unifying twelve months' dictionaries (and
+re-coding every row) after the last month, on the critical path. Categories come in order of
+first appearance, as ``union_categoricals`` gives them.
 
 >>> import pandas as pd
 >>> keeper = EventKeeper()
@@ -30,24 +31,40 @@ import pyarrow.compute as pc
 DROPPED = ("event_id", "note")
 
 
-def _categorical(parts: list[pa.DictionaryArray]) -> pd.Series:
-    """One categorical column from the months' dictionary arrays (dictionaries unified in
-    Arrow: categories in order of first appearance)."""
-    unified = pa.chunked_array(parts, type=parts[0].type).unify_dictionaries()
-    categories = pd.Index(unified.chunk(0).dictionary.to_pylist(), dtype=object)
-    codes = np.concatenate(
-        [pc.fill_null(chunk.indices, -1).to_numpy().astype(np.int32) for chunk in unified.chunks]
-    )
-    del unified
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories))
+class _Dictionary:
+    """One text column's distinct values so far (an Arrow string array) and its rows' codes."""
+
+    def __init__(self) -> None:
+        self.values = pa.array([], type=pa.string())
+        self.codes: list[np.ndarray] = []
+
+    def add(self, column: np.ndarray) -> None:
+        """Code one month's values (an object array, None/NaN missing: code -1)."""
+        encoded = pa.array(column, type=pa.string(), from_pandas=True).dictionary_encode()
+        month = encoded.dictionary
+        known = pc.index_in(month, value_set=self.values)
+        new = pc.is_null(known).to_numpy(zero_copy_only=False)
+        mapping = pc.fill_null(known, 0).to_numpy().astype(np.int32)
+        mapping[new] = len(self.values) + np.arange(int(new.sum()), dtype=np.int32)
+        if new.any():
+            self.values = pa.concat_arrays([self.values, month.filter(pa.array(new))])
+        indices = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int32)
+        # -1 (missing) stays -1: the mapping gets a last slot for it
+        self.codes.append(np.append(mapping, np.int32(-1))[indices])
+
+    def series(self) -> pd.Series:
+        """All months' rows as one categorical (codes released as they are joined)."""
+        categories = pd.Index(self.values.to_pylist(), dtype=object)
+        codes = np.concatenate(self.codes) if self.codes else np.empty(0, dtype=np.int32)
+        self.codes = []
+        return pd.Series(pd.Categorical.from_codes(codes, categories=categories))
 
 
 class EventKeeper:
     """Collects the months' event tables (EVENT_COLUMNS) for the oracle, column by column."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, list] = {}
-        self.text: set[str] = set()
+        self.parts: dict[str, list | _Dictionary] = {}
         self.rows = 0
 
     def add(self, events: pd.DataFrame) -> None:
@@ -56,10 +73,10 @@ class EventKeeper:
             if c in DROPPED:
                 continue
             col = events[c]
-            if col.dtype == object:  # Arrow dictionary: int32 codes + the month's values
-                values = pa.array(col.to_numpy(dtype=object), type=pa.string()).dictionary_encode()
-                self.text.add(c)
-            elif isinstance(col.dtype, pd.StringDtype):  # period: one string object per month
+            if col.dtype == object:  # codes into the column's dictionary so far
+                self.parts.setdefault(c, _Dictionary()).add(col.to_numpy(dtype=object))
+                continue
+            if isinstance(col.dtype, pd.StringDtype):  # period: one string object per month
                 codes, uniques = pd.factorize(col)
                 values = np.asarray(uniques, dtype=object)[codes]
             else:
@@ -74,13 +91,28 @@ class EventKeeper:
         columns = {}
         for c in list(self.parts):
             parts = self.parts.pop(c)
-            if c in self.text:
-                columns[c] = _categorical(parts)
+            if isinstance(parts, _Dictionary):
+                columns[c] = parts.series()
             else:
                 columns[c] = pd.Series(np.concatenate(parts))
             del parts
         frame = pd.DataFrame(columns)
-        keys = pd.MultiIndex.from_arrays([frame["enterprise_id"], frame["period"]])
-        codes, _ = pd.factorize(keys, sort=True)
-        frame["upload_id"] = codes.astype(np.int64) + 1
+        frame["upload_id"] = _upload_ranks(frame["enterprise_id"], frame["period"])
         return frame
+
+
+def _upload_ranks(enterprises: pd.Series, periods: pd.Series) -> np.ndarray:
+    """Per row the rank (from 1) of its (enterprise, period) among the distinct pairs in
+    sorted order: the distinct pairs (a few hundred) are found by integer codes and only
+    they are sorted, as a factorize of every row's pair with ``sort=True`` would order them."""
+    ent_codes, _ = pd.factorize(enterprises)
+    period_codes, period_values = pd.factorize(periods)
+    pair = ent_codes.astype(np.int64) * max(len(period_values), 1) + period_codes
+    pair_codes, uniques = pd.factorize(pair)
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[pair_codes[::-1]] = np.arange(len(pair_codes) - 1, -1, -1)  # first row of each pair
+    distinct = pd.MultiIndex.from_arrays(
+        [enterprises.take(first).reset_index(drop=True), periods.take(first).reset_index(drop=True)]
+    )
+    ranks, _ = pd.factorize(distinct, sort=True)
+    return ranks.astype(np.int64)[pair_codes] + 1
