@@ -142,9 +142,9 @@ class RegisterBook:
             use["enterprise_id"], product[licensed], use["country"], use["mass_kg"], strict=True
         ):
             number = self.numbers.setdefault(ent, f"EL{y}{len(self.numbers) + 1:05d}")
-            row = self.rows.setdefault(
-                (number, prod, country),
-                {
+            row = self.rows.get((number, prod, country))
+            if row is None:  # a new (licence, product, country): not one per export row
+                row = self.rows[number, prod, country] = {
                     "licence_no": number,
                     "enterprise_id": ent,
                     "product": prod,
@@ -153,8 +153,7 @@ class RegisterBook:
                     "valid_from": _iso(start),
                     "valid_to": f"{y}-12-31",
                     "end_user": f"end user {country}-{len(self.rows) + 1}",
-                },
-            )
+                }
             row["quantity_kg"] += mass
         table.loc[licensed, "licence_no"] = table.loc[licensed, "enterprise_id"].map(self.numbers)
 
@@ -281,12 +280,15 @@ class RegisterBook:
         pick: list[int] = []
         if lines is not None:
             first_date = lines.groupby("document_ref")["date"].transform("min")
+            # One string per date, shared by its declarations (~0.7 M records at scale 1000).
+            codes, days = pd.factorize(first_date)
+            iso = [_iso(day) for day in days]
             records = [
                 {
                     "declaration_no": doc,
                     "direction": direction,
                     "enterprise_id": ent,
-                    "date": _iso(day),
+                    "date": iso[day],
                     "product": prod,
                     "mass_kg": round(mass, 1),
                     "country": country,
@@ -296,7 +298,7 @@ class RegisterBook:
                     lines["event_type"],
                     lines["enterprise_id"],
                     lines["_product"],
-                    first_date,
+                    codes,
                     lines["mass"],
                     lines["country"],
                     strict=True,

@@ -154,37 +154,37 @@ class Sim:
         """
         return bool(self.touched.get(lot, 0) & self._bit.get(ent, 0))
 
-    def forget(self, book: dict[tuple[str, str], int]) -> int:
+    def forget(self, book: dict[tuple[str, str], int], rows: list[tuple]) -> int:
         """Drop the per-lot records (pct, product, creator, touched) of the lots that are gone:
         no enterprise holds them, ``book`` (the month-end book stock) has no entry for them,
         no pending row names them, and their creator is not in :attr:`lasting`. Nothing reads
         a gone lot again: every event takes from a holding, the books of later months start
-        from ``book``, and the stories' only look-ups of old lots are of mine lots. Returns
-        how many lots were forgotten (the ledger stays the size of what is held).
+        from ``book``, and the stories' only look-ups of old lots are of mine lots.
+
+        ``rows`` = the month's final rows: only a lot they name can have gone since the last
+        month's end (records are made, and holdings and books change, only with a row), so
+        only those are looked at. Returns how many lots were forgotten.
 
         >>> sim = Sim(2024, FastRng(np.random.default_rng(0)), {"E1"})
         >>> lot = sim.create("E1", "E1", "extract", 3, "BAST_CONC", 100, 55.0)
         >>> sim.take("E1", lot, 100)
-        >>> sim.forget({}), sim.rows.clear(), sim.forget({}), sim.product  # the row names it
-        (0, None, 1, {})
+        >>> rows, sim.rows = sim.rows, []
+        >>> sim.forget({("E1", lot): 100}, rows), sim.forget({}, rows), sim.product
+        (0, 1, {})
         """
         live = {lot for lots in self.hold.values() for lot in lots}
         live.update(lot for _, lot in book)
         live.update(r[3] for r in self.rows)
         lasting, creator = self.lasting, self.creator
-
-        def gone(lot: str) -> bool:
-            return lot not in live and creator.get(lot) not in lasting
-
-        dropped = [lot for lot in self.pct if gone(lot)]
-        for records in (self.product, self.touched):
-            for lot in [lot for lot in records if gone(lot)]:
-                del records[lot]
-        for lot in [lot for lot in creator if gone(lot)]:
-            del creator[lot]
-        for lot in dropped:
-            del self.pct[lot]
-        return len(dropped)
+        gone = [
+            lot
+            for lot in {r[3] for r in rows}
+            if lot not in live and creator.get(lot) not in lasting
+        ]
+        for records in (self.pct, self.product, self.touched, creator):
+            for lot in gone:
+                records.pop(lot, None)
+        return len(gone)
 
     def take(self, ent: str, lot: str, m10: int) -> None:
         held = self.hold[ent][lot]

@@ -105,7 +105,7 @@ def simulate(
         # The set itself: the registers' stories add their lots to it, and the next months'
         # stories (planted and near misses) leave those alone.
         protected = planter.busy_lots if planter else near.busy_lots
-        sim.forget(stock_book.book)
+        sim.forget(stock_book.book, rows)
         rows.extend(tuple(r) for r in stock)  # rows is this frame's own list (_final_rows)
         # Only the caller may hold the month's rows once they are yielded: this frame lives
         # on while the caller finishes the month and the next one is simulated (a month's
