@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from pathlib import Path
@@ -216,3 +217,14 @@ def test_other_year_is_self_consistent():
     got = {(r["type"], *(r[k] for k in FINDING_KEYS[r["type"]])) for r in found.to_dict("records")}
     want = {(d["type"], *(d.get(k) for k in FINDING_KEYS[d["type"]])) for d in built.intended}
     assert got == want and {k[0] for k in got} == set(FINDING_TYPES)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_generate_leaves_the_cyclic_collector_as_it_found_it(tmp_path, enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        generate(tmp_path, seed=2, scale=0.05)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
