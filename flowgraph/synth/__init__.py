@@ -40,14 +40,14 @@ import ctypes
 import gc
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from flowgraph.errors import UsageError
-from flowgraph.model import Registry, registry_from_records
+from flowgraph.model import CUSTOMS_COLUMNS, Registry, registry_from_records
 from flowgraph.synth.flows import Flows
 from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.plants import Planter
@@ -123,12 +123,16 @@ class _Run:
 
 def _registry(world: World, regs: Registers, years: int) -> Registry:
     ents, des, quo = world.registry_records(years)
+    # A compact book's customs rows are records too (tuples in the register's column order).
+    customs = regs.customs_rows or regs.customs
     return registry_from_records(
-        ents, des, quo, customs=regs.customs, licences=regs.licences, controls=regs.controls
+        ents, des, quo, customs=customs, licences=regs.licences, controls=regs.controls
     )
 
 
-def _setup(seed: int, scale: float, clean: bool, year: int, years: int) -> _Run:
+def _setup(
+    seed: int, scale: float, clean: bool, year: int, years: int, compact: bool = False
+) -> _Run:
     if not scale > 0:
         raise UsageError(f"scale must be > 0, got {scale}")
     if years < 1:
@@ -155,6 +159,7 @@ def _setup(seed: int, scale: float, clean: bool, year: int, years: int) -> _Run:
         groups={e["enterprise_id"]: e["group"] for e in ents},
         outsiders=[a.eid for a in world.actors.values() if not a.reporting],
         product_of=sim.product,
+        compact=compact,
     )
     gb = {eid for eid, s in styles.items() if s["encoding"] == "gb18030"}
     simulated = simulate(sim, flows, near, planter, stock_rng, gb, year)
@@ -204,7 +209,7 @@ def generate(
     >>> generate(tempfile.mkdtemp(), seed=3, scale=0.05, clean=True).planted
     {}
     """
-    run = _setup(seed, scale, clean, year, years)
+    run = _setup(seed, scale, clean, year, years, compact=True)
     out = Path(outdir)
     if (out / "uploads").exists():
         shutil.rmtree(out / "uploads")
@@ -239,7 +244,11 @@ def generate(
         registers = book.out
         intended = stories + registers.intended  # as _Run.intended
         registry = _registry(world, registers, years)
-        write_registry(world, out, registers, years)
+        # customs.csv from the compact rows, one dict at a time (the writer iterates once)
+        rows = registers.customs_rows
+        records = (dict(zip(CUSTOMS_COLUMNS, row, strict=True)) for row in rows)
+        write_registry(world, out, replace(registers, customs=records), years)
+        del rows, records
         del world, book, registers
         gc.collect()
         _trim_heap()
