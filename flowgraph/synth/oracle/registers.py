@@ -1,10 +1,10 @@
-"""Reference rules for the cross_register family (SPEC §5, §7), written from the SPEC text
-with plain loops over records; nothing here comes from ``flowgraph.analysis``.
+"""Reference rules for the cross_register family (SPEC §5, §7), written from the SPEC text;
+nothing here comes from ``flowgraph.analysis``. The trade rows (import and export) with
+their lot's grade and product; the customs rules in :mod:`.customs`; the licence rules here,
+with plain loops over the export records.
 
-Measurements: CUSTOMS_UNDECLARED the rows' REO; CUSTOMS_MASS_MISMATCH |uploaded - declared|
-at the rows' REO per kg (the product's typical % when only customs has it); UNREPORTED_CUSTOMS
-the declared mass at typical %; UNLICENSED_EXPORT the rows' REO; LICENCE_EXCEEDED the excess
-over quantity_kg at the rows' REO per kg.
+Measurements: UNLICENSED_EXPORT the rows' REO; LICENCE_EXCEEDED the excess over quantity_kg
+at the rows' REO per kg (the customs ones: :mod:`.customs`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 
 from flowgraph.model import CREATING_TYPES, PRODUCTS, Registry, builtin_controls
 from flowgraph.synth.oracle.common import _f
+from flowgraph.synth.oracle.customs import _one, customs_findings
 
 _TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
 
@@ -30,10 +31,10 @@ def _month(day) -> str:
     return got
 
 
-def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
-    """The import/export rows as dicts with their lot's product (``prod``) and REO kg
-    (``reo``) by SPEC §1, earliest first (date, upload, row), and the (enterprise, period)
-    pairs that have an upload."""
+def _rows(events: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    """The import/export rows with their lot's product (``prod``) and REO kg (``reo``) by
+    SPEC §1, earliest first (date, upload, row), and the (enterprise, period) pairs that
+    have an upload."""
     trade = events[events["event_type"].isin(("import", "export"))]
     trade = trade.sort_values(["date", "upload_id", "source_row"], kind="stable")
     # Only the lots that trade rows name are looked up: their creations are all it takes.
@@ -55,15 +56,13 @@ def _rows(events: pd.DataFrame) -> tuple[list[dict], set[tuple[str, str]]]:
     pct = own.where(creates, of_lot.where(of_lot.notna(), own.where(own.notna(), typical)))
     product = lots.map(lot_product)
     columns = [c for c in _READ if c in trade.columns]
-    records = _records(
-        trade[columns].assign(
-            reo=trade["mass_kg"] * pct / 100.0,
-            prod=product.where(product.notna(), trade["product"].astype(object)),
-        )
+    rows = trade[columns].assign(
+        reo=trade["mass_kg"] * pct / 100.0,
+        prod=product.where(product.notna(), trade["product"].astype(object)),
     )
     pairs = events[["enterprise_id", "period"]].drop_duplicates()
     reporting = set(zip(pairs["enterprise_id"], pairs["period"], strict=True))
-    return records, reporting
+    return rows, reporting
 
 
 # The columns the register rules read from a trade row.
@@ -95,11 +94,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in values]
 
 
-def _one(values: list):
-    distinct = set(values)
-    return values[0] if len(distinct) == 1 and None not in distinct else None
-
-
 def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
     """Every cross_register finding of SPEC §5 (only where the register concerned is loaded)."""
     if registry.customs is None and registry.licences is None:
@@ -107,124 +101,11 @@ def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
     rows, reporting = _rows(events)
     out: list[dict] = []
     if registry.customs is not None:
-        out += _customs(rows, reporting, _records(_with_month(registry.customs)), tol)
+        out += customs_findings(rows, reporting, _with_month(registry.customs), tol)
     if registry.licences is not None:
         controls = registry.controls if registry.controls is not None else builtin_controls()
-        out += _licences(rows, registry.licences.to_dict("records"), controls, tol)
-    return out
-
-
-def _customs(rows: list[dict], reporting: set, lines: list[dict], tol) -> list[dict]:
-    out = []
-    covered = {line["month"] for line in lines}
-    declarations = {}  # number -> (enterprise, direction, date)
-    for line in lines:
-        declarations.setdefault(
-            line["declaration_no"], (line["enterprise_id"], line["direction"], line["date"])
-        )
-    trade = [
-        r for r in rows if r["event_type"] in ("import", "export") and r["document_ref"] is not None
-    ]
-
-    # CUSTOMS_UNDECLARED
-    bad = defaultdict(list)
-    for r in trade:
-        if r["period"] not in covered:
-            continue
-        owner = declarations.get(r["document_ref"])
-        if owner is None or owner[:2] != (r["enterprise_id"], r["event_type"]):
-            bad[(r["enterprise_id"], r["document_ref"])].append(r)
-    for (ent, doc), group in bad.items():
-        out.append(
-            _f(
-                "CUSTOMS_UNDECLARED",
-                period=group[0]["period"],
-                enterprise_id=ent,
-                document_ref=doc,
-                product=_one([r["prod"] for r in group]),
-                country=_one([r["country"] for r in group]),
-                reo_kg=sum(r["reo"] for r in group),
-                detail="no such declaration",
-            )
-        )
-
-    # CUSTOMS_MASS_MISMATCH: per declaration its declarant names (same direction), per product
-    uploaded = {}
-    named = set()
-    for r in trade:
-        owner = declarations.get(r["document_ref"])
-        if owner and owner[:2] == (r["enterprise_id"], r["event_type"]):
-            named.add(r["document_ref"])
-            u = uploaded.get((r["document_ref"], r["prod"]))
-            if u is None:
-                u = uploaded[(r["document_ref"], r["prod"])] = {
-                    "kg": 0.0,
-                    "reo": 0.0,
-                    "first": None,
-                    "country": [],
-                }
-            u["kg"] += r["mass_kg"]
-            u["reo"] += r["reo"]
-            u["first"] = u["first"] or r["period"]
-            u["country"].append(r["country"])
-    declared = {}
-    for line in lines:
-        if line["declaration_no"] in named:
-            d = declared.get((line["declaration_no"], line["product"]))
-            if d is None:
-                d = declared[(line["declaration_no"], line["product"])] = {
-                    "kg": 0.0,
-                    "month": None,
-                    "country": [],
-                }
-            d["kg"] += line["mass_kg"]
-            d["month"] = d["month"] or line["month"]
-            d["country"].append(line["country"])
-    for doc, prod in sorted(set(uploaded) | set(declared)):
-        u, d = uploaded.get((doc, prod)), declared.get((doc, prod))
-        up_kg = u["kg"] if u else 0.0
-        decl_kg = d["kg"] if d else 0.0
-        diff = abs(up_kg - decl_kg)
-        limit = max(decl_kg * tol.customs_pct / 100.0, tol.customs_min_kg)
-        if diff - limit <= 1e-9 * max(1.0, limit):
-            continue
-        per_kg = u["reo"] / u["kg"] if u and u["kg"] > 0 else _TYPICAL.get(prod, 0.0) / 100.0
-        out.append(
-            _f(
-                "CUSTOMS_MASS_MISMATCH",
-                period=u["first"] if u else d["month"],
-                enterprise_id=declarations[doc][0],
-                document_ref=doc,
-                product=prod,
-                country=_one(d["country"]) if d else _one(u["country"]),
-                reo_kg=diff * per_kg,
-                detail="mass differs",
-            )
-        )
-
-    # UNREPORTED_CUSTOMS
-    names = {(r["enterprise_id"], r["event_type"], r["document_ref"]) for r in trade}
-    by_doc = defaultdict(list)
-    for line in lines:
-        by_doc[line["declaration_no"]].append(line)
-    for doc, group in by_doc.items():
-        ent, direction, day = declarations[doc]
-        month = min(line["month"] for line in group)  # 'YYYY-MM' sorts as the dates do
-        if (ent, month) in reporting and (ent, direction, doc) not in names:
-            out.append(
-                _f(
-                    "UNREPORTED_CUSTOMS",
-                    period=month,
-                    enterprise_id=ent,
-                    document_ref=doc,
-                    product=_one([line["product"] for line in group]),
-                    country=_one([line["country"] for line in group]),
-                    reo_kg=sum(
-                        line["mass_kg"] * _TYPICAL.get(line["product"], 0.0) / 100 for line in group
-                    ),
-                    detail="declared, never uploaded",
-                )
-            )
+        exports = _records(rows[rows["event_type"] == "export"])
+        out += _licences(exports, registry.licences.to_dict("records"), controls, tol)
     return out
 
 
@@ -232,10 +113,9 @@ def _inside(day, start, end) -> bool:
     return start <= day and (end is None or end != end or pd.isna(end) or day <= end)
 
 
-def _licences(rows: list[dict], licences: list[dict], controls: pd.DataFrame, tol) -> list[dict]:
+def _licences(exports: list[dict], licences: list[dict], controls: pd.DataFrame, tol) -> list[dict]:
     out = []
     control_rows = controls.to_dict("records")
-    exports = [r for r in rows if r["event_type"] == "export"]
 
     by_key = defaultdict(list)
     for lic in licences:
