@@ -15,7 +15,10 @@ from flowgraph.synth.oracle.common import _f, _period_number, _smelting_batches,
 
 
 def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict]:
-    rows = ev[ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna()]
+    rows = ev.loc[
+        ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna(),
+        ["batch_id", "event_type", "reo", "enterprise_id", "period", "date"],
+    ]
     if rows.empty:
         return []
     sums = rows.pivot_table(

@@ -19,9 +19,10 @@ from flowgraph.model import (
 _EARLIEST = ["date", "upload_id", "source_row"]
 
 
-def _creations(ev: pd.DataFrame) -> pd.DataFrame:
-    """The creating rows (extract, import, produce), earliest first."""
-    created = ev[ev["event_type"].isin(CREATING_TYPES)]
+def _creations(ev: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The creating rows (extract, import, produce), earliest first: ``columns`` only (a
+    filter of the whole table copies every column)."""
+    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), [*columns, *_EARLIEST]]
     return created.sort_values(_EARLIEST, kind="stable")
 
 
@@ -60,7 +61,7 @@ def row_pct(ev: pd.DataFrame) -> pd.Series:
     """The REO % of every row (SPEC §1): the lot's reo_pct from the event that created it (the
     earliest one); a creating row its own reo_pct (README: a second creation keeps its own
     grade); a row of a lot no event created its own reo_pct, else its product's typical one."""
-    created = _creations(ev)
+    created = _creations(ev, ["lot_id", "reo_pct"])
     graded = created[created["reo_pct"].notna()].drop_duplicates("lot_id")
     pct = of_lot(ev["lot_id"], graded["lot_id"], graded["reo_pct"])
     own = ev["event_type"].isin(CREATING_TYPES) & ev["reo_pct"].notna()
@@ -72,7 +73,7 @@ def row_pct(ev: pd.DataFrame) -> pd.Series:
 def row_product(ev: pd.DataFrame) -> pd.Series:
     """The product of every row's lot (SPEC §7: the product of the event that created the lot,
     else the row's own)."""
-    created = _creations(ev)
+    created = _creations(ev, ["lot_id", "product"])
     named = created[created["product"].notna()].drop_duplicates("lot_id")
     product = of_lot(ev["lot_id"], named["lot_id"], named["product"]).astype(object)
     return product.where(product.notna(), ev["product"])

@@ -23,9 +23,10 @@ from flowgraph.synth.oracle.common import (
 
 def _lots(ev: pd.DataFrame) -> list[dict]:
     out = []
-    created = ev[ev["event_type"].isin(CREATING_TYPES)].sort_values(
-        ["date", "upload_id", "source_row"], kind="stable"
-    )
+    created = ev.loc[
+        ev["event_type"].isin(CREATING_TYPES),
+        ["enterprise_id", "lot_id", "period", "reo", "date", "upload_id", "source_row"],
+    ].sort_values(["date", "upload_id", "source_row"], kind="stable")
     counts = created.groupby("lot_id").size()
     for lot in counts[counts > 1].index:
         rows = created[created["lot_id"] == lot]
@@ -68,7 +69,9 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
                 )
             )
     # Time inversion: first outflow before the first creation or receipt, per enterprise.
-    inflow = ev[ev["event_type"].isin(CREATING_TYPES | {"receive"})]
+    inflow = ev.loc[
+        ev["event_type"].isin(CREATING_TYPES | {"receive"}), ["enterprise_id", "lot_id", "date"]
+    ]
     first_in = inflow.groupby(["enterprise_id", "lot_id"])["date"].min().rename("first_in")
     outs = ev.loc[ev["event_type"].isin(OUTFLOW_TYPES), cols].join(
         first_in, on=["enterprise_id", "lot_id"]
@@ -103,7 +106,10 @@ def _among(lots: pd.Series, known: pd.Series) -> np.ndarray:
 def _cycle_groups(ev: pd.DataFrame) -> tuple[list[set], pd.DataFrame]:
     """The groups of lots that derive from each other (consume -> produce), and the produce
     rows (batch_id, lot_id, reo, period, enterprise_id, date)."""
-    rows = ev[ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna()]
+    rows = ev.loc[
+        ev["event_type"].isin(["consume", "produce"]) & ev["batch_id"].notna(),
+        ["event_type", "batch_id", "lot_id", "reo", "period", "enterprise_id", "date"],
+    ]
     cons = rows[rows["event_type"] == "consume"][["batch_id", "lot_id"]]
     prod = rows[rows["event_type"] == "produce"][
         ["batch_id", "lot_id", "reo", "period", "enterprise_id", "date"]
@@ -157,8 +163,9 @@ def lot_shares(ev: pd.DataFrame, registry: Registry, groups: list[set] | None = 
     (exact after as many rounds as the longest chain; converges on cycles too). ``groups``:
     the lineage cycles (:func:`_cycle_groups`) when already known.
     """
-    created = ev[ev["event_type"].isin(CREATING_TYPES)]
-    cons = ev[(ev["event_type"] == "consume") & ev["batch_id"].notna()]
+    origin = ["event_type", "enterprise_id", "date", "country", "document_ref"]
+    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), [*origin, "batch_id", "reo"]]
+    cons = ev.loc[(ev["event_type"] == "consume") & ev["batch_id"].notna(), ["reo"]]
     # Lots and batches by number: the codes of categoricals (the lots renumbered to the
     # created ones); no lookup of millions of ids by hash.
     lot_ids = as_categorical(ev["lot_id"])

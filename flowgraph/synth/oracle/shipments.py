@@ -15,8 +15,10 @@ from flowgraph.synth.oracle.common import _f, _next, _prev, _valid_origin
 
 
 def _shipments(ev: pd.DataFrame, registry: Registry, uploads: set, tol: Tolerances) -> list:
-    ships = _per_shipment(ev[ev["event_type"] == "ship"])
-    recvs = _per_shipment(ev[ev["event_type"] == "receive"])
+    cols = ["shipment_id", "enterprise_id", "counterparty_id", "period", "prod", "lot_id"]
+    cols += ["mass_kg", "reo"]
+    ships = _per_shipment(ev.loc[ev["event_type"] == "ship", cols])
+    recvs = _per_shipment(ev.loc[ev["event_type"] == "receive", cols])
     out = []
     both = ships.merge(recvs, left_index=True, right_index=True, suffixes=("_s", "_r"))
     diff = (both["mass_s"] - both["mass_r"]).abs()
@@ -104,10 +106,14 @@ def _supply(ev: pd.DataFrame, registry: Registry, recvs: pd.DataFrame) -> list[d
     receipt of any product from a sender absent from the registry; one finding per receipt
     shipment, REO of the offending rows (README)."""
     known = set(registry.enterprises["enterprise_id"])
-    created = ev[ev["event_type"].isin(CREATING_TYPES)]
+    origin = ["event_type", "enterprise_id", "lot_id", "date", "country", "document_ref"]
+    created = ev.loc[ev["event_type"].isin(CREATING_TYPES), origin]
     valid = _valid_origin(created, registry) | (created["event_type"] == "produce").to_numpy()
     custody = set(zip(created["enterprise_id"][valid], created["lot_id"][valid], strict=True))
-    got = ev[ev["event_type"] == "receive"]
+    got = ev.loc[
+        ev["event_type"] == "receive",
+        ["enterprise_id", "lot_id", "shipment_id", "counterparty_id", "prod", "period", "reo"],
+    ]
     custody |= set(zip(got["enterprise_id"], got["lot_id"], strict=True))
     got = got[got["shipment_id"].notna()]
     unknown = ~got["counterparty_id"].isin(known)
