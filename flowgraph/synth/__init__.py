@@ -252,7 +252,12 @@ def generate(
         del world, book, registers
         gc.collect()
         _trim_heap()
-        written = worker.finish(registry)
+        # sent, then dropped: this process holds none of it while the worker makes the key
+        worker.end(registry)
+        del registry
+        gc.collect()
+        _trim_heap()
+        written = worker.result()
     finally:
         if collecting:
             gc.enable()

@@ -112,7 +112,15 @@ class Worker:
 
     def finish(self, registry: Registry) -> Written:
         """Send the registry; wait for the files and the key."""
+        self.end(registry)
+        return self.result()
+
+    def end(self, registry: Registry) -> None:
+        """Send the registry: no more months (the caller may drop it while the key is made)."""
         self._send(("end", registry))
+
+    def result(self) -> Written:
+        """Wait for the files and the key."""
         written = self._reply()
         self.process.join()
         return written
