@@ -91,11 +91,12 @@ def _per_shipment(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _has_uploads(ent: pd.Series, period: pd.Series, uploads: set, other) -> np.ndarray:
     """Whether ``ent`` has uploads for ``period`` and for ``other(period)``."""
-    neighbour = {p: other(p) for p in set(period)}
+    periods = period.tolist()  # Python values: iterating an Arrow column is ~1 us a value
+    neighbour = {p: other(p) for p in set(periods)}
     return np.array(
         [
             (e, p) in uploads and (e, neighbour[p]) in uploads
-            for e, p in zip(ent, period, strict=True)
+            for e, p in zip(ent.tolist(), periods, strict=True)
         ],
         dtype=bool,
     )
