@@ -11,7 +11,13 @@ from flowgraph.model import (
     OUTFLOW_TYPES,
     Registry,
 )
-from flowgraph.synth.oracle.common import _f, _period_number, _smelting_batches, designated_on
+from flowgraph.synth.oracle.common import (
+    _f,
+    _period_number,
+    _smelting_batches,
+    as_categorical,
+    designated_on,
+)
 
 
 def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict]:
@@ -118,11 +124,29 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
 
 
 def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
-    stock = ev[ev["event_type"] == "stock"]
-    if stock.empty:
+    stock_rows = (ev["event_type"] == "stock").to_numpy()
+    if not stock_rows.any():
         return []
+    # (enterprise, lot) by their category codes and months by number: millions of rows are
+    # grouped on integers (rows without an enterprise, lot or period are left out, as a groupby on
+    # the labels leaves them out); the labels are read back for the findings only.
+    ents, lots = as_categorical(ev["enterprise_id"]), as_categorical(ev["lot_id"])
+    periods = pd.Series(pd.unique(ev["period"].dropna()))
+    period_of = dict(zip(_period_number(periods).tolist(), periods.tolist(), strict=True))
+    keys = pd.DataFrame(
+        {
+            "e": ents.cat.codes.to_numpy(),
+            "l": lots.cat.codes.to_numpy(),
+            "pn": _period_number(ev["period"]).to_numpy(),
+        },
+        index=ev.index,
+    )
+    labelled = ((keys["e"] >= 0) & (keys["l"] >= 0) & ev["period"].notna()).to_numpy()
+    stock = keys[stock_rows & labelled].assign(
+        mass_kg=ev["mass_kg"][stock_rows & labelled], pct=ev["pct"][stock_rows & labelled]
+    )
     decl = (
-        stock.groupby(["enterprise_id", "lot_id", "period"])
+        stock.groupby(["e", "l", "pn"])
         .agg(declared=("mass_kg", "sum"), pct=("pct", "first"))
         .reset_index()
     )
@@ -131,21 +155,13 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
             1.0 if t in CREATING_TYPES or t == "receive" else -1.0 if t in OUTFLOW_TYPES else 0.0
         )
     )
-    moved = sign != 0
-    flows = ev.loc[moved, ["enterprise_id", "lot_id"]].assign(
-        pn=_period_number(ev["period"])[moved], signed=(ev["mass_kg"] * sign)[moved]
-    )
-    per = flows.groupby(["enterprise_id", "lot_id", "pn"])["signed"].sum().reset_index()
+    moved = (sign != 0).to_numpy() & labelled
+    flows = keys[moved].assign(signed=(ev["mass_kg"] * sign)[moved])
+    per = flows.groupby(["e", "l", "pn"])["signed"].sum().reset_index()
     per = per.sort_values("pn")
-    per["book"] = per.groupby(["enterprise_id", "lot_id"])["signed"].cumsum()
-    decl["pn"] = _period_number(decl["period"])
+    per["book"] = per.groupby(["e", "l"])["signed"].cumsum()
     decl = decl.sort_values("pn")
-    merged = pd.merge_asof(
-        decl,
-        per[["enterprise_id", "lot_id", "pn", "book"]],
-        on="pn",
-        by=["enterprise_id", "lot_id"],
-    )
+    merged = pd.merge_asof(decl, per[["e", "l", "pn", "book"]], on="pn", by=["e", "l"])
     merged["book"] = merged["book"].fillna(0.0)
     diff = (merged["declared"] - merged["book"]).abs()
     bad = merged[diff > np.maximum(tol.stock_pct / 100 * merged["book"].abs(), tol.stock_min_kg)]
@@ -156,9 +172,9 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         out.append(
             _f(
                 "STOCK_MISMATCH",
-                period=r["period"],
-                enterprise_id=r["enterprise_id"],
-                lot_id=r["lot_id"],
+                period=period_of[int(r["pn"])],
+                enterprise_id=ents.cat.categories[int(r["e"])],
+                lot_id=lots.cat.categories[int(r["l"])],
                 reo_kg=d * pct if pct else 0.0,
                 detail=f"declared {r['declared']:.1f} kg, book {r['book']:.1f} kg",
             )
