@@ -17,6 +17,8 @@ from flowgraph.synth.oracle.common import (
     _smelting_batches,
     as_categorical,
     designated_on,
+    pair_codes,
+    pair_labels,
 )
 
 
@@ -95,7 +97,10 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         r_in=np.where(inflow, ev["reo"], 0.0)[inflow | outflow],
         r_out=np.where(outflow, ev["reo"], 0.0)[inflow | outflow],
     )
-    g = work.groupby(["enterprise_id", "lot_id"]).agg(
+    keys, ents, lots = pair_codes(ev)
+    work["pair"] = keys[(inflow | outflow).to_numpy()]
+    work = work[work["pair"] >= 0]  # a groupby on the labels leaves these out
+    g = work.groupby("pair").agg(
         m_in=("m_in", "sum"),
         m_out=("m_out", "sum"),
         r_in=("r_in", "sum"),
@@ -104,23 +109,23 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
     factor = 1 + tol.overdraw_pct / 100
     bad = g[g["m_out"] > g["m_in"] * factor]
     # period: the first month whose running month-end totals are over (few lots: a loop).
-    first_over = {}
-    for ent, lot in bad.index:
-        rows = work[(work["enterprise_id"] == ent) & (work["lot_id"] == lot)]
+    out = []
+    for pair, r in bad.iterrows():
+        rows = work[work["pair"] == pair]
         monthly = rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()
         over = monthly.index[monthly["m_out"] > monthly["m_in"] * factor]
-        first_over[(ent, lot)] = over[0]
-    return [
-        _f(
-            "LOT_OVERDRAWN",
-            period=first_over[(ent, lot)],
-            enterprise_id=ent,
-            lot_id=lot,
-            reo_kg=max(r["r_out"] - r["r_in"], 0.0),  # SPEC: reo_kg >= 0
-            detail=f"outflows {r['m_out']:.1f} kg exceed inflows {r['m_in']:.1f} kg",
+        ent, lot = pair_labels(pair, ents, lots)
+        out.append(
+            _f(
+                "LOT_OVERDRAWN",
+                period=over[0],
+                enterprise_id=ent,
+                lot_id=lot,
+                reo_kg=max(r["r_out"] - r["r_in"], 0.0),  # SPEC: reo_kg >= 0
+                detail=f"outflows {r['m_out']:.1f} kg exceed inflows {r['m_in']:.1f} kg",
+            )
         )
-        for (ent, lot), r in bad.iterrows()
-    ]
+    return out
 
 
 def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:

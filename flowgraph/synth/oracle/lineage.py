@@ -18,6 +18,7 @@ from flowgraph.synth.oracle.common import (
     _valid_origin,
     as_categorical,
     designated_on,
+    pair_codes,
 )
 
 
@@ -69,13 +70,15 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
                 )
             )
     # Time inversion: first outflow before the first creation or receipt, per enterprise.
-    inflow = ev.loc[
-        ev["event_type"].isin(CREATING_TYPES | {"receive"}), ["enterprise_id", "lot_id", "date"]
-    ]
-    first_in = inflow.groupby(["enterprise_id", "lot_id"])["date"].min().rename("first_in")
-    outs = ev.loc[ev["event_type"].isin(OUTFLOW_TYPES), cols].join(
-        first_in, on=["enterprise_id", "lot_id"]
-    )
+    # (enterprise, lot) as one integer (pair_codes); rows without either never match
+    keys, _, _ = pair_codes(ev)
+    inflow = (ev["event_type"].isin(CREATING_TYPES | {"receive"})).to_numpy() & (keys >= 0)
+    first_in = pd.Series(ev["date"].to_numpy()[inflow]).groupby(keys[inflow]).min()
+    outflow = ev["event_type"].isin(OUTFLOW_TYPES).to_numpy()
+    at = first_in.index.get_indexer(keys[outflow])
+    known = first_in.to_numpy() if len(first_in) else np.array(["NaT"], dtype="datetime64[ns]")
+    earliest = np.where(at >= 0, known[np.maximum(at, 0)], np.datetime64("NaT"))
+    outs = ev.loc[outflow, cols].assign(first_in=earliest)
     early = outs[outs["date"] < outs["first_in"]]
     for (ent, lot), grp in early.groupby(["enterprise_id", "lot_id"]):
         out.append(
