@@ -142,7 +142,7 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
         {
             "e": ents.cat.codes.to_numpy(),
             "l": lots.cat.codes.to_numpy(),
-            "pn": _period_number(ev["period"]).to_numpy(),
+            "pn": _period_number(ev["period"]).to_numpy().astype(np.int32),  # ~24,300: int32
         },
         index=ev.index,
     )
