@@ -116,13 +116,15 @@ def reference_findings(
     ['LOT_OVERDRAWN', 'UNKNOWN_LOT']
     """
     tol = tol or Tolerances()
+    # The registers' rules first: they read the events as given, and memory is lowest
+    # before the columns below are added (the key's order does not depend on the rules').
+    out: list[dict] = cross_register(events, registry, tol)
     ev = events.copy(deep=False)  # copy-on-write: the columns set below are ev's own
     ev["batch_id"] = _batch_keys(ev["enterprise_id"], ev["batch_id"])
     ev["pct"] = row_pct(ev)
     ev["reo"] = (ev["mass_kg"] * ev["pct"] / 100.0).fillna(0.0)
     ev["prod"] = row_product(ev)
     uploads = _uploads(ev)
-    out: list[dict] = []
     out += _batches(ev, registry, tol)
     out += _overdrawn(ev, tol)
     out += _shipments(ev, registry, uploads, tol)
@@ -132,7 +134,6 @@ def reference_findings(
     out += _cycles(ev, cycle_groups)
     out += _untraceable_exports(ev, registry, tol, cycle_groups[0])
     out += _quotas(ev, registry)
-    out += cross_register(events, registry, tol)
     frame = pd.DataFrame(out, columns=list(FINDING_COLUMNS))
     frame["batch_id"] = frame["batch_id"].map(
         lambda b: b.split(_SEP, 1)[1] if isinstance(b, str) and _SEP in b else b

@@ -87,34 +87,56 @@ def _batches(ev: pd.DataFrame, registry: Registry, tol: Tolerances) -> list[dict
 
 
 def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
-    inflow = ev["event_type"].isin(CREATING_TYPES | {"receive"})
-    outflow = ev["event_type"].isin(OUTFLOW_TYPES)
-    # Only the columns the rule reads: a filter of the whole table copies every column.
-    cols = ["enterprise_id", "lot_id", "period"]
-    work = ev.loc[inflow | outflow, cols].assign(
-        m_in=np.where(inflow, ev["mass_kg"], 0.0)[inflow | outflow],
-        m_out=np.where(outflow, ev["mass_kg"], 0.0)[inflow | outflow],
-        r_in=np.where(inflow, ev["reo"], 0.0)[inflow | outflow],
-        r_out=np.where(outflow, ev["reo"], 0.0)[inflow | outflow],
-    )
+    kinds = ev["event_type"]
     keys, ents, lots = pair_codes(ev)
-    work["pair"] = keys[(inflow | outflow).to_numpy()]
-    work = work[work["pair"] >= 0]  # a groupby on the labels leaves these out
-    g = work.groupby("pair").agg(
-        m_in=("m_in", "sum"),
-        m_out=("m_out", "sum"),
-        r_in=("r_in", "sum"),
-        r_out=("r_out", "sum"),
+    # Only the rows the rule reads (an inflow or outflow of an enterprise's lot), as numpy
+    # columns: a filter of the whole table copies every column.
+    moving = kinds.isin(CREATING_TYPES | {"receive"} | OUTFLOW_TYPES).to_numpy() & (keys >= 0)
+    inflow = kinds[moving].isin(CREATING_TYPES | {"receive"}).to_numpy()
+    mass, reo = ev["mass_kg"].to_numpy()[moving], ev["reo"].to_numpy()[moving]
+    pair = keys[moving]
+    del keys
+    # The pairs numbered once; each sum then groups on those numbers (a categorical: no
+    # hashing again) and one column is made at a time (millions of rows each).
+    numbers, pairs = pd.factorize(pair, sort=True)
+    groups = pd.Categorical.from_codes(numbers, categories=pairs)
+    del numbers, pair
+    columns = {
+        "m_in": lambda: np.where(inflow, mass, 0.0),
+        "m_out": lambda: np.where(inflow, 0.0, mass),
+        "r_in": lambda: np.where(inflow, reo, 0.0),
+        "r_out": lambda: np.where(inflow, 0.0, reo),
+    }
+    g = pd.DataFrame(
+        {
+            name: pd.Series(column()).groupby(groups, observed=True).sum().to_numpy()
+            for name, column in columns.items()
+        },
+        index=pairs,
     )
     factor = 1 + tol.overdraw_pct / 100
-    bad = g[g["m_out"] > g["m_in"] * factor]
+    over = (g["m_out"] > g["m_in"] * factor).to_numpy()
+    bad = g[over]
     # period: the first month whose running month-end totals are over (few lots: a loop).
     out = []
-    for pair, r in bad.iterrows():
-        rows = work[work["pair"] == pair]
-        monthly = rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()
+    if bad.empty:
+        return out
+    mine = over[groups.codes]
+    moving[moving] = mine  # the rows of the overdrawn pairs (a mask of the whole table)
+    rows = pd.DataFrame(
+        {
+            "pair": pairs[groups.codes[mine]],
+            "m_in": np.where(inflow[mine], mass[mine], 0.0),
+            "m_out": np.where(inflow[mine], 0.0, mass[mine]),
+            # a filter of the column, not of its values (which would be Python objects)
+            "period": ev["period"][moving].to_numpy(),
+        }
+    )
+    for key, r in bad.iterrows():
+        lot_rows = rows[rows["pair"] == key]
+        monthly = lot_rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()
         over = monthly.index[monthly["m_out"] > monthly["m_in"] * factor]
-        ent, lot = pair_labels(pair, ents, lots)
+        ent, lot = pair_labels(key, ents, lots)
         out.append(
             _f(
                 "LOT_OVERDRAWN",
@@ -129,57 +151,59 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
 
 
 def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
-    stock_rows = (ev["event_type"] == "stock").to_numpy()
+    kinds = as_categorical(ev["event_type"])
+    stock_rows = (kinds == "stock").to_numpy()
     if not stock_rows.any():
         return []
-    # (enterprise, lot) by their category codes and months by number: millions of rows are
-    # grouped on integers (rows without an enterprise, lot or period are left out, as a groupby on
-    # the labels leaves them out); the labels are read back for the findings only.
-    ents, lots = as_categorical(ev["enterprise_id"]), as_categorical(ev["lot_id"])
+    # One integer per (enterprise, lot, month): the pair's code (pair_codes) times the months'
+    # span plus the month's offset. Millions of rows are grouped on it (rows without an
+    # enterprise, lot or period are left out, as a groupby on the labels leaves them out);
+    # the labels are read back for the findings only.
+    key, ents, lots = pair_codes(ev)
+    labelled = (key >= 0) & ev["period"].notna().to_numpy()
+    month = _period_number(ev["period"]).to_numpy()
+    first = int(month[labelled].min()) if labelled.any() else 0
+    span = int(month[labelled].max()) - first + 1 if labelled.any() else 1
+    key *= span
+    key += month - first
+    del month
     periods = pd.Series(pd.unique(ev["period"].dropna()))
     period_of = dict(zip(_period_number(periods).tolist(), periods.tolist(), strict=True))
-    keys = pd.DataFrame(
-        {
-            "e": ents.cat.codes.to_numpy(),
-            "l": lots.cat.codes.to_numpy(),
-            "pn": _period_number(ev["period"]).to_numpy().astype(np.int32),  # ~24,300: int32
-        },
-        index=ev.index,
-    )
-    labelled = ((keys["e"] >= 0) & (keys["l"] >= 0) & ev["period"].notna()).to_numpy()
-    stock = keys[stock_rows & labelled].assign(
-        mass_kg=ev["mass_kg"][stock_rows & labelled], pct=ev["pct"][stock_rows & labelled]
-    )
+    mass = ev["mass_kg"].to_numpy()
+    declared = stock_rows & labelled
     decl = (
-        stock.groupby(["e", "l", "pn"])
+        pd.DataFrame({"mass_kg": mass[declared], "pct": ev["pct"].to_numpy()[declared]})
+        .groupby(key[declared])
         .agg(declared=("mass_kg", "sum"), pct=("pct", "first"))
-        .reset_index()
     )
-    sign = ev["event_type"].map(
-        lambda t: (
-            1.0 if t in CREATING_TYPES or t == "receive" else -1.0 if t in OUTFLOW_TYPES else 0.0
-        )
-    )
-    moved = (sign != 0).to_numpy() & labelled
-    flows = keys[moved].assign(signed=(ev["mass_kg"] * sign)[moved])
-    per = flows.groupby(["e", "l", "pn"])["signed"].sum().reset_index()
-    per = per.sort_values("pn")
-    per["book"] = per.groupby(["e", "l"])["signed"].cumsum()
-    decl = decl.sort_values("pn")
-    merged = pd.merge_asof(decl, per[["e", "l", "pn", "book"]], on="pn", by=["e", "l"])
-    merged["book"] = merged["book"].fillna(0.0)
-    diff = (merged["declared"] - merged["book"]).abs()
-    bad = merged[diff > np.maximum(tol.stock_pct / 100 * merged["book"].abs(), tol.stock_min_kg)]
+    signs = [
+        1.0 if t in CREATING_TYPES or t == "receive" else -1.0 if t in OUTFLOW_TYPES else 0.0
+        for t in kinds.cat.categories
+    ]
+    sign = np.array([*signs, 0.0])[kinds.cat.codes.to_numpy()]  # code -1 (no type): 0
+    moved = (sign != 0) & labelled
+    per = pd.Series(mass[moved] * sign[moved]).groupby(key[moved]).sum()  # sorted by key
+    del key, sign, moved
+    # the running book per (enterprise, lot), month by month; at each declared month the
+    # book of the last month up to it with a movement (as merge_asof by pair on the month)
+    book = per.groupby(per.index.to_numpy() // span).cumsum().to_numpy()
+    flow_keys, decl_keys = per.index.to_numpy(), decl.index.to_numpy()
+    at = np.searchsorted(flow_keys, decl_keys, side="right") - 1
+    same = (at >= 0) & (flow_keys[np.maximum(at, 0)] // span == decl_keys // span)
+    decl["book"] = np.where(same, book[np.maximum(at, 0)], 0.0)
+    diff = (decl["declared"] - decl["book"]).abs()
+    bad = decl[diff > np.maximum(tol.stock_pct / 100 * decl["book"].abs(), tol.stock_min_kg)]
     out = []
-    for _, r in bad.iterrows():
+    for k, r in bad.iterrows():
         pct = 0.0 if pd.isna(r["pct"]) else r["pct"] / 100.0  # the lot's REO % (README)
         d = abs(r["declared"] - r["book"])
+        ent, lot = pair_labels(k // span, ents, lots)
         out.append(
             _f(
                 "STOCK_MISMATCH",
-                period=period_of[int(r["pn"])],
-                enterprise_id=ents.cat.categories[int(r["e"])],
-                lot_id=lots.cat.categories[int(r["l"])],
+                period=period_of[first + k % span],
+                enterprise_id=ent,
+                lot_id=lot,
                 reo_kg=d * pct if pct else 0.0,
                 detail=f"declared {r['declared']:.1f} kg, book {r['book']:.1f} kg",
             )

@@ -63,10 +63,13 @@ def pair_codes(ev: pd.DataFrame) -> tuple[np.ndarray, pd.Index, pd.Index]:
     [('E', 'L'), ('F', 'L'), None]
     """
     ents, lots = as_categorical(ev["enterprise_id"]), as_categorical(ev["lot_id"])
-    e = ents.cat.codes.to_numpy().astype(np.int64)
-    lot = lots.cat.codes.to_numpy().astype(np.int64)
-    keys = e * (len(lots.cat.categories) + 1) + lot
-    return np.where((e >= 0) & (lot >= 0), keys, -1), ents.cat.categories, lots.cat.categories
+    e, lot = ents.cat.codes.to_numpy(), lots.cat.codes.to_numpy()
+    # in place: one int64 column at a time (millions of rows)
+    keys = e.astype(np.int64)
+    keys *= len(lots.cat.categories) + 1
+    keys += lot
+    keys[(e < 0) | (lot < 0)] = -1
+    return keys, ents.cat.categories, lots.cat.categories
 
 
 def pair_labels(key: int, ents: pd.Index, lots: pd.Index) -> tuple[str, str]:

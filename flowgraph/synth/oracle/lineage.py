@@ -42,10 +42,13 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
                 detail=f"lot created {len(rows)} times",
             )
         )
-    # Only the columns the rules read: a filter of the whole table copies every column.
+    # Only the rows and columns the rules read: a filter of the whole table copies every
+    # column (the rows first found by their masks, on numpy arrays).
     cols = ["event_type", "enterprise_id", "lot_id", "date", "period", "reo"]
-    used = ev.loc[ev["event_type"].isin(["receive", "consume", "ship", "export"]), cols]
-    unknown = used[~_among(used["lot_id"], created["lot_id"])]
+    used = ev["event_type"].isin(["receive", "consume", "ship", "export"]).to_numpy(copy=True)
+    used[used] = ~_among(ev["lot_id"][used], created["lot_id"])
+    unknown = ev.loc[used, cols]
+    del used
     if not unknown.empty:
         kinds = unknown["event_type"]
         per = (
@@ -72,14 +75,19 @@ def _lots(ev: pd.DataFrame) -> list[dict]:
     # Time inversion: first outflow before the first creation or receipt, per enterprise.
     # (enterprise, lot) as one integer (pair_codes); rows without either never match
     keys, _, _ = pair_codes(ev)
+    dates = ev["date"].to_numpy()
     inflow = (ev["event_type"].isin(CREATING_TYPES | {"receive"})).to_numpy() & (keys >= 0)
-    first_in = pd.Series(ev["date"].to_numpy()[inflow]).groupby(keys[inflow]).min()
-    outflow = ev["event_type"].isin(OUTFLOW_TYPES).to_numpy()
+    first_in = pd.Series(dates[inflow]).groupby(keys[inflow]).min()
+    del inflow
+    outflow = ev["event_type"].isin(OUTFLOW_TYPES).to_numpy(copy=True)
     at = first_in.index.get_indexer(keys[outflow])
+    del keys
     known = first_in.to_numpy() if len(first_in) else np.array(["NaT"], dtype="datetime64[ns]")
     earliest = np.where(at >= 0, known[np.maximum(at, 0)], np.datetime64("NaT"))
-    outs = ev.loc[outflow, cols].assign(first_in=earliest)
-    early = outs[outs["date"] < outs["first_in"]]
+    del at
+    before = dates[outflow] < earliest  # NaT on either side: False, as in the frame
+    outflow[outflow] = before
+    early = ev.loc[outflow, cols].assign(first_in=earliest[before])
     for (ent, lot), grp in early.groupby(["enterprise_id", "lot_id"]):
         out.append(
             _f(

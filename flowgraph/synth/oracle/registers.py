@@ -104,7 +104,11 @@ def cross_register(events: pd.DataFrame, registry: Registry, tol) -> list[dict]:
         out += customs_findings(rows, reporting, _with_month(registry.customs), tol)
     if registry.licences is not None:
         controls = registry.controls if registry.controls is not None else builtin_controls()
-        exports = _records(rows[rows["event_type"] == "export"])
+        # Only an export of a product some control or licence names can be unlicensed or
+        # count against a licence: the rest are never read (most of them, as records).
+        named = set(controls["product"]) | set(registry.licences["product"])
+        exports = rows[(rows["event_type"] == "export") & rows["prod"].isin(named)]
+        exports = _records(exports)
         out += _licences(exports, registry.licences.to_dict("records"), controls, tol)
     return out
 
