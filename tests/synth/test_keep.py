@@ -51,6 +51,10 @@ def test_kept_events_are_the_months_concatenated(parts):
             v if isinstance(v, str) else None for v in values
         ]
     assert kept["period"].tolist() == whole["period"].tolist()
+    # one byte a row, and ordered as the text: the oracle takes minima and sorts on it
+    assert kept["period"].cat.ordered
+    assert list(kept["period"].cat.categories) == sorted(set(whole["period"]))
+    assert kept["period"].min() == whole["period"].min()
     assert kept["mass_kg"].tolist() == whole["mass_kg"].tolist()
     pairs = sorted(set(zip(whole["enterprise_id"], whole["period"], strict=True)))
     rank = {pair: i + 1 for i, pair in enumerate(pairs)}

@@ -182,8 +182,12 @@ def _stock(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
     ]
     sign = np.array([*signs, 0.0])[kinds.cat.codes.to_numpy()]  # code -1 (no type): 0
     moved = (sign != 0) & labelled
-    per = pd.Series(mass[moved] * sign[moved]).groupby(key[moved]).sum()  # sorted by key
-    del key, sign, moved
+    moved_keys = key[moved]
+    signed = mass[moved]
+    signed *= sign[moved]
+    del key, sign, moved  # millions of rows each: gone before the groupby's own tables
+    per = pd.Series(signed).groupby(moved_keys).sum()  # sorted by key
+    del signed, moved_keys
     # the running book per (enterprise, lot), month by month; at each declared month the
     # book of the last month up to it with a movement (as merge_asof by pair on the month)
     book = per.groupby(per.index.to_numpy() // span).cumsum().to_numpy()
