@@ -53,8 +53,9 @@ from flowgraph.synth.nearmiss import NearMisses
 from flowgraph.synth.plants import Planter
 from flowgraph.synth.registers import RegisterBook, Registers
 from flowgraph.synth.sim import FastRng, Sim
+from flowgraph.synth.simproc import run_simulation
 from flowgraph.synth.stream import months, register, simulate
-from flowgraph.synth.worker import Worker
+from flowgraph.synth.worker import Link, Worker
 from flowgraph.synth.world import World, build_world
 from flowgraph.synth.writer import concat_months, write_registry
 
@@ -130,13 +131,17 @@ def _registry(world: World, regs: Registers, years: int) -> Registry:
     )
 
 
-def _setup(
-    seed: int, scale: float, clean: bool, year: int, years: int, compact: bool = False
-) -> _Run:
+def _check(scale: float, years: int) -> None:
     if not scale > 0:
         raise UsageError(f"scale must be > 0, got {scale}")
     if years < 1:
         raise UsageError(f"years must be >= 1, got {years}")
+
+
+def _setup(
+    seed: int, scale: float, clean: bool, year: int, years: int, compact: bool = False
+) -> _Run:
+    _check(scale, years)
     root = np.random.SeedSequence(seed)
     # A sixth child for the registers: the first five (and so the events) stay as they were.
     world_rng, sim_rng, plant_rng, stock_rng, near_rng, register_rng = (
@@ -203,64 +208,27 @@ def generate(
     stories and near misses. Deterministic for a seed. Anything already under
     ``outdir/uploads`` is replaced. Streams: each month's files are written as soon as it is
     simulated, by a worker process (:mod:`.worker`) that also keeps the events for the answer
-    key in compact (categorical) form and computes the key at the end.
+    key in compact (categorical) form and computes the key at the end; the simulation runs in
+    a process of its own (:mod:`.simproc`) that ends before the key is made.
 
     >>> import tempfile
     >>> generate(tempfile.mkdtemp(), seed=3, scale=0.05, clean=True).planted
     {}
     """
-    run = _setup(seed, scale, clean, year, years, compact=True)
+    _check(scale, years)  # here, before any process starts
     out = Path(outdir)
     if (out / "uploads").exists():
         shutil.rmtree(out / "uploads")
     out.mkdir(parents=True, exist_ok=True)
-    # Tables, files and key in a second process (synth.worker), while this one simulates.
-    worker = Worker(out, run.styles, year)
-    # No cyclic collection while simulating: the ledger and a month's rows are millions of
-    # objects that the collector would traverse again and again (~40% of the simulation's
-    # CPU at scale 1000), and the simulation makes no reference cycles (gc.collect() after a
-    # scale-100 run finds nothing): reference counting frees everything it drops.
-    collecting = gc.isenabled()
-    gc.disable()
+    # Tables, files and key in a worker process (synth.worker); the simulation in another
+    # (synth.simproc), which sends the worker its months and ends before the key is made.
+    worker = Worker(out, None, year)
     try:
-        for m, rows, products, busy in run.simulated:
-            worker.month(rows, register(m, rows, products, busy, run.registers, year))
-            del rows
-            if m % 12 == 11 and m < 12 * years - 1:
-                run.registers.year_end()
-        if collecting:
-            gc.enable()
-        stories = run.planter.intended if run.planter else []
-        # The ledger is not needed any more: release it before the last year's registers and
-        # the registry are built (with the ledger they would be this process's peak: the
-        # customs records alone are ~0.4 GB at scale 1000) and while the worker computes the
-        # key, and hand the freed heap back to the system (the two processes' memory adds
-        # up). The registers and the registry read neither the ledger nor its random streams.
-        world, book = run.world, run.registers
-        del run
-        gc.collect()
-        _trim_heap()
-        book.year_end()
-        registers = book.out
-        intended = stories + registers.intended  # as _Run.intended
-        registry = _registry(world, registers, years)
-        # customs.csv from the compact rows, one dict at a time (the writer iterates once)
-        rows = registers.customs_rows
-        records = (dict(zip(CUSTOMS_COLUMNS, row, strict=True)) for row in rows)
-        write_registry(world, out, replace(registers, customs=records), years)
-        del rows, records
-        del world, book, registers
-        gc.collect()
-        _trim_heap()
-        # sent, then dropped: this process holds none of it while the worker makes the key
-        worker.end(registry)
-        del registry
-        gc.collect()
-        _trim_heap()
+        intended = run_simulation(
+            worker.conn, _simulate_into, (out, seed, scale, clean, year, years)
+        )
         written = worker.result()
     finally:
-        if collecting:
-            gc.enable()
         worker.close()
     findings = written.findings
     planted = dict(sorted(Counter(findings["type"]).items()))
@@ -273,3 +241,45 @@ def generate(
         findings=findings,
         intended=intended,
     )
+
+
+def _simulate_into(
+    worker: Link, out: Path, seed: int, scale: float, clean: bool, year: int, years: int
+) -> list[dict]:
+    """The simulation's process (:func:`generate`): every month to ``worker``, then the
+    registers and the registry (written to ``out``); returns the intended findings."""
+    run = _setup(seed, scale, clean, year, years, compact=True)
+    worker.styles(run.styles)
+    # No cyclic collection while simulating: the ledger and a month's rows are millions of
+    # objects that the collector would traverse again and again (~40% of the simulation's
+    # CPU at scale 1000), and the simulation makes no reference cycles (gc.collect() after a
+    # scale-100 run finds nothing): reference counting frees everything it drops.
+    gc.disable()
+    for m, rows, products, busy in run.simulated:
+        worker.month(rows, register(m, rows, products, busy, run.registers, year))
+        del rows
+        if m % 12 == 11 and m < 12 * years - 1:
+            run.registers.year_end()
+    gc.enable()
+    # The registers and the registry are built once the worker has written the last month:
+    # not while it builds that month's table (the two processes' peaks would add up).
+    worker.sync()
+    stories = run.planter.intended if run.planter else []
+    # The ledger is not needed any more: release it before the last year's registers and
+    # the registry are built (with the ledger they would be this process's peak: the
+    # customs records alone are ~0.4 GB at scale 1000). The registers and the registry read
+    # neither the ledger nor its random streams.
+    world, book = run.world, run.registers
+    del run
+    gc.collect()
+    _trim_heap()
+    book.year_end()
+    registers = book.out
+    intended = stories + registers.intended  # as _Run.intended
+    registry = _registry(world, registers, years)
+    # customs.csv from the compact rows, one dict at a time (the writer iterates once)
+    rows = registers.customs_rows
+    records = (dict(zip(CUSTOMS_COLUMNS, row, strict=True)) for row in rows)
+    write_registry(world, out, replace(registers, customs=records), years)
+    worker.end(registry)
+    return intended

@@ -1,12 +1,12 @@
 """The second process of ``flowgraph synth``: month tables, upload files and the answer key.
 
-The simulation (ledger, stories, registers) runs in the calling process and is strictly
-sequential: every month depends on the last. What follows from a month's final rows does
+The simulation (ledger, stories, registers) runs in a process of its own (:mod:`.simproc`)
+and is strictly sequential: every month depends on the last. What follows from a month's final rows does
 not feed back into it, so it runs here, on the machine's other core, while the next month
 is simulated: the month's event table, its upload files, its events kept for the key. At
 the end the worker receives the registry, turns the smallest files into XLSX, computes the
 key (:mod:`.oracle`) and sends back what it wrote. The key's events then live only in this
-process, the ledger only in the caller's: neither process holds both.
+process, the ledger only in the simulation's: neither process holds both.
 
 Messages go through a :func:`multiprocessing.Pipe` (pickled: about a tenth of a second per
 100,000 rows each way); a send blocks while the worker is a month behind, so at most one
@@ -58,7 +58,7 @@ def _fixed_mmap_threshold() -> None:
         pass
 
 
-def _serve(conn, out: Path, styles: dict[str, dict], year: int) -> Written:
+def _serve(conn, out: Path, styles: dict[str, dict] | None, year: int) -> Written:
     _fixed_mmap_threshold()
     # Arrow's buffers (the text columns' filters and takes) from the same heap: its own
     # allocator keeps what the oracle's rules free for later (~0.4 GB more at scale 1000).
@@ -67,6 +67,12 @@ def _serve(conn, out: Path, styles: dict[str, dict], year: int) -> Written:
     kept = EventKeeper()
     while True:
         message = conn.recv()
+        if message[0] == "styles":
+            styles = message[1]
+            continue
+        if message[0] == "sync":  # every month sent so far is written
+            conn.send(("synced", len(files)))
+            continue
         if message[0] != "month":
             break
         _, rows, licences = message
@@ -86,7 +92,7 @@ def _serve(conn, out: Path, styles: dict[str, dict], year: int) -> Written:
     return Written(len(events), len(files), events["enterprise_id"].nunique(), findings)
 
 
-def serve(conn, outdir: str, styles: dict[str, dict], year: int) -> None:
+def serve(conn, outdir: str, styles: dict[str, dict] | None, year: int) -> None:
     """The worker's main: months until the registry arrives, then the key; the result (or
     the exception, with its traceback) goes back through ``conn``."""
     try:
@@ -98,8 +104,64 @@ def serve(conn, outdir: str, styles: dict[str, dict], year: int) -> None:
     conn.close()
 
 
-class Worker:
-    """The caller's side: start the worker, send it months, then the registry.
+MAIN_GUARD = (
+    'a script that calls flowgraph.synth.generate must do so under `if __name__ == "__main__":` '
+    "(synth's processes are new ones that import the script)"
+)
+
+
+class Link:
+    """The sending side of the worker's pipe: months, then the registry (the simulation's
+    process holds one; :class:`Worker` is one that also owns the process)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def styles(self, styles: dict[str, dict]) -> None:
+        """The upload files' styles (for a worker started without them)."""
+        self._send(("styles", styles))
+
+    def month(self, rows: list[tuple], licences: dict[int, str]) -> None:
+        """Hand over one month's final rows and its exports' licence numbers."""
+        if self.conn.poll():  # the worker has stopped early: it failed
+            self._reply()
+        self._send(("month", rows, licences))
+
+    def sync(self) -> int:
+        """Wait until the worker has written every month sent so far; the files so far."""
+        self._send(("sync",))
+        return self._reply()
+
+    def end(self, registry: Registry) -> None:
+        """Send the registry: no more months (the caller may drop it while the key is made)."""
+        self._send(("end", registry))
+
+    def _send(self, message: tuple) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, ConnectionResetError):
+            self._reply()
+
+    def _stopped(self) -> str:
+        return "synth worker stopped"
+
+    def _reply(self) -> Written:
+        try:
+            message = self.conn.recv()
+        except EOFError:
+            # the usual cause: a script calling generate() at its top level, which the spawned
+            # worker imports again (and so starts a second synth) before it can serve
+            raise RuntimeError(f"{self._stopped()}; {MAIN_GUARD}") from None
+        if message[0] == "error":
+            _, exc, trace = message
+            exc.add_note(f"in the synth worker:\n{trace}")
+            raise exc
+        return message[1]
+
+
+class Worker(Link):
+    """The caller's side: start the worker, send it months, then the registry. ``styles``
+    None: sent later (:meth:`Link.styles`), before the first month.
 
     >>> import tempfile
     >>> from flowgraph.model import registry_from_records
@@ -112,29 +174,20 @@ class Worker:
     (1, 1, ['UNDESIGNATED_EXTRACTION'])
     """
 
-    def __init__(self, outdir: str | Path, styles: dict[str, dict], year: int):
+    def __init__(self, outdir: str | Path, styles: dict[str, dict] | None, year: int):
         context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
+        conn, child = context.Pipe()
+        super().__init__(conn)
         self.process = context.Process(
-            target=serve, args=(child, str(outdir), styles, year), daemon=True
+            target=serve, args=(child, str(outdir), styles, year), daemon=True, name="synth-worker"
         )
         self.process.start()
         child.close()
-
-    def month(self, rows: list[tuple], licences: dict[int, str]) -> None:
-        """Hand over one month's final rows and its exports' licence numbers."""
-        if self.conn.poll():  # the worker has stopped early: it failed
-            self._reply()
-        self._send(("month", rows, licences))
 
     def finish(self, registry: Registry) -> Written:
         """Send the registry; wait for the files and the key."""
         self.end(registry)
         return self.result()
-
-    def end(self, registry: Registry) -> None:
-        """Send the registry: no more months (the caller may drop it while the key is made)."""
-        self._send(("end", registry))
 
     def result(self) -> Written:
         """Wait for the files and the key."""
@@ -149,26 +202,6 @@ class Worker:
         self.process.join()
         self.conn.close()
 
-    def _send(self, message: tuple) -> None:
-        try:
-            self.conn.send(message)
-        except (BrokenPipeError, ConnectionResetError):
-            self._reply()
-
-    def _reply(self) -> Written:
-        try:
-            message = self.conn.recv()
-        except EOFError:
-            self.process.join()
-            # the usual cause: a script calling generate() at its top level, which the spawned
-            # worker imports again (and so starts a second synth) before it can serve
-            raise RuntimeError(
-                f"synth worker stopped (exit code {self.process.exitcode}); a script that calls "
-                'flowgraph.synth.generate must do so under `if __name__ == "__main__":` (the '
-                "worker is a new process that imports the script)"
-            ) from None
-        if message[0] == "error":
-            _, exc, trace = message
-            exc.add_note(f"in the synth worker:\n{trace}")
-            raise exc
-        return message[1]
+    def _stopped(self) -> str:
+        self.process.join()
+        return f"synth worker stopped (exit code {self.process.exitcode})"

@@ -54,3 +54,50 @@ def test_a_script_without_a_main_guard_is_told_what_to_add(tmp_path):
     )
     assert done.returncode != 0
     assert 'must do so under `if __name__ == "__main__":`' in done.stderr
+
+
+def test_the_simulation_has_ended_before_the_key_is_made(tmp_path):
+    # its heap goes back to the system while the worker makes the key (synth.simproc)
+    import multiprocessing
+
+    from flowgraph.synth import _simulate_into
+    from flowgraph.synth.simproc import run_simulation
+
+    worker = Worker(tmp_path, None, 2024)
+    try:
+        intended = run_simulation(worker.conn, _simulate_into, (tmp_path, 1, 0.05, False, 2024, 1))
+        assert [p.name for p in multiprocessing.active_children()] == ["synth-worker"]
+        written = worker.result()
+    finally:
+        worker.close()
+    assert intended and written.events > 0
+    assert (tmp_path / "registry" / "enterprises.csv").exists()
+
+
+def test_a_failure_in_the_simulation_is_raised_in_the_caller(tmp_path):
+    from flowgraph.errors import UsageError
+    from flowgraph.synth import _simulate_into
+    from flowgraph.synth.simproc import run_simulation
+
+    worker = Worker(tmp_path, None, 2024)
+    try:
+        with pytest.raises(UsageError) as raised:  # scale 0, found in the simulation's setup
+            run_simulation(worker.conn, _simulate_into, (tmp_path, 1, 0.0, False, 2024, 1))
+    finally:
+        worker.close()
+    assert "in the synth simulation" in "".join(raised.value.__notes__)
+
+
+def test_a_failure_in_the_worker_reaches_the_caller_through_the_simulation(tmp_path):
+    from flowgraph.synth import _simulate_into
+    from flowgraph.synth.simproc import run_simulation
+
+    (tmp_path / "uploads").write_text("a file where the uploads folder goes")
+    worker = Worker(tmp_path, None, 2024)
+    try:
+        with pytest.raises(OSError) as raised:
+            run_simulation(worker.conn, _simulate_into, (tmp_path, 1, 0.05, False, 2024, 1))
+    finally:
+        worker.close()
+    notes = "".join(raised.value.__notes__)
+    assert "in the synth worker" in notes and "in the synth simulation" in notes

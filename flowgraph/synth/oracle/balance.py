@@ -93,19 +93,18 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
     # columns: a filter of the whole table copies every column.
     moving = kinds.isin(CREATING_TYPES | {"receive"} | OUTFLOW_TYPES).to_numpy() & (keys >= 0)
     inflow = kinds[moving].isin(CREATING_TYPES | {"receive"}).to_numpy()
-    mass, reo = ev["mass_kg"].to_numpy()[moving], ev["reo"].to_numpy()[moving]
+    mass = ev["mass_kg"].to_numpy()[moving]
     pair = keys[moving]
     del keys
     # The pairs numbered once; each sum then groups on those numbers (a categorical: no
-    # hashing again) and one column is made at a time (millions of rows each).
+    # hashing again) and one column is made at a time (millions of rows each). REO is
+    # summed for the overdrawn pairs only (their rows, in the same order: the same sums).
     numbers, pairs = pd.factorize(pair, sort=True)
     groups = pd.Categorical.from_codes(numbers, categories=pairs)
     del numbers, pair
     columns = {
         "m_in": lambda: np.where(inflow, mass, 0.0),
         "m_out": lambda: np.where(inflow, 0.0, mass),
-        "r_in": lambda: np.where(inflow, reo, 0.0),
-        "r_out": lambda: np.where(inflow, 0.0, reo),
     }
     g = pd.DataFrame(
         {
@@ -132,6 +131,10 @@ def _overdrawn(ev: pd.DataFrame, tol: Tolerances) -> list[dict]:
             "period": ev["period"][moving].to_numpy(),
         }
     )
+    reo = ev["reo"].to_numpy()[moving]
+    rows["r_in"] = np.where(inflow[mine], reo, 0.0)
+    rows["r_out"] = np.where(inflow[mine], 0.0, reo)
+    bad = bad.join(rows.groupby("pair")[["r_in", "r_out"]].sum())
     for key, r in bad.iterrows():
         lot_rows = rows[rows["pair"] == key]
         monthly = lot_rows.groupby("period")[["m_in", "m_out"]].sum().sort_index().cumsum()

@@ -174,6 +174,16 @@ def lot_shares(ev: pd.DataFrame, registry: Registry, groups: list[set] | None = 
     (exact after as many rounds as the longest chain; converges on cycles too). ``groups``:
     the lineage cycles (:func:`_cycle_groups`) when already known.
     """
+    share, codes = _shares(ev, registry, groups)
+    categories = as_categorical(ev["lot_id"]).cat.categories
+    return pd.Series(share, index=np.asarray(categories[codes], dtype=object))
+
+
+def _shares(
+    ev: pd.DataFrame, registry: Registry, groups: list[set] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lot_shares` as numbers: the shares and the created lots' category codes (in
+    the lot_id column as a categorical), ascending."""
     origin = ["event_type", "enterprise_id", "date", "country", "document_ref"]
     created = ev.loc[ev["event_type"].isin(CREATING_TYPES), [*origin, "batch_id", "reo"]]
     cons = ev.loc[(ev["event_type"] == "consume") & ev["batch_id"].notna(), ["reo"]]
@@ -182,7 +192,6 @@ def lot_shares(ev: pd.DataFrame, registry: Registry, groups: list[set] | None = 
     lot_ids = as_categorical(ev["lot_id"])
     created_codes = lot_ids.cat.codes.to_numpy()[ev["event_type"].isin(CREATING_TYPES).to_numpy()]
     lot_codes, uniques = pd.factorize(created_codes, sort=True)
-    lots = np.asarray(lot_ids.cat.categories[uniques], dtype=object)
     number = np.full(len(lot_ids.cat.categories) + 1, -1, dtype=np.int64)
     number[uniques] = np.arange(len(uniques))
     cons_mask = ((ev["event_type"] == "consume") & ev["batch_id"].notna()).to_numpy()
@@ -204,12 +213,14 @@ def lot_shares(ev: pd.DataFrame, registry: Registry, groups: list[set] | None = 
     used = np.bincount(k_batch, weights=k_reo, minlength=nb)
     denom = np.maximum(made, used)
     weight = np.clip(c_reo, 1e-12, None)
-    wsum = np.bincount(lot_codes, weights=weight, minlength=len(lots))
+    wsum = np.bincount(lot_codes, weights=weight, minlength=len(uniques))
     # README: lots on a lineage cycle get share 0 (inputs at 0 for what derives from them)
     if groups is None:
         groups, _ = _cycle_groups(ev)
-    on_cycle = np.isin(lots, sorted(set().union(*groups))) if groups else np.zeros(len(lots), bool)
-    share = np.zeros(len(lots))
+    on_cycle = np.zeros(len(uniques), bool)
+    if groups:  # by label over the categories (hashing the few cycle lots, not the millions)
+        on_cycle = lot_ids.cat.categories.isin(set().union(*groups))[uniques]
+    share = np.zeros(len(uniques))
     for _ in range(500):
         inp = np.where(k_known, share[k_lot], 0.0) * k_reo
         bshare = np.divide(
@@ -219,13 +230,13 @@ def lot_shares(ev: pd.DataFrame, registry: Registry, groups: list[set] | None = 
             where=denom > 0,
         )
         row = np.where(is_prod, bshare[p_batch], base)
-        new = np.bincount(lot_codes, weights=row * weight, minlength=len(lots)) / wsum
+        new = np.bincount(lot_codes, weights=row * weight, minlength=len(uniques)) / wsum
         new[on_cycle] = 0.0
         if np.allclose(new, share, atol=1e-12, rtol=0):
             share = new
             break
         share = new
-    return pd.Series(share, index=lots)
+    return share, uniques
 
 
 def _untraceable_exports(
@@ -247,11 +258,17 @@ def _untraceable_exports(
                     detail="extraction by an enterprise not designated for mining",
                 )
             )
-    exports = ev[ev["event_type"] == "export"]
+    exporting = (ev["event_type"] == "export").to_numpy()
+    exports = ev.loc[exporting, ["enterprise_id", "lot_id", "shipment_id", "period", "reo"]]
     if exports.empty:
         return out
-    share = lot_shares(ev, registry, groups)
-    untr = 1.0 - exports["lot_id"].map(share).fillna(0.0)
+    # each export's lot share looked up by the lot's code (no hash of millions of lot ids)
+    share, coded = _shares(ev, registry, groups)
+    lot_ids = as_categorical(ev["lot_id"])
+    of_code = np.full(len(lot_ids.cat.categories) + 1, np.nan)  # last slot: no lot
+    of_code[coded] = share
+    mine = of_code[lot_ids.cat.codes.to_numpy()[exporting]]
+    untr = 1.0 - pd.Series(mine, index=exports.index).fillna(0.0)
     exports = exports.assign(u=untr * exports["reo"])
     per = exports.groupby("shipment_id").agg(
         reo=("reo", "sum"),

@@ -93,11 +93,11 @@ def _per_shipment(ev: pd.DataFrame, kind: str, codes: np.ndarray) -> pd.DataFram
     where = np.flatnonzero(rows)
     mine = codes[where]
     shipments, first = np.unique(mine, return_index=True)
-    picked = ev.iloc[where[first]]
     # The columns as stored (categoricals, Arrow text): an object array of labels would be
     # turned into Arrow text again, a copy of every label.
     columns = {"ent": "enterprise_id", "cp": "counterparty_id", "period": "period"}
     columns |= {"prod": "prod", "lot": "lot_id"}
+    picked = ev[[*columns.values(), "mass_kg", "reo"]].iloc[where[first]]  # not every column
     frame = pd.DataFrame({new: picked[old].array for new, old in columns.items()}, index=shipments)
     if len(shipments) == len(where):
         frame["mass"] = picked["mass_kg"].to_numpy()
