@@ -21,6 +21,7 @@ caller's imports (~0.1 GB) and the worker are left.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import traceback
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ from flowgraph.synth.worker import MAIN_GUARD, Link
 
 
 def _serve(link_conn, conn, target: Callable, args: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it stops this one
     try:
         result = target(Link(link_conn), *args)
     except BaseException as exc:  # handed to the caller, which raises it
@@ -57,6 +59,10 @@ def run_simulation(worker_conn, target: Callable, args: tuple):
         raise RuntimeError(
             f"synth simulation stopped (exit code {process.exitcode}); {MAIN_GUARD}"
         ) from None
+    except BaseException:  # Ctrl-C while it simulates: stop it
+        process.kill()
+        process.join()
+        raise
     finally:
         conn.close()
     process.join()

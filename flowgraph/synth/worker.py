@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import signal
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,7 @@ def _serve(conn, out: Path, styles: dict[str, dict] | None, year: int) -> Writte
 def serve(conn, outdir: str, styles: dict[str, dict] | None, year: int) -> None:
     """The worker's main: months until the registry arrives, then the key; the result (or
     the exception, with its traceback) goes back through ``conn``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it stops this one
     try:
         result = _serve(conn, Path(outdir), styles, year)
     except BaseException as exc:  # handed to the caller, which raises it

@@ -101,3 +101,31 @@ def test_a_failure_in_the_worker_reaches_the_caller_through_the_simulation(tmp_p
         worker.close()
     notes = "".join(raised.value.__notes__)
     assert "in the synth worker" in notes and "in the synth simulation" in notes
+
+
+def test_ctrl_c_stops_every_synth_process_without_a_traceback(tmp_path):
+    # the caller stops its two processes; they ignore the terminal's Ctrl-C themselves
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "flowgraph", "synth", str(out), "--scale", "20"]
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not any((out / "uploads").glob("*/*.csv")):  # both processes are at work
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    output = run.communicate(timeout=60)[0].decode()
+    assert run.returncode != 0
+    assert "Traceback" not in output
+    deadline = time.monotonic() + 20  # killed processes take a moment to be reaped
+    while subprocess.run(["pgrep", "-g", str(run.pid)], capture_output=True).stdout.split():
+        assert time.monotonic() < deadline, "a synth process outlived the caller"
+        time.sleep(0.2)
+    assert not (out / "answers.jsonl").exists()
