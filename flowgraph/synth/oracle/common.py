@@ -101,8 +101,14 @@ def row_product(ev: pd.DataFrame) -> pd.Series:
     else the row's own)."""
     created = _creations(ev, ["lot_id", "product"])
     named = created[created["product"].notna()].drop_duplicates("lot_id")
-    product = of_lot(ev["lot_id"], named["lot_id"], named["product"]).astype(object)
-    return product.where(product.notna(), ev["product"])
+    # By the products' codes (a few products over millions of rows: a categorical, one code a
+    # row, not a Python object): the lot's product, else the row's own.
+    own = as_categorical(ev["product"])
+    products = own.cat.categories
+    named_codes = pd.Series(products.get_indexer(named["product"]), index=named.index, dtype=float)
+    of_lots = of_lot(ev["lot_id"], named["lot_id"], named_codes).to_numpy()
+    codes = np.where(np.isnan(of_lots), own.cat.codes.to_numpy(), of_lots).astype(np.int32)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=products), index=ev.index)
 
 
 def designated_on(
