@@ -15,6 +15,7 @@ import pandas as pd
 
 from flowgraph.model import CREATING_TYPES, PRODUCTS, Registry, builtin_controls
 from flowgraph.synth.oracle.common import _f
+from flowgraph.synth.oracle.common import of_lot as lot_value
 from flowgraph.synth.oracle.customs import _one, customs_findings
 
 _TYPICAL = {code: p.typical_reo_pct for code, p in PRODUCTS.items()}
@@ -38,23 +39,23 @@ def _rows(events: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
     trade = events[events["event_type"].isin(("import", "export"))]
     trade = trade.sort_values(["date", "upload_id", "source_row"], kind="stable")
     # Only the lots that trade rows name are looked up: their creations are all it takes.
-    creating = events[
-        events["event_type"].isin(CREATING_TYPES) & events["lot_id"].isin(trade["lot_id"].unique())
+    # (only the columns read: a filter of the whole table copies every column)
+    creating = events.loc[
+        events["event_type"].isin(CREATING_TYPES) & events["lot_id"].isin(trade["lot_id"].unique()),
+        ["lot_id", "reo_pct", "product", "date", "upload_id", "source_row"],
     ]
     creating = creating.sort_values(["date", "upload_id", "source_row"], kind="stable")
     graded = creating[creating["reo_pct"].notna()].drop_duplicates("lot_id")
-    lot_pct = dict(zip(graded["lot_id"], graded["reo_pct"], strict=True))
     named = creating[creating["product"].notna()].drop_duplicates("lot_id")
-    lot_product = dict(zip(named["lot_id"], named["product"], strict=True))
     # SPEC §1 per row: a creating row with a grade its own; else its lot's grade; else its
-    # own; else the product's typical one (0 for a product without one).
-    lots = trade["lot_id"].astype(object)
+    # own; else the product's typical one (0 for a product without one). The lot's grade and
+    # product looked up by the lot's code (of_lot), not by hashing the ids.
     own = trade["reo_pct"].astype(float)
-    of_lot = lots.map(lot_pct).astype(float)
+    of_lot = lot_value(trade["lot_id"], graded["lot_id"], graded["reo_pct"]).astype(float)
     typical = trade["product"].astype(object).map(_TYPICAL).astype(float).fillna(0.0)
     creates = trade["event_type"].isin(CREATING_TYPES) & own.notna()
     pct = own.where(creates, of_lot.where(of_lot.notna(), own.where(own.notna(), typical)))
-    product = lots.map(lot_product)
+    product = lot_value(trade["lot_id"], named["lot_id"], named["product"].astype(object))
     columns = [c for c in _READ if c in trade.columns]
     rows = trade[columns].assign(
         reo=trade["mass_kg"] * pct / 100.0,
